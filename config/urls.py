@@ -1,0 +1,18 @@
+"""Top-level URL configuration."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from curriculum import views as curriculum_views
+
+admin.site.site_header = "Coachline administration"
+admin.site.site_title = "Coachline admin"
+
+urlpatterns = [
+    path("", curriculum_views.landing, name="landing"),
+    path("home/", curriculum_views.home, name="home"),
+    path("agent/", curriculum_views.agent_home, name="agent-home"),
+    path("trainer/", curriculum_views.trainer_home, name="trainer-home"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,31 @@
+"""Landing page and the role homes."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+
+from . import selectors
+from .access import agent_required, is_trainer, trainer_required
+
+
+@login_not_required
+def landing(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    return render(request, "curriculum/landing.html")
+
+
+def home(request):
+    """Send each user to the home of their role."""
+    return redirect("trainer-home" if is_trainer(request.user) else "agent-home")
+
+
+@agent_required
+def agent_home(request):
+    cohorts = selectors.cohort_list_for_agent(user=request.user)
+    return render(request, "curriculum/agent_home.html", {"cohorts": cohorts})
+
+
+@trainer_required
+def trainer_home(request):
+    cohorts = selectors.cohort_list_for_trainer(user=request.user)
+    return render(request, "curriculum/trainer_home.html", {"cohorts": cohorts})

@@ -1,0 +1,76 @@
+"""The production shape: a real Celery worker on Redis, and PostgreSQL when configured."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def celery_worker_on_redis(redis_url):
+    """Start `celery worker` as a subprocess with Redis as broker and result backend."""
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_RESULT_BACKEND": redis_url,
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield redis_url
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def test_real_celery_worker_runs_a_task_from_redis(celery_worker_on_redis):
+    from celery import Celery
+
+    client = Celery("coachline-test", broker=celery_worker_on_redis, backend=celery_worker_on_redis)
+    started = time.monotonic()
+    result = client.send_task("coachline.ping")
+    assert result.get(timeout=60) == "pong"
+    assert time.monotonic() - started < 60
+
+
+def test_tasks_run_eagerly_without_a_broker():
+    from config.celery import app, ping
+
+    if os.environ.get("CELERY_BROKER_URL"):
+        pytest.skip("CELERY_BROKER_URL is set: this run uses the real broker")
+    assert app.conf.task_always_eager
+    assert ping.delay().get(timeout=5) == "pong"
+
+
+def test_database_is_postgresql_when_configured(postgres_db):
+    with postgres_db.cursor() as cursor:
+        cursor.execute("select version()")
+        assert "PostgreSQL" in cursor.fetchone()[0]

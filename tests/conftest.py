@@ -1,0 +1,63 @@
+"""Shared fixtures: users by role, and the real services (PostgreSQL, Redis)."""
+
+import os
+
+import pytest
+
+from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def require_service(name: str, reason: str) -> None:
+    """A missing service fails the test in CI and skips it, visibly, elsewhere."""
+    message = f"{name} is not reachable: {reason}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI must provide it; see .ci/run)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        require_service("Redis", f"{TEST_REDIS_URL}: {exc}")
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def postgres_db(db):
+    """Use in tests that need PostgreSQL's behaviour (row locks, SKIP LOCKED)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        require_service(
+            "PostgreSQL",
+            "the tests run on SQLite; set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test",
+        )
+    return connection
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def trainer(db):
+    return TrainerFactory()
+
+
+@pytest.fixture
+def cohort(trainer):
+    return CohortFactory(trainers=[trainer])
+
+
+@pytest.fixture
+def member(cohort, agent):
+    MembershipFactory(cohort=cohort, user=agent)
+    return agent

@@ -1,0 +1,100 @@
+"""Sign-up, login, logout and password reset through django-allauth."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from curriculum.models import User
+from tests.factories import TEST_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_creates_an_agent_and_lands_on_agent_home(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new.agent@example.com",
+            "full_name": "New Agent",
+            "password1": "a-long-unique-passphrase",
+            "password2": "a-long-unique-passphrase",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("agent-home")
+    user = User.objects.get(email="new.agent@example.com")
+    assert user.full_name == "New Agent"
+    assert not user.is_trainer
+
+
+def test_signup_with_mismatched_passwords_keeps_what_was_typed(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "typo@example.com",
+            "full_name": "Typo Person",
+            "password1": "a-long-unique-passphrase",
+            "password2": "something-else-entirely",
+        },
+    )
+    assert response.status_code == 200
+    assert not User.objects.filter(email="typo@example.com").exists()
+    body = response.content.decode()
+    assert "typo@example.com" in body
+    assert "Typo Person" in body
+
+
+def test_signup_rejects_duplicate_email_case_insensitively(client, agent):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": agent.email.upper(),
+            "full_name": "Dup",
+            "password1": "a-long-unique-passphrase",
+            "password2": "a-long-unique-passphrase",
+        },
+    )
+    assert response.status_code == 200
+    assert User.objects.filter(email__iexact=agent.email).count() == 1
+
+
+def test_login_with_email_and_logout(client, agent):
+    response = client.post(
+        reverse("account_login"), {"login": agent.email, "password": TEST_PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("agent-home")
+    client.post(reverse("account_logout"))
+    assert client.get(reverse("agent-home")).status_code == 302
+
+
+def test_login_with_wrong_password_fails(client, agent):
+    response = client.post(reverse("account_login"), {"login": agent.email, "password": "nope"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_sends_an_email(client, agent):
+    client.post(reverse("account_reset_password"), {"email": agent.email})
+    assert len(mail.outbox) == 1
+    assert agent.email in mail.outbox[0].to
+
+
+def test_repeated_failed_logins_are_rate_limited(client, agent):
+    from django.core.cache import cache
+
+    cache.clear()
+    bodies = [
+        client.post(
+            reverse("account_login"), {"login": agent.email, "password": "wrong"}
+        ).content.decode()
+        for _ in range(7)
+    ]
+    assert "Too many failed login attempts" not in bodies[0]
+    assert "Too many failed login attempts" in bodies[-1]
+    # Even the right password is refused while the limit holds.
+    response = client.post(
+        reverse("account_login"), {"login": agent.email, "password": TEST_PASSWORD}
+    )
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed login attempts" in response.content.decode()
+    cache.clear()
