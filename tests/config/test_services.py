@@ -12,8 +12,12 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def celery_worker_on_redis(redis_url):
+def celery_worker_on_redis(redis_url, tmp_path, monkeypatch):
     """Start `celery worker` as a subprocess with Redis as broker and result backend."""
+    # Celery lets these variables override a client's own broker argument.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_RESULT_BACKEND", raising=False)
+    log_path = tmp_path / "worker.log"
     env = {
         **os.environ,
         "CELERY_BROKER_URL": redis_url,
@@ -37,13 +41,13 @@ def celery_worker_on_redis(redis_url):
         ],
         cwd=PROJECT_DIR,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log_path.open("w"),
         stderr=subprocess.STDOUT,
-        text=True,
     )
     try:
         yield redis_url
     finally:
+        print(log_path.read_text())  # pytest shows it when the test fails
         worker.terminate()
         try:
             worker.wait(timeout=20)

@@ -12,7 +12,8 @@ STRONG_KEY = "x7Qp2-vLr9_ZkT4mN8wB1cY6hJ3sD0fG5aE-uRiOqWlXe2tKy9PzMnBvCq4Hj7Ls"
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    unsafe = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in unsafe}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT_DIR,
