@@ -216,3 +216,10 @@ LOGGING = {
 
 # Where `load_content` reads authored content from by default.
 CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "fixtures" / "content"))
+
+# Where the lower apps call up into `grading` without importing it (apps depend one way:
+# grading → exercises → curriculum). Resolved with import_string at call time.
+# Called with submission_id after a submission commits: starts automatic grading.
+COACHLINE_SUBMISSION_HOOK = "grading.services.grading_request"
+# Generates an AI draft with the configured LLM; only used when LLM_BASE_URL/LLM_MODEL are set.
+COACHLINE_DRAFT_GENERATOR = "grading.llm.drafts.generate_draft"

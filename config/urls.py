@@ -13,6 +13,7 @@ urlpatterns = [
     path("home/", curriculum_views.home, name="home"),
     path("agent/", curriculum_views.agent_home, name="agent-home"),
     path("trainer/", curriculum_views.trainer_home, name="trainer-home"),
+    path("modules/", include("curriculum.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

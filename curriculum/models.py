@@ -107,3 +107,95 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.cohort}"
+
+
+class VersionedContent(models.Model):
+    """An authored content item loaded from `fixtures/`.
+
+    `version` goes up each time the item's content hash changes on load; items removed
+    from the files are retired (`retired_at`), never deleted, so nothing that refers to
+    them breaks.
+    """
+
+    slug = models.SlugField(max_length=120, unique=True)
+    version = models.PositiveIntegerField(default=1)
+    content_hash = models.CharField(max_length=64)
+    source_path = models.CharField(max_length=300, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+
+class ExerciseType(models.TextChoices):
+    TONE = "tone", "Tone calibration"
+    AUDIT = "audit", "Accuracy audit"
+    CONTEXT = "context", "Context management"
+    EMPATHY = "empathy", "Empathy"
+    ESCALATION = "escalation", "Escalation"
+    RCA = "rca", "Root cause analysis report"
+
+
+class Module(VersionedContent):
+    title = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+    summary = models.TextField(blank=True)
+    summary_html = models.TextField(blank=True, editable=False)
+    skills = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["order", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Lesson(VersionedContent):
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="lessons")
+    title = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+    minutes = models.PositiveIntegerField(default=5)
+    body = models.TextField()
+    body_html = models.TextField(editable=False)
+
+    class Meta:
+        ordering = ["module__order", "order", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Exercise(VersionedContent):
+    """A graded exercise: a type, a rubric (by slug; rubrics live in `grading`), steps."""
+
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="exercises")
+    title = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+    type = models.CharField(max_length=20, choices=ExerciseType.choices)
+    rubric_slug = models.SlugField(max_length=120)
+    instructions = models.TextField(blank=True)
+    instructions_html = models.TextField(blank=True, editable=False)
+    steps = models.JSONField(default=list)
+    settings = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["module__order", "order", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    DEFAULT_SETTINGS = {
+        "max_submissions": 3,
+        "reply_max_words": 250,
+        "peer_reviews_required": 0,
+        "peer_reviews_to_give": 0,
+        "self_assessment": False,
+    }
+
+    def setting(self, name: str):
+        return self.settings.get(name, self.DEFAULT_SETTINGS[name])

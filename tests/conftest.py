@@ -61,3 +61,13 @@ def cohort(trainer):
 def member(cohort, agent):
     MembershipFactory(cohort=cohort, user=agent)
     return agent
+
+
+@pytest.fixture
+def loaded_content(db):
+    """The shipped curriculum, loaded into the test database."""
+    from django.conf import settings
+
+    from grading.content.loading import content_load_directory
+
+    return content_load_directory(path=settings.CONTENT_DIR)

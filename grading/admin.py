@@ -1,0 +1,71 @@
+"""Read-only admin for rubrics, their versions and the example submissions."""
+
+from django.contrib import admin
+
+from curriculum.admin import ContentAdmin, pretty_json
+
+from .models import Criterion, ExampleSubmission, Level, Rubric, RubricVersion
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RubricVersionInline(ReadOnlyInline):
+    model = RubricVersion
+    fields = ("number", "title", "created_at")
+
+
+@admin.register(Rubric)
+class RubricAdmin(ContentAdmin):
+    list_display = ("slug", "title", "version", "retired_at")
+    inlines = [RubricVersionInline]
+
+
+class CriterionInline(ReadOnlyInline):
+    model = Criterion
+    fields = ("key", "title", "weight", "allow_na", "critical", "critical_cap", "max_points")
+
+
+@admin.register(RubricVersion)
+class RubricVersionAdmin(ContentAdmin):
+    list_display = ("__str__", "title", "created_at")
+    list_filter = ()
+    exclude = ("snapshot", "description_html")
+    inlines = [CriterionInline]
+
+
+class LevelInline(ReadOnlyInline):
+    model = Level
+    fields = ("points", "title", "description")
+    show_change_link = False
+
+
+@admin.register(Criterion)
+class CriterionAdmin(ContentAdmin):
+    list_display = ("key", "title", "rubric_version", "weight", "critical")
+    list_filter = ("critical",)
+    inlines = [LevelInline]
+
+
+@admin.register(ExampleSubmission)
+class ExampleSubmissionAdmin(ContentAdmin):
+    list_display = ("slug", "exercise", "scenario", "version", "retired_at")
+    exclude = ("answer", "trainer_grade")
+    extra_readonly = ("answer_display", "grade_display")
+
+    @admin.display(description="Answer")
+    def answer_display(self, obj):
+        return pretty_json(obj.answer)
+
+    @admin.display(description="Trainer grade")
+    def grade_display(self, obj):
+        return pretty_json(obj.trainer_grade)

@@ -1,0 +1,1 @@
+"""Authored content: read the files under fixtures/, validate them, load them."""

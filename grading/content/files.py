@@ -1,0 +1,205 @@
+"""Reading a content directory into items that remember their file and YAML nodes."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+KINDS = ("company", "fact", "rubric", "module", "lesson", "exercise", "scenario", "example")
+
+
+@dataclass(frozen=True)
+class ContentError:
+    """One problem in the content: which file, which field (and line), what is wrong."""
+
+    path: str
+    field: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.field or '(file)'}: {self.message}"
+
+
+@dataclass
+class SourceItem:
+    """One content item: its data, the file it came from and where its fields are."""
+
+    kind: str
+    path: str
+    data: Any
+    node: yaml.Node | None = None
+    line_offset: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str | None:
+        return self.data.get("id") if isinstance(self.data, dict) else None
+
+    def line_of(self, parts: tuple | list) -> int | None:
+        """1-based line of the field at `parts` (keys and indexes), or of its nearest parent."""
+        node = self.node
+        if node is None:
+            return None
+        line = node.start_mark.line
+        for part in parts:
+            child = _child_node(node, part)
+            if child is None:
+                break
+            node = child
+            line = node.start_mark.line
+        return line + 1 + self.line_offset
+
+    def error(self, parts: tuple | list, message: str) -> ContentError:
+        prefix = tuple(self.extra.get("prefix", ()))
+        return ContentError(
+            self.path, field_name(prefix + tuple(parts)), message, self.line_of(parts)
+        )
+
+
+@dataclass
+class ContentBundle:
+    root: Path
+    items: dict[str, list[SourceItem]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    errors: list[ContentError] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[SourceItem]:
+        return self.items[kind]
+
+    def by_id(self, kind: str) -> dict[str, SourceItem]:
+        return {item.id: item for item in self.items[kind] if item.id}
+
+
+def field_name(parts: tuple | list) -> str:
+    """('errors', 0, 'span') -> 'errors[0].span'."""
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+def _child_node(node: yaml.Node, part) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        for key, value in node.value:
+            if getattr(key, "value", None) == part:
+                return value
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def _parse_yaml(text: str, rel: str, errors: list[ContentError], line_offset: int = 0):
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 + line_offset if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        errors.append(ContentError(rel, "", f"not valid YAML: {problem}", line))
+        return None, None
+    return data, node
+
+
+def _read_yaml_item(kind: str, path: Path, root: Path, bundle: ContentBundle) -> None:
+    rel = str(path.relative_to(root))
+    data, node = _parse_yaml(path.read_text(encoding="utf-8"), rel, bundle.errors)
+    if data is None and node is None:
+        return
+    if kind == "fact":
+        _split_facts(data, node, rel, bundle)
+        return
+    if not isinstance(data, dict):
+        bundle.errors.append(ContentError(rel, "", "expected a mapping of fields at the top", 1))
+        return
+    item = SourceItem(kind, rel, data, node)
+    if kind in {"exercise", "lesson"}:
+        item.extra["module_dir"] = path.parent.parent.name
+    if kind == "module":
+        item.extra["module_dir"] = path.parent.name
+    if kind == "scenario":
+        item.extra["type_dir"] = path.parent.name
+    bundle.items[kind].append(item)
+
+
+def _split_facts(data, node, rel: str, bundle: ContentBundle) -> None:
+    """A knowledge-base file holds `facts: [...]`; each fact becomes its own item."""
+    facts = data.get("facts") if isinstance(data, dict) else None
+    if not isinstance(facts, list):
+        bundle.errors.append(
+            ContentError(rel, "facts", "expected a list of facts under `facts:`", 1)
+        )
+        return
+    extra_keys = set(data) - {"facts", "topic", "description"}
+    for key in sorted(extra_keys):
+        line = SourceItem("fact", rel, data, node).line_of([key])
+        bundle.errors.append(ContentError(rel, key, "unknown top-level field", line))
+    facts_node = _child_node(node, "facts")
+    for index, fact in enumerate(facts):
+        fact_node = _child_node(facts_node, index) if facts_node is not None else None
+        item = SourceItem("fact", rel, fact, fact_node)
+        item.extra["prefix"] = ("facts", index)
+        bundle.items["fact"].append(item)
+
+
+def _read_lesson(path: Path, root: Path, bundle: ContentBundle) -> None:
+    rel = str(path.relative_to(root))
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        bundle.errors.append(
+            ContentError(rel, "", "a lesson starts with YAML front matter between --- lines", 1)
+        )
+        return
+    try:
+        end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
+    except StopIteration:
+        bundle.errors.append(ContentError(rel, "", "front matter is not closed by a --- line", 1))
+        return
+    front = "\n".join(lines[1:end])
+    data, node = _parse_yaml(front, rel, bundle.errors, line_offset=1)
+    if data is None and node is None:
+        return
+    if not isinstance(data, dict):
+        bundle.errors.append(ContentError(rel, "", "front matter must be a mapping", 2))
+        return
+    item = SourceItem("lesson", rel, data, node, line_offset=1)
+    item.extra["module_dir"] = path.parent.parent.name
+    item.extra["body"] = "\n".join(lines[end + 1 :]).strip() + "\n"
+    bundle.items["lesson"].append(item)
+
+
+def read_content(root: Path | str) -> ContentBundle:
+    """Read every content file under `root`; parse problems are collected, not raised."""
+    root = Path(root)
+    bundle = ContentBundle(root=root)
+    if not root.is_dir():
+        bundle.errors.append(ContentError(str(root), "", "content directory not found"))
+        return bundle
+    company = root / "company.yaml"
+    if company.is_file():
+        _read_yaml_item("company", company, root, bundle)
+    else:
+        bundle.errors.append(ContentError("company.yaml", "", "file is missing"))
+    for path in sorted((root / "knowledge_base").glob("*.yaml")):
+        _read_yaml_item("fact", path, root, bundle)
+    for path in sorted((root / "rubrics").glob("*.yaml")):
+        _read_yaml_item("rubric", path, root, bundle)
+    for module_dir in sorted(p for p in (root / "modules").glob("*") if p.is_dir()):
+        module_file = module_dir / "module.yaml"
+        if module_file.is_file():
+            _read_yaml_item("module", module_file, root, bundle)
+        else:
+            rel = str(module_file.relative_to(root))
+            bundle.errors.append(ContentError(rel, "", "file is missing"))
+        for path in sorted((module_dir / "lessons").glob("*.md")):
+            _read_lesson(path, root, bundle)
+        for path in sorted((module_dir / "exercises").glob("*.yaml")):
+            _read_yaml_item("exercise", path, root, bundle)
+    for path in sorted((root / "scenarios").glob("*/*.yaml")):
+        _read_yaml_item("scenario", path, root, bundle)
+    for path in sorted((root / "examples").glob("*.yaml")):
+        _read_yaml_item("example", path, root, bundle)
+    return bundle

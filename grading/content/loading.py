@@ -1,0 +1,352 @@
+"""Loading validated content into the database in one transaction.
+
+Re-loading unchanged files changes nothing; an edited item gets the next version (and,
+for rubrics and scenarios, a new immutable snapshot); items gone from the files are
+retired, never deleted.
+"""
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from curriculum.markdown import render_markdown
+from curriculum.models import Exercise, Lesson, Module
+from exercises.models import ExerciseScenario, KnowledgeFact, Scenario, ScenarioVersion
+
+from ..models import Criterion, ExampleSubmission, Level, Rubric, RubricVersion
+from .files import ContentBundle, ContentError, read_content
+from .validation import expand_rubric, validate_bundle
+
+
+class ContentValidationError(Exception):
+    """The content has problems; nothing was loaded."""
+
+    def __init__(self, errors: list[ContentError]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} problem(s) in the content; nothing was loaded")
+
+
+@dataclass
+class LoadReport:
+    counts: dict[str, Counter] = field(default_factory=dict)
+
+    def count(self, kind: str, outcome: str) -> None:
+        self.counts.setdefault(kind, Counter())[outcome] += 1
+
+    def total(self, outcome: str) -> int:
+        return sum(counter[outcome] for counter in self.counts.values())
+
+    @property
+    def changed(self) -> bool:
+        return any(self.total(outcome) for outcome in ("created", "updated", "retired"))
+
+
+def content_hash(data) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def content_check_directory(*, path: Path | str) -> tuple[ContentBundle, list[ContentError]]:
+    """Read and validate a content directory without writing anything."""
+    bundle = read_content(path)
+    return bundle, validate_bundle(bundle)
+
+
+def content_load_directory(*, path: Path | str) -> LoadReport:
+    """Validate everything under `path`, then load it; raises ContentValidationError."""
+    bundle, errors = content_check_directory(path=path)
+    if errors:
+        raise ContentValidationError(errors)
+    return content_load(bundle=bundle)
+
+
+def _upsert(model, *, slug: str, digest: str, path: str, fields: dict, report, kind: str):
+    """Create or update one item by slug; returns (object, content_changed)."""
+    obj = model.objects.filter(slug=slug).first()
+    if obj is None:
+        obj = model.objects.create(
+            slug=slug, content_hash=digest, source_path=path, version=1, **fields
+        )
+        report.count(kind, "created")
+        return obj, True
+    changed = obj.content_hash != digest
+    if not changed and obj.retired_at is None and obj.source_path == path:
+        report.count(kind, "unchanged")
+        return obj, False
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    if changed:
+        obj.version += 1
+        obj.content_hash = digest
+    obj.retired_at = None
+    obj.source_path = path
+    obj.save(
+        update_fields=[
+            *fields,
+            "version",
+            "content_hash",
+            "retired_at",
+            "source_path",
+            "updated_at",
+        ]
+    )
+    report.count(kind, "updated" if changed else "restored")
+    return obj, changed
+
+
+def _retire(model, seen: set[str], report: LoadReport, kind: str) -> None:
+    retired = (
+        model.objects.filter(retired_at__isnull=True)
+        .exclude(slug__in=seen)
+        .update(retired_at=timezone.now())
+    )
+    for _ in range(retired):
+        report.count(kind, "retired")
+
+
+@transaction.atomic(durable=True)
+def content_load(*, bundle: ContentBundle) -> LoadReport:
+    """Write a validated bundle. Call `content_load_directory` unless already validated."""
+    report = LoadReport()
+    _load_facts(bundle, report)
+    rubric_versions = _load_rubrics(bundle, report)
+    modules = _load_modules(bundle, report)
+    _load_lessons(bundle, modules, report)
+    scenarios = _load_scenarios(bundle, report)
+    exercises = _load_exercises(bundle, modules, scenarios, report)
+    _load_examples(bundle, exercises, scenarios, rubric_versions, report)
+    return report
+
+
+def _load_facts(bundle: ContentBundle, report: LoadReport) -> None:
+    seen = set()
+    for item in bundle.of("fact"):
+        data = item.data
+        seen.add(data["id"])
+        _upsert(
+            KnowledgeFact,
+            slug=data["id"],
+            digest=content_hash(data),
+            path=item.path,
+            fields={
+                "category": data["category"],
+                "title": data["title"],
+                "statement": data["statement"],
+                "source_url": data["source_url"],
+                "data": data.get("data", {}),
+            },
+            report=report,
+            kind="fact",
+        )
+    _retire(KnowledgeFact, seen, report, "fact")
+
+
+def _load_rubrics(bundle: ContentBundle, report: LoadReport) -> dict[str, RubricVersion]:
+    raw = {item.id: item.data for item in bundle.of("rubric")}
+    versions = {}
+    for item in bundle.of("rubric"):
+        expanded = expand_rubric(item.data, raw)
+        rubric, changed = _upsert(
+            Rubric,
+            slug=item.id,
+            digest=content_hash(expanded),
+            path=item.path,
+            fields={"title": expanded["title"]},
+            report=report,
+            kind="rubric",
+        )
+        if changed or rubric.current_version is None:
+            rubric.current_version = _create_rubric_version(rubric, expanded)
+            rubric.save(update_fields=["current_version"])
+        versions[item.id] = rubric.current_version
+    _retire(Rubric, set(raw), report, "rubric")
+    return versions
+
+
+def _create_rubric_version(rubric: Rubric, expanded: dict) -> RubricVersion:
+    version = RubricVersion.objects.create(
+        rubric=rubric,
+        number=rubric.version,
+        content_hash=rubric.content_hash,
+        title=expanded["title"],
+        description=expanded.get("description", ""),
+        description_html=render_markdown(expanded.get("description", "")),
+        snapshot=expanded,
+    )
+    for order, spec in enumerate(expanded["criteria"]):
+        points = [level["points"] for level in spec["levels"]]
+        criterion = Criterion.objects.create(
+            rubric_version=version,
+            key=spec["id"],
+            order=order,
+            title=spec["title"],
+            description=spec.get("description", ""),
+            weight=spec.get("weight", 1),
+            allow_na=spec.get("allow_na", False),
+            critical=spec.get("critical", False),
+            critical_cap=spec.get("critical_cap"),
+            min_points=min(points),
+            max_points=max(points),
+        )
+        Level.objects.bulk_create(
+            Level(
+                criterion=criterion,
+                points=level["points"],
+                title=level["title"],
+                description=level.get("description", ""),
+            )
+            for level in spec["levels"]
+        )
+    return version
+
+
+def _load_modules(bundle: ContentBundle, report: LoadReport) -> dict[str, Module]:
+    modules = {}
+    for item in bundle.of("module"):
+        data = item.data
+        module, _ = _upsert(
+            Module,
+            slug=data["id"],
+            digest=content_hash(data),
+            path=item.path,
+            fields={
+                "title": data["title"],
+                "order": data.get("order", 0),
+                "summary": data.get("summary", ""),
+                "summary_html": render_markdown(data.get("summary", "")),
+                "skills": data.get("skills", []),
+            },
+            report=report,
+            kind="module",
+        )
+        modules[item.extra["module_dir"]] = module
+    _retire(Module, {m.slug for m in modules.values()}, report, "module")
+    return modules
+
+
+def _load_lessons(bundle: ContentBundle, modules: dict[str, Module], report: LoadReport) -> None:
+    seen = set()
+    for item in bundle.of("lesson"):
+        data, body = item.data, item.extra["body"]
+        seen.add(data["id"])
+        _upsert(
+            Lesson,
+            slug=data["id"],
+            digest=content_hash({**data, "body": body, "module": item.extra["module_dir"]}),
+            path=item.path,
+            fields={
+                "module": modules[item.extra["module_dir"]],
+                "title": data["title"],
+                "order": data.get("order", 0),
+                "minutes": data.get("minutes", 5),
+                "body": body,
+                "body_html": render_markdown(body),
+            },
+            report=report,
+            kind="lesson",
+        )
+    _retire(Lesson, seen, report, "lesson")
+
+
+def _load_scenarios(bundle: ContentBundle, report: LoadReport) -> dict[str, Scenario]:
+    scenarios = {}
+    for item in bundle.of("scenario"):
+        data = item.data
+        customer = data.get("customer") or {}
+        scenario, changed = _upsert(
+            Scenario,
+            slug=data["id"],
+            digest=content_hash(data),
+            path=item.path,
+            fields={
+                "type": data["type"],
+                "title": data["title"],
+                "customer_name": customer.get("name", ""),
+                "customer_plan": customer.get("plan", ""),
+                "message": data.get("message", ""),
+                "data": data,
+            },
+            report=report,
+            kind="scenario",
+        )
+        if changed:
+            ScenarioVersion.objects.create(
+                scenario=scenario,
+                number=scenario.version,
+                content_hash=scenario.content_hash,
+                data=data,
+            )
+        scenarios[data["id"]] = scenario
+    _retire(Scenario, set(scenarios), report, "scenario")
+    return scenarios
+
+
+def _load_exercises(bundle, modules, scenarios, report: LoadReport) -> dict[str, Exercise]:
+    exercises = {}
+    for item in bundle.of("exercise"):
+        data = item.data
+        exercise, _ = _upsert(
+            Exercise,
+            slug=data["id"],
+            digest=content_hash({**data, "module": item.extra["module_dir"]}),
+            path=item.path,
+            fields={
+                "module": modules[item.extra["module_dir"]],
+                "title": data["title"],
+                "order": data.get("order", 0),
+                "type": data["type"],
+                "rubric_slug": data["rubric"],
+                "instructions": data.get("instructions", ""),
+                "instructions_html": render_markdown(data.get("instructions", "")),
+                "steps": data.get("steps", []),
+                "settings": data.get("settings", {}),
+            },
+            report=report,
+            kind="exercise",
+        )
+        _link_scenarios(exercise, [scenarios[slug] for slug in data.get("scenarios", [])])
+        exercises[data["id"]] = exercise
+    _retire(Exercise, set(exercises), report, "exercise")
+    return exercises
+
+
+def _link_scenarios(exercise: Exercise, wanted: list[Scenario]) -> None:
+    existing = {link.scenario_id: link for link in exercise.scenario_links.all()}
+    wanted_ids = [scenario.pk for scenario in wanted]
+    ExerciseScenario.objects.filter(exercise=exercise).exclude(scenario_id__in=wanted_ids).delete()
+    for order, scenario_id in enumerate(wanted_ids):
+        link = existing.get(scenario_id)
+        if link is None:
+            ExerciseScenario.objects.create(exercise=exercise, scenario_id=scenario_id, order=order)
+        elif link.order != order:
+            link.order = order
+            link.save(update_fields=["order"])
+
+
+def _load_examples(bundle, exercises, scenarios, rubric_versions, report: LoadReport) -> None:
+    seen = set()
+    for item in bundle.of("example"):
+        data = item.data
+        seen.add(data["id"])
+        exercise = exercises[data["exercise"]]
+        _upsert(
+            ExampleSubmission,
+            slug=data["id"],
+            digest=content_hash(data),
+            path=item.path,
+            fields={
+                "exercise": exercise,
+                "scenario": scenarios[data["scenario"]],
+                "rubric_version": rubric_versions[exercise.rubric_slug],
+                "answer": data["answer"],
+                "trainer_grade": data["trainer_grade"],
+            },
+            report=report,
+            kind="example",
+        )
+    _retire(ExampleSubmission, seen, report, "example")

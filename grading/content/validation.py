@@ -1,0 +1,278 @@
+"""Validating a content bundle: the JSON schema per item, then ids and cross-references.
+
+Every problem is collected (file, field, line, message); nothing stops at the first one.
+"""
+
+import json
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from jsonschema import Draft202012Validator
+
+from .files import ContentBundle, ContentError, SourceItem
+
+SCHEMA_PATH = Path("fixtures") / "schema" / "content.schema.json"
+SCHEMA_DEFS = {
+    "company": ("company",),
+    "fact": ("fact", "kb_fact"),
+    "rubric": ("rubric",),
+    "module": ("module",),
+    "lesson": ("lesson_front_matter", "lesson"),
+    "exercise": ("exercise",),
+    "scenario": ("scenario",),
+    "example": ("example",),
+}
+REPLY_RUBRIC = "reply-quality"
+
+
+@cache
+def load_schema() -> dict:
+    return json.loads((Path(settings.BASE_DIR) / SCHEMA_PATH).read_text(encoding="utf-8"))
+
+
+@cache
+def validator_for(kind: str) -> Draft202012Validator:
+    schema = load_schema()
+    defs = schema["$defs"]
+    for name in SCHEMA_DEFS[kind]:
+        if name in defs:
+            return Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": defs})
+    if kind == "fact":
+        items = defs["kb_file"]["properties"]["facts"]["items"]
+        return Draft202012Validator({**items, "$defs": defs})
+    raise LookupError(f"{SCHEMA_PATH} has no $defs entry for {kind}")
+
+
+def _schema_errors(item: SourceItem) -> list[ContentError]:
+    found = []
+    for error in sorted(validator_for(item.kind).iter_errors(item.data), key=str):
+        parts = list(error.absolute_path)
+        message = error.message if len(error.message) < 300 else error.message[:297] + "..."
+        found.append(item.error(parts, message))
+    return found
+
+
+def validate_bundle(bundle: ContentBundle) -> list[ContentError]:
+    """All problems in the bundle: parse errors, schema errors, then cross-references."""
+    errors = list(bundle.errors)
+    valid: dict[str, list[SourceItem]] = {}
+    for kind, items in bundle.items.items():
+        valid[kind] = []
+        for item in items:
+            item_errors = _schema_errors(item)
+            errors.extend(item_errors)
+            if not item_errors:
+                valid[kind].append(item)
+    errors.extend(_duplicate_ids(bundle))
+    errors.extend(_cross_reference_errors(valid))
+    return errors
+
+
+def _duplicate_ids(bundle: ContentBundle) -> list[ContentError]:
+    found = []
+    for kind, items in bundle.items.items():
+        first_seen: dict[str, SourceItem] = {}
+        for item in items:
+            if not isinstance(item.id, str):
+                continue
+            if item.id in first_seen:
+                other = first_seen[item.id]
+                found.append(
+                    item.error(["id"], f"duplicate {kind} id {item.id!r} (also in {other.path})")
+                )
+            else:
+                first_seen[item.id] = item
+    return found
+
+
+def expand_rubric(rubric: dict, rubrics: dict[str, dict]) -> dict:
+    """The rubric with the criteria of the rubric it extends put first."""
+    criteria = list(rubric.get("criteria", []))
+    parent = rubrics.get(rubric.get("extends") or "")
+    if parent is not None:
+        criteria = list(parent.get("criteria", [])) + criteria
+    expanded = {k: v for k, v in rubric.items() if k != "extends"}
+    expanded["criteria"] = criteria
+    if rubric.get("extends"):
+        expanded["extends"] = rubric["extends"]
+    return expanded
+
+
+class _References:
+    """Lookups the cross-reference checks share."""
+
+    def __init__(self, valid: dict[str, list[SourceItem]]):
+        self.facts = {i.id: i.data for i in valid["fact"]}
+        self.plans = {
+            f["data"]["plan"]
+            for f in self.facts.values()
+            if f.get("category") == "plan" and "plan" in f.get("data", {})
+        }
+        self.rubrics = {i.id: i.data for i in valid["rubric"]}
+        self.modules = {i.extra["module_dir"]: i.data for i in valid["module"]}
+        self.scenarios = {i.id: i.data for i in valid["scenario"]}
+        self.exercises = {i.id: i.data for i in valid["exercise"]}
+
+
+def _cross_reference_errors(valid: dict[str, list[SourceItem]]) -> list[ContentError]:
+    refs = _References(valid)
+    errors: list[ContentError] = []
+    for item in valid["rubric"]:
+        errors.extend(_rubric_errors(item, refs))
+    for item in valid["lesson"] + valid["exercise"]:
+        if item.extra["module_dir"] not in refs.modules:
+            errors.append(item.error([], f"folder {item.extra['module_dir']} has no module.yaml"))
+    for item in valid["exercise"]:
+        errors.extend(_exercise_errors(item, refs))
+    for item in valid["scenario"]:
+        errors.extend(_scenario_errors(item, refs))
+    for item in valid["example"]:
+        errors.extend(_example_errors(item, refs))
+    return errors
+
+
+def _rubric_errors(item: SourceItem, refs: _References) -> list[ContentError]:
+    errors = []
+    parent = item.data.get("extends")
+    if parent and parent not in refs.rubrics:
+        errors.append(item.error(["extends"], f"unknown rubric {parent!r}"))
+    if parent and refs.rubrics.get(parent, {}).get("extends"):
+        errors.append(item.error(["extends"], f"rubric {parent!r} itself extends another"))
+    keys = set()
+    for index, criterion in enumerate(item.data.get("criteria", [])):
+        if criterion["id"] in keys:
+            errors.append(item.error(["criteria", index, "id"], "duplicate criterion id"))
+        keys.add(criterion["id"])
+        points = [level["points"] for level in criterion["levels"]]
+        if points != sorted(set(points)):
+            errors.append(
+                item.error(["criteria", index, "levels"], "level points must be unique, ascending")
+            )
+        if criterion.get("critical") and criterion.get("critical_cap") is None:
+            errors.append(
+                item.error(["criteria", index, "critical_cap"], "a critical criterion needs a cap")
+            )
+    parent_keys = {c["id"] for c in refs.rubrics.get(parent or "", {}).get("criteria", [])}
+    for key in sorted(keys & parent_keys):
+        errors.append(item.error(["criteria"], f"criterion {key!r} is already in {parent!r}"))
+    return errors
+
+
+def _exercise_errors(item: SourceItem, refs: _References) -> list[ContentError]:
+    data = item.data
+    errors = []
+    if data["rubric"] not in refs.rubrics:
+        errors.append(item.error(["rubric"], f"unknown rubric {data['rubric']!r}"))
+    for index, slug in enumerate(data.get("scenarios", [])):
+        scenario = refs.scenarios.get(slug)
+        if scenario is None:
+            errors.append(item.error(["scenarios", index], f"unknown scenario {slug!r}"))
+        elif scenario["type"] != data["type"]:
+            errors.append(
+                item.error(
+                    ["scenarios", index],
+                    f"scenario {slug!r} is of type {scenario['type']!r}, "
+                    f"the exercise is {data['type']!r}",
+                )
+            )
+    step_ids = [step["id"] for step in data.get("steps", [])]
+    if len(step_ids) != len(set(step_ids)):
+        errors.append(item.error(["steps"], "step ids must be unique"))
+    return errors
+
+
+def _scenario_errors(item: SourceItem, refs: _References) -> list[ContentError]:
+    data = item.data
+    errors = []
+    if item.extra["type_dir"] != data["type"]:
+        errors.append(
+            item.error(["type"], f"type {data['type']!r} is in folder {item.extra['type_dir']!r}")
+        )
+    plan = (data.get("customer") or {}).get("plan")
+    if plan and plan not in refs.plans:
+        errors.append(
+            item.error(["customer", "plan"], f"unknown plan {plan!r} (plans: {sorted(refs.plans)})")
+        )
+    for index, fact_id in enumerate(data.get("kb_facts", [])):
+        if fact_id not in refs.facts:
+            errors.append(
+                item.error(["kb_facts", index], f"unknown knowledge-base fact {fact_id!r}")
+            )
+    if data.get("policy_fact") and data["policy_fact"] not in refs.facts:
+        errors.append(
+            item.error(["policy_fact"], f"unknown knowledge-base fact {data['policy_fact']!r}")
+        )
+    message = data.get("message", "")
+    for index, indicator in enumerate((data.get("gold") or {}).get("indicators", [])):
+        if indicator["text"] not in message:
+            errors.append(
+                item.error(
+                    ["gold", "indicators", index, "text"],
+                    f"{indicator['text']!r} is not found in the message",
+                )
+            )
+    draft = data.get("draft", "")
+    for index, planted in enumerate(data.get("errors", [])):
+        span = planted["span"]
+        if span not in draft:
+            errors.append(
+                item.error(["errors", index, "span"], f"span {span!r} is not found in the draft")
+            )
+        elif draft.count(span) > 1:
+            errors.append(
+                item.error(["errors", index, "span"], "span occurs more than once in the draft")
+            )
+        fact_id = planted.get("fact_id")
+        if fact_id and fact_id not in refs.facts:
+            errors.append(
+                item.error(["errors", index, "fact_id"], f"unknown knowledge-base fact {fact_id!r}")
+            )
+        if not fact_id and planted["type"] != "irrelevant_answer":
+            errors.append(
+                item.error(["errors", index, "fact_id"], "only irrelevant_answer may omit a fact")
+            )
+    return errors
+
+
+def _example_errors(item: SourceItem, refs: _References) -> list[ContentError]:
+    data = item.data
+    errors = []
+    exercise = refs.exercises.get(data["exercise"])
+    if exercise is None:
+        return [item.error(["exercise"], f"unknown exercise {data['exercise']!r}")]
+    if data["scenario"] not in refs.scenarios:
+        errors.append(item.error(["scenario"], f"unknown scenario {data['scenario']!r}"))
+    elif data["scenario"] not in exercise.get("scenarios", []):
+        errors.append(
+            item.error(
+                ["scenario"],
+                f"scenario {data['scenario']!r} is not in exercise {data['exercise']!r}",
+            )
+        )
+    rubric = refs.rubrics.get(exercise["rubric"])
+    if rubric is None:
+        return errors
+    criteria = {c["id"]: c for c in expand_rubric(rubric, refs.rubrics)["criteria"]}
+    graded = data["trainer_grade"].get("criteria", {})
+    for key in sorted(set(criteria) - set(graded)):
+        errors.append(item.error(["trainer_grade", "criteria"], f"criterion {key!r} is not graded"))
+    for key, mark in graded.items():
+        criterion = criteria.get(key)
+        if criterion is None:
+            errors.append(
+                item.error(["trainer_grade", "criteria", key], f"unknown criterion {key!r}")
+            )
+            continue
+        points = mark.get("points") if isinstance(mark, dict) else None
+        allowed = {level["points"] for level in criterion["levels"]}
+        if points == "na" and criterion.get("allow_na"):
+            continue
+        if points not in allowed:
+            errors.append(
+                item.error(
+                    ["trainer_grade", "criteria", key, "points"],
+                    f"{points!r} is not a level of {key!r} (levels: {sorted(allowed)})",
+                )
+            )
+    return errors
