@@ -223,3 +223,10 @@ CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "fixtures" / "conten
 COACHLINE_SUBMISSION_HOOK = "grading.services.grading_request"
 # Generates an AI draft with the configured LLM; only used when LLM_BASE_URL/LLM_MODEL are set.
 COACHLINE_DRAFT_GENERATOR = "grading.llm.drafts.generate_draft"
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-grading": {
+        "task": "grading.tasks.sweep_stuck_grading_task",
+        "schedule": 300.0,
+    },
+}

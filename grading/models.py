@@ -114,3 +114,129 @@ class ExampleSubmission(VersionedContent):
 
     def __str__(self) -> str:
         return self.slug
+
+
+class GraderKind(models.TextChoices):
+    OFFLINE = "offline", "Offline grader"
+    LLM = "llm", "LLM grader"
+
+
+class GradingJob(models.Model):
+    """The automatic grading of one submission: its state, so nothing gets stuck or lost."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Grading"
+        DONE = "done", "Graded"
+
+    submission = models.OneToOneField(
+        "exercises.Submission", on_delete=models.PROTECT, related_name="grading_job"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    runs = models.PositiveIntegerField(default=0, help_text="How many times a worker claimed it.")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"grading of {self.submission_id}: {self.status}"
+
+
+class Grade(models.Model):
+    """One grader's scores for one submission, against one rubric version."""
+
+    submission = models.ForeignKey(
+        "exercises.Submission", on_delete=models.PROTECT, related_name="grades"
+    )
+    grader = models.CharField(max_length=10, choices=GraderKind.choices)
+    rubric_version = models.ForeignKey(RubricVersion, on_delete=models.PROTECT, related_name="+")
+    model_name = models.CharField(max_length=120, blank=True)
+    prompt_version = models.CharField(max_length=40, blank=True)
+    kb_version = models.CharField(max_length=64, blank=True)
+    total = models.FloatField(help_text="Weighted score as a fraction of the maximum, 0..1.")
+    notes = models.JSONField(default=list, blank=True, help_text="Flags and caps applied.")
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    from_cache = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "grader"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "grader"], name="grade_one_per_grader"),
+            models.CheckConstraint(
+                condition=models.Q(total__gte=0, total__lte=1), name="grade_total_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_grader_display()} grade of {self.submission_id}"
+
+
+class CriterionScore(models.Model):
+    grade = models.ForeignKey(Grade, on_delete=models.CASCADE, related_name="scores")
+    criterion_key = models.SlugField(max_length=80)
+    order = models.PositiveIntegerField(default=0)
+    points = models.IntegerField(null=True, blank=True, help_text="Empty: not applicable.")
+    max_points = models.IntegerField()
+    rationale = models.TextField(blank=True)
+    evidence = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["grade", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grade", "criterion_key"], name="criterion_score_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_key}: {self.points}"
+
+
+class Flag(models.Model):
+    """Something a trainer must look at (the trainer queue reads these)."""
+
+    class Reason(models.TextChoices):
+        LLM_FAILED = "llm_failed", "LLM grading failed"
+        GRADER_ERROR = "grader_error", "Automatic grading failed"
+        DISAGREEMENT = "disagreement", "Graders disagree"
+
+    submission = models.ForeignKey(
+        "exercises.Submission", on_delete=models.PROTECT, related_name="flags"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "reason"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="flag_one_open_per_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} on {self.submission_id}"
+
+
+class LLMResponseCache(models.Model):
+    """Validated LLM grading results keyed by everything that determines them."""
+
+    key = models.CharField(max_length=64, unique=True)
+    result = models.JSONField()
+    model_name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

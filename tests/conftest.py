@@ -71,3 +71,29 @@ def loaded_content(db):
     from grading.content.loading import content_load_directory
 
     return content_load_directory(path=settings.CONTENT_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_in_process():
+    """In-process tests run tasks eagerly even when CI points CELERY_BROKER_URL at Redis;
+    the real-worker tests talk to a worker subprocess through their own client."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def fake_llm(settings):
+    """A local Chat Completions server, with the LLM settings pointing at it."""
+    from tests.fake_llm import FakeChatServer
+
+    server = FakeChatServer().start()
+    settings.LLM_BASE_URL = server.base_url
+    settings.LLM_MODEL = "fake-grader-1"
+    settings.LLM_API_KEY = "test-key"
+    settings.LLM_TIMEOUT_SECONDS = 2
+    yield server
+    server.stop()

@@ -1,0 +1,39 @@
+"""Celery tasks of grading: thin wrappers that take ids and call one service."""
+
+import random
+
+from celery import shared_task
+
+from . import services
+from .llm.errors import LLMTransientError
+
+MAX_LLM_RETRIES = 4
+
+
+def backoff_seconds(retries: int) -> float:
+    """Exponential backoff with full jitter: 0..(5 * 2^retries) seconds, capped at 5 minutes."""
+    return random.uniform(0, min(300, 5 * 2**retries))  # noqa: S311 - jitter, not crypto
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_LLM_RETRIES,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def grade_submission_task(self, submission_id: int) -> None:
+    try:
+        services.grading_run(submission_id=submission_id, is_retry=self.request.retries > 0)
+    except LLMTransientError as exc:
+        # Eager mode (no broker) runs inside the web request: do not make the agent wait.
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            services.grading_llm_give_up(submission_id=submission_id, error=exc)
+            return
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from exc
+
+
+@shared_task(acks_late=True, soft_time_limit=60)
+def sweep_stuck_grading_task() -> int:
+    return len(services.grading_sweep_stuck())

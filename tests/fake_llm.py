@@ -1,0 +1,92 @@
+"""A local HTTP server speaking the Chat Completions protocol, for tests.
+
+The real `openai` client talks to it over HTTP, so the whole client path is exercised.
+Queue behaviours with `server.respond(...)`; with none queued it answers with `default`.
+"""
+
+import contextlib
+import json
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeChatServer:
+    def __init__(self):
+        self.queue: deque = deque()
+        self.default = None
+        self.requests: list[dict] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> "FakeChatServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def respond(self, content=None, *, status=200, delay=0.0, raw=None) -> None:
+        """Queue one answer: message `content` (str or JSON-able), an HTTP status, a delay."""
+        self.queue.append({"content": content, "status": status, "delay": delay, "raw": raw})
+
+    def _next(self) -> dict:
+        if self.queue:
+            return self.queue.popleft()
+        return {"content": self.default, "status": 200, "delay": 0.0, "raw": None}
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                server.requests.append({"path": self.path, "body": body})
+                plan = server._next()
+                if plan["delay"]:
+                    time.sleep(plan["delay"])
+                if plan["status"] != 200:
+                    payload = {"error": {"message": "fake failure", "type": "server_error"}}
+                    return self._send(plan["status"], json.dumps(payload).encode())
+                if plan["raw"] is not None:
+                    return self._send(200, plan["raw"].encode())
+                content = plan["content"]
+                if not isinstance(content, str):
+                    content = json.dumps(content)
+                completion = {
+                    "id": f"chatcmpl-{len(server.requests)}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model", "fake-model"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": content},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 120, "completion_tokens": 40, "total_tokens": 160},
+                }
+                return self._send(200, json.dumps(completion).encode())
+
+            def _send(self, status: int, payload: bytes):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(payload)
+
+        return Handler
