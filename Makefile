@@ -20,11 +20,15 @@ $(STAMP): requirements.lock
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_content
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest
+
+benchmark: install
+	$(BIN)/python manage.py benchmark_grading
 
 lint: install
 	$(BIN)/ruff check .

@@ -88,7 +88,7 @@ def _celery_eager_in_process():
 @pytest.fixture
 def fake_llm(settings):
     """A local Chat Completions server, with the LLM settings pointing at it."""
-    from tests.fake_llm import FakeChatServer
+    from grading.llm.fake_server import FakeChatServer
 
     server = FakeChatServer().start()
     settings.LLM_BASE_URL = server.base_url

@@ -3,6 +3,8 @@
 Retries belong to Celery (with backoff and jitter), so the SDK's own are switched off.
 """
 
+import functools
+
 import openai
 from django.conf import settings
 
@@ -12,9 +14,14 @@ def llm_configured() -> bool:
 
 
 def llm_client(*, timeout: float | None = None) -> openai.OpenAI:
-    return openai.OpenAI(
-        base_url=settings.LLM_BASE_URL,
-        api_key=settings.LLM_API_KEY or "not-needed",
-        timeout=timeout if timeout is not None else settings.LLM_TIMEOUT_SECONDS,
-        max_retries=0,
+    """A client for the current settings, reused so its HTTP connections are pooled."""
+    return _client_for(
+        settings.LLM_BASE_URL,
+        settings.LLM_API_KEY or "not-needed",
+        timeout if timeout is not None else settings.LLM_TIMEOUT_SECONDS,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _client_for(base_url: str, api_key: str, timeout: float) -> openai.OpenAI:
+    return openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)

@@ -1,7 +1,9 @@
-"""A local HTTP server speaking the Chat Completions protocol, for tests.
+"""A local HTTP server speaking the Chat Completions protocol, for tests and benchmarks.
 
 The real `openai` client talks to it over HTTP, so the whole client path is exercised.
-Queue behaviours with `server.respond(...)`; with none queued it answers with `default`.
+Queue behaviours with `server.respond(...)`; with none queued it answers with `default`,
+or, when `default` is None, with a valid answer derived from the request's JSON schema
+(every criterion at its lowest level). `delay` adds a fixed latency to every answer.
 """
 
 import contextlib
@@ -13,9 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeChatServer:
-    def __init__(self):
+    def __init__(self, *, delay: float = 0.0):
         self.queue: deque = deque()
         self.default = None
+        self.delay = delay
         self.requests: list[dict] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -41,7 +44,7 @@ class FakeChatServer:
     def _next(self) -> dict:
         if self.queue:
             return self.queue.popleft()
-        return {"content": self.default, "status": 200, "delay": 0.0, "raw": None}
+        return {"content": self.default, "status": 200, "delay": self.delay, "raw": None}
 
     def _handler(self):
         server = self
@@ -63,6 +66,8 @@ class FakeChatServer:
                 if plan["raw"] is not None:
                     return self._send(200, plan["raw"].encode())
                 content = plan["content"]
+                if content is None:
+                    content = answer_from_schema(body)
                 if not isinstance(content, str):
                     content = json.dumps(content)
                 completion = {
@@ -90,3 +95,19 @@ class FakeChatServer:
                     self.wfile.write(payload)
 
         return Handler
+
+
+def answer_from_schema(request_body: dict) -> dict:
+    """A valid structured answer for the request's json_schema: lowest level everywhere."""
+    schema = request_body.get("response_format", {}).get("json_schema", {}).get("schema", {})
+    criteria = schema.get("properties", {}).get("criteria", {}).get("properties", {})
+    return {
+        "criteria": {
+            key: {
+                "reasoning": "Fake grader: lowest level.",
+                "quote": "",
+                "score": spec["properties"]["score"]["enum"][0],
+            }
+            for key, spec in criteria.items()
+        }
+    }
