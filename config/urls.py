@@ -14,6 +14,7 @@ urlpatterns = [
     path("agent/", curriculum_views.agent_home, name="agent-home"),
     path("trainer/", curriculum_views.trainer_home, name="trainer-home"),
     path("modules/", include("curriculum.urls")),
+    path("grading/", include("grading.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,12 +1,16 @@
 """Reads for grading: the knowledge base as the detectors see it, rubrics, grades."""
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from exercises.models import KnowledgeFact
 
 from .detectors.knowledge_base import KnowledgeBase
-from .models import CriterionScore, Grade, Rubric, RubricVersion
+from .models import CriterionScore, Flag, Grade, GraderKind, GradingJob, Rubric, RubricVersion
 
 
 def knowledge_base_current() -> KnowledgeBase:
@@ -29,3 +33,96 @@ def grade_list_for_submission(*, submission_id: int) -> QuerySet[Grade]:
         .prefetch_related(Prefetch("scores", queryset=CriterionScore.objects.order_by("order")))
         .order_by("grader")
     )
+
+
+@dataclass(frozen=True)
+class CriterionFeedback:
+    key: str
+    title: str
+    points: int | None
+    max_points: int
+    level_title: str
+    rationale: str
+    evidence: list[dict]
+
+
+@dataclass(frozen=True)
+class SubmissionFeedback:
+    """What an agent sees about the automatic grading of one submission."""
+
+    status: str  # queued / running / done / missing
+    grade: Grade | None
+    criteria: list[CriterionFeedback]
+    highlighted: dict[str, str]  # answer field -> HTML with evidence marked
+    flagged: bool
+
+    @property
+    def pending(self) -> bool:
+        return self.grade is None and self.status in {"queued", "running", "missing"}
+
+
+def feedback_for_submission(*, submission) -> SubmissionFeedback:
+    """The automatic grade to show (LLM when present, else offline), with evidence marked."""
+    job = GradingJob.objects.filter(submission=submission).only("status").first()
+    grades = {g.grader: g for g in grade_list_for_submission(submission_id=submission.pk)}
+    grade = grades.get(GraderKind.LLM) or grades.get(GraderKind.OFFLINE)
+    flagged = Flag.objects.filter(submission=submission, resolved_at__isnull=True).exists()
+    if grade is None:
+        return SubmissionFeedback(job.status if job else "missing", None, [], {}, flagged)
+    specs = {c["id"]: c for c in grade.rubric_version.snapshot["criteria"]}
+    criteria = []
+    for score in grade.scores.all():
+        spec = specs.get(score.criterion_key, {})
+        levels = {level["points"]: level["title"] for level in spec.get("levels", [])}
+        criteria.append(
+            CriterionFeedback(
+                key=score.criterion_key,
+                title=spec.get("title", score.criterion_key),
+                points=score.points,
+                max_points=score.max_points,
+                level_title=levels.get(score.points, "Not applicable"),
+                rationale=score.rationale,
+                evidence=score.evidence,
+            )
+        )
+    highlighted = highlight_evidence(submission.answer, criteria)
+    return SubmissionFeedback(job.status if job else "done", grade, criteria, highlighted, flagged)
+
+
+def _field_text(answer: dict, field: str):
+    value = answer
+    for part in field.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        else:
+            return None
+    return value if isinstance(value, str) else None
+
+
+def highlight_evidence(answer: dict, criteria: list[CriterionFeedback]) -> dict[str, str]:
+    """Each answer field that has evidence, as escaped HTML with <mark> around the spans."""
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for criterion in criteria:
+        for item in criterion.evidence:
+            text = _field_text(answer, item.get("field", ""))
+            start, end = item.get("start"), item.get("end")
+            if text is None or not isinstance(start, int) or not isinstance(end, int):
+                continue
+            if 0 <= start < end <= len(text):
+                note = f"{criterion.title}: {item.get('note', '')}".strip(": ")
+                spans.setdefault(item["field"], []).append((start, end, note))
+    highlighted = {}
+    for field, marks in spans.items():
+        text = _field_text(answer, field)
+        parts, cursor = [], 0
+        for start, end, note in sorted(marks):
+            if start < cursor:  # overlapping evidence: keep the first mark
+                continue
+            parts.append(escape(text[cursor:start]))
+            parts.append(
+                format_html('<mark class="evidence" title="{}">{}</mark>', note, text[start:end])
+            )
+            cursor = end
+        parts.append(escape(text[cursor:]))
+        highlighted[field] = mark_safe("".join(str(p) for p in parts))  # noqa: S308 - escaped above
+    return highlighted
