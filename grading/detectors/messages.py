@@ -1,0 +1,573 @@
+"""Customer message analysis: emotional state, severity, relationship risk and indicators."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from grading.detectors.text import Span, dedupe_overlaps, find_all, regex, sentences
+
+STATES = ("urgent", "frustrated", "confused", "satisfied")
+INDICATOR_KINDS = (
+    "urgency_words",
+    "all_caps",
+    "exclamations",
+    "multiple_questions",
+    "contradictory_requests",
+    "positive_language",
+)
+
+URGENCY = regex(
+    r"urgent(?:ly)?",
+    r"asap",
+    r"as soon as (?:possible|you can)",
+    r"immediately",
+    r"right (?:now|away)",
+    r"(?:need|needs|needed) (?:this|it|help|them)? ?(?:fixed |sorted |resolved |done )?"
+    r"(?:now|today|tonight)",
+    r"emergency",
+    r"critical",
+    r"time[- ]sensitive",
+    r"deadline",
+    r"(?:by|before) (?:end of (?:the )?day|eod|noon|tonight|tomorrow|close of business|"
+    r"monday|tuesday|wednesday|thursday|friday|\d{1,2}(?::\d\d)? ?(?:am|pm))",
+    r"(?:due|closes|starts|runs|goes out|expires?) (?:today|tonight|tomorrow|"
+    r"in (?:an?|one|two|\d+) (?:minutes?|hours?))",
+    r"within (?:the next )?(?:an?|one|two|\d+) (?:minutes?|hours?)",
+    r"in (?:an?|one|two|\d+) (?:minutes?|hours?)",
+    r"(?:can't|cannot|can not) wait",
+    r"blocking",
+    r"blocked",
+    r"losing (?:money|customers|clients|sales|revenue)",
+    r"quickly",
+    r"hurry",
+    r"no time",
+    r"running out of time",
+    (
+        r"(?:site|app|system|server|tallyfront|payments?|it|everything|sync) (?:is|are|"
+        r"went|has gone) down"
+    ),
+    r"today",
+    r"tonight",
+    r"this week",
+    r"cut-?off",
+    r"locked out",
+)
+FRUSTRATION = regex(
+    r"again",
+    r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time",
+    r"(?:two|three|four|five|several|many|multiple) times",
+    r"still (?:not|isn't|hasn't|doesn't|can't|broken|waiting|no)",
+    r"nothing (?:has|was|is) (?:been )?(?:fixed|done|resolved|changed)",
+    r"(?:nobody|no one|no-one) (?:has|is|will|seems)",
+    r"(?:nobody|no one) (?:asked|told|warned|said|replied|answered|bothered)",
+    r"ridiculous",
+    r"unacceptable",
+    r"(?:waste|wasting|wasted) (?:of )?(?:my )?(?:time|money)",
+    r"fed up",
+    r"sick (?:and tired )?of",
+    r"tired of",
+    r"keeps? (?:happening|failing|breaking|crashing)",
+    r"every (?:single )?time",
+    r"seriously",
+    r"how many (?:more )?times",
+    r"useless",
+    r"terrible",
+    r"awful",
+    r"frustrat\w*",
+    r"annoy\w*",
+    r"angry",
+    r"furious",
+    r"disappoint\w*",
+    r"fix (?:this|it)",
+    r"(?:cancel|leave|switch|move) (?:my|our|the)? ?(?:account|subscription|plan|provider|to)",
+    r"not good enough",
+    r"(?:no|zero) (?:response|reply|help)",
+    r"who approved",
+    r"throw (?:money )?away",
+    r"(?:broke|broken|breaking|failed|stopped) again",
+    r"actually (?:meant|means|fixed|works?)",
+    r"is anyone (?:actually )?(?:reading|listening)",
+    r"can't keep",
+)
+REPEATED = regex(
+    r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time",
+    r"(?:three|four|five|several|many|multiple) times",
+)
+CONFUSION = regex(
+    r"confus\w*",
+    r"(?:don't|do not|doesn't|does not|didn't) (?:understand|get it|make sense)",
+    r"makes? no sense",
+    r"not sure",
+    r"unclear",
+    r"lost",
+    r"no idea",
+    r"(?:how|where|what|which) (?:do|does|did|can|should|is|are) (?:i|we|this|that|it)",
+    r"what does .{1,40} mean",
+    r"i thought",
+    r"supposed to",
+    r"which (?:one|option|plan)",
+    r"can (?:you|someone) explain",
+    r"explain",
+    r"puzzled",
+    r"baffled",
+    r"wondering",
+    r"(?:can't|cannot|couldn't|can not) (?:find|see|figure out|work out)",
+    r"I'm new",
+    r"new (?:at|to) (?:all )?this",
+    r"(?:my )?first (?:time|invoice|week)",
+    r"or not(?=\?)",
+    r"(?:does|did) (?:that|this|it) mean",
+    r"is (?:this|that|it) (?:a mistake|right|correct|normal|expected)",
+    r"not my strong (?:point|suit)",
+    r"(?:do|will|would|should) I (?:get|need|have)",
+    r"what's the difference",
+    r"difference between",
+)
+SATISFACTION = regex(
+    r"thank(?:s| you)(?: so much| very much| a lot)?(?! for nothing)",
+    r"(?:really |truly )?appreciate\w*",
+    r"lov(?:e|ed|ing)",
+    r"great",
+    r"excellent",
+    r"amazing",
+    r"fantastic",
+    r"awesome",
+    r"perfect(?:ly)?",
+    r"brilliant",
+    r"wonderful",
+    r"happy",
+    r"delighted",
+    r"pleased",
+    r"impressed",
+    r"works? (?:great|perfectly|well|like a charm)",
+    r"well done",
+    r"helpful",
+    r"recommend",
+    r"(?:more )?professional",
+)
+PROBLEM = regex(
+    r"error\w*",
+    r"fail\w*",
+    r"declin\w*",
+    r"rejected",
+    r"charged",
+    r"broken",
+    r"(?:can't|cannot|can not|unable to|won't|doesn't|does not|isn't|not) "
+    r"(?:work|load|log|send|open|find|see|access|save|sync)\w*",
+    r"issue",
+    r"problem",
+    r"wrong",
+    r"overcharged",
+    r"missing",
+    r"stuck",
+    r"crash\w*",
+    r"bug",
+    r"lost",
+    r"breaking",
+)
+SARCASM = re.compile(
+    r"\b(?:thanks?(?: you)?(?: (?:a lot|so much|very much))? for (?:nothing|wasting|the runaround|"
+    r"making|breaking|absolutely nothing|ignoring)"
+    r"|(?:oh|just|yeah),? (?:great|perfect|wonderful|fantastic|brilliant)"
+    r"|great,? (?:just|another|now)"
+    r"|(?:really|very|so|super) helpful[.!]* ?(?:not|/s)"
+    r"|love (?:how|that|it when) .{0,60}\b(?:again|still|never|nobody|no one|broke|break|fails?)"
+    r"|what a (?:joke|surprise)"
+    r"|big surprise"
+    r"|wow,? (?:thanks|great|just)"
+    r"|clearly (?:nobody|no one)"
+    r"|i guess that's too much to ask"
+    r"|(?:so|well|oh|and),? (?:that's|that is|this is) (?:just )?(?:great|perfect|wonderful|"
+    r"fantastic|brilliant|lovely|awesome)"
+    r"|(?:I'd|I would) love to know (?:what|why|how|who)[^.!?]*"
+    r"|a whole (?:two|three|four|\d+) (?:days|hours|minutes|weeks)"
+    r")|(?<=[.!] )really\.",
+    re.IGNORECASE,
+)
+CHURN = regex(
+    r"cancel\w*",
+    r"switch\w* (?:to|provider)",
+    r"competitor",
+    r"(?:leave|leaving|move|moving) (?:you|to|tallyfront)",
+    r"lawyer",
+    r"legal action",
+    r"chargeback",
+    r"dispute",
+    r"bad review",
+    r"(?:one|1)[- ]star",
+    r"report (?:you|this)",
+    r"last chance",
+    r"final warning",
+    r"take (?:our|my) business elsewhere",
+    r"close (?:my|our) account",
+)
+IMPACT = regex(
+    r"payroll",
+    r"losing",
+    r"money",
+    r"tax return",
+    r"my (?:clients|customers) (?:are|will|can't)",
+    r"audit",
+    r"month[- ]end",
+    r"year[- ]end",
+    r"boss",
+    r"whole team",
+    r"all (?:our|my) (?:invoices|users|staff)",
+    r"(?:project|launch|contract) (?:start|deadline|date)",
+)
+CONTRADICTORY = [
+    (
+        regex(r"cancel\w*", r"close", r"downgrad\w*", r"stop"),
+        regex(
+            r"still need",
+            r"need to (?:send|keep|access|finish)",
+            r"(?:don't|do not) (?:touch|delete|lose)",
+            r"keep (?:my|our|all|access)",
+            r"keep using",
+            r"continue\w*",
+            r"still (?:use|have|access)",
+            r"retain",
+            r"without losing",
+        ),
+    ),
+    (
+        regex(r"refund\w*", r"delete"),
+        regex(r"keep\w*", r"continue\w*", r"still (?:use|have|access)", r"don't lose"),
+    ),
+    (
+        regex(r"(?:right )?now", r"immediately", r"asap", r"quickly"),
+        regex(
+            r"(?:don't|do not|without) (?:change|touch|mess|restart|interrupt)\w*", r"no downtime"
+        ),
+    ),
+    (
+        regex(r"cheaper", r"lower (?:price|cost)", r"pay less", r"downgrad\w*"),
+        regex(r"(?:all|more|every|keep\w*) (?:the )?features?", r"upgrad\w*", r"more seats"),
+    ),
+]
+ACRONYMS = frozenset(
+    [
+        "I",
+        "A",
+        "OK",
+        "PDF",
+        "CSV",
+        "API",
+        "VAT",
+        "USD",
+        "EUR",
+        "GBP",
+        "ID",
+        "SSO",
+        "CEO",
+        "CFO",
+        "CTO",
+        "EU",
+        "UK",
+        "US",
+        "USA",
+        "HR",
+        "IT",
+        "FAQ",
+        "URL",
+        "CSAT",
+        "QA",
+        "EOD",
+        "ASAP",
+        "AM",
+        "PM",
+        "PS",
+        "FYI",
+        "BTW",
+        "TV",
+        "UI",
+        "UX",
+        "IP",
+        "SMS",
+        "SSL",
+        "DNS",
+        "ACH",
+        "IBAN",
+        "SWIFT",
+        "POS",
+        "ERP",
+        "CRM",
+        "QB",
+        "XLS",
+        "XLSX",
+        "TLS",
+        "HTTP",
+        "HTTPS",
+        "JSON",
+        "XML",
+        "SQL",
+        "AWS",
+        "LLC",
+        "INC",
+        "LTD",
+        "GST",
+        "HST",
+        "PST",
+        "EST",
+        "CET",
+        "UTC",
+        "GMT",
+        "Q1",
+        "Q2",
+        "Q3",
+        "Q4",
+        "MFA",
+        "2FA",
+        "SAML",
+        "INV",
+        "ACS",
+        "IDP",
+        "SMS",
+        "QBO",
+        "PIN",
+        "OTP",
+        "NET",
+        "EUR",
+        "CAD",
+        "AUD",
+    ]
+)
+CAPS_RUN = re.compile(r"\b[A-Z][A-Z'’]+[A-Z]\b(?:[\s,]+\b[A-Z][A-Z'’]*[A-Z]\b)*|\b[A-Z]{2}\b")  # noqa: RUF001
+EXCLAMATION_RUN = re.compile(r"[!?]*![!?1]*")
+QUESTION = re.compile(r"[^.!?\n]*\?+")
+CLAUSE_BREAK = re.compile(r"[.;!?\n]|,\s|\bbut\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class MessageAnalysis:
+    """What the message detector found in one customer message."""
+
+    state: str
+    secondary_state: str | None
+    severity: int
+    relationship_risk: str
+    indicators: tuple[Span, ...]
+    scores: dict[str, float]
+    sentiment: float
+    sarcasm: tuple[Span, ...] = ()
+
+    def indicators_of(self, kind: str) -> list[Span]:
+        return [i for i in self.indicators if i.kind == kind]
+
+    def as_dict(self) -> dict:
+        return {
+            "state": self.state,
+            "secondary_state": self.secondary_state,
+            "severity": self.severity,
+            "relationship_risk": self.relationship_risk,
+            "indicators": [
+                {"kind": i.kind, "text": i.text, "start": i.start, "end": i.end}
+                for i in self.indicators
+            ],
+        }
+
+
+@lru_cache(maxsize=1)
+def _vader() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+def sentiment_compound(text: str) -> float:
+    """VADER compound polarity in [-1, 1] (0 for empty text)."""
+    return _vader().polarity_scores(text)["compound"] if text and text.strip() else 0.0
+
+
+def _count(pattern: re.Pattern[str], text: str) -> int:
+    return len(pattern.findall(text))
+
+
+def find_caps(text: str) -> list[Span]:
+    """Shouted words: runs of capitalised words that are not common acronyms."""
+    found = []
+    for match in CAPS_RUN.finditer(text):
+        tokens = re.findall(r"[A-Z'’]+", match.group(0))  # noqa: RUF001
+        shouted = [t for t in tokens if t.replace("’", "'") not in ACRONYMS and len(t) >= 2]  # noqa: RUF001
+        if not shouted or (len(tokens) == 1 and len(shouted[0]) < 3):
+            continue
+        found.append(Span("all_caps", match.group(0), match.start(), match.end()))
+    return found
+
+
+def find_exclamations(text: str) -> list[Span]:
+    """Each sentence that ends in (or contains) a run of exclamation marks."""
+    found = []
+    for sentence in sentences(text):
+        if "!" in sentence.text:
+            found.append(Span("exclamations", sentence.text, sentence.start, sentence.end))
+    return found
+
+
+def exclamation_count(text: str) -> int:
+    return sum(m.group(0).count("!") for m in EXCLAMATION_RUN.finditer(text))
+
+
+def find_questions(text: str) -> list[Span]:
+    """The stretch of questions, when the message asks more than one."""
+    questions = [m for m in QUESTION.finditer(text) if m.group(0).strip("? \n")]
+    if len(questions) < 2:
+        return []
+    first, last = questions[0], questions[-1]
+    start = first.start() + len(first.group(0)) - len(first.group(0).lstrip())
+    return [Span("multiple_questions", text[start : last.end()], start, last.end())]
+
+
+def _clause(text: str, position: int) -> tuple[int, int]:
+    start = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, position)), default=0)
+    end_match = CLAUSE_BREAK.search(text, position)
+    end = end_match.start() if end_match else len(text)
+    while start < end and text[start].isspace():
+        start += 1
+    return start, end
+
+
+def find_contradictions(text: str) -> list[Span]:
+    """The two clauses of a request that pulls against itself (cancel now / keep my data)."""
+    found: list[Span] = []
+    parts = sentences(text)
+    windows = [(s.start, s.end) for s in parts]
+    windows += [(a.start, b.end) for a, b in itertools.pairwise(parts)]
+    for start, end in windows:
+        chunk = text[start:end]
+        for first, second in CONTRADICTORY:
+            a, b = first.search(chunk), second.search(chunk)
+            if a and b and not (a.start() <= b.start() < a.end()):
+                for hit in (a, b):
+                    c_start, c_end = _clause(text, start + hit.start())
+                    found.append(
+                        Span("contradictory_requests", text[c_start:c_end], c_start, c_end)
+                    )
+                break
+        if found:
+            break
+    return dedupe_overlaps(found)
+
+
+def find_positive(text: str, sarcasm: list[Span]) -> list[Span]:
+    """Positive words and phrases (sarcastic ones included: they are still the cue)."""
+    spans = [s for s in find_all(SATISFACTION, text, "positive_language") if not _negated(text, s)]
+    spans += [Span("positive_language", s.text, s.start, s.end) for s in sarcasm]
+    return spans
+
+
+def _negated(text: str, span: Span) -> bool:
+    before = text[max(0, span.start - 12) : span.start].lower()
+    return bool(re.search(r"\b(?:not|no|never|isn't|wasn't|hardly)\s+(?:\w+\s+)?$", before))
+
+
+def _sincere(span: Span, sarcasm: list[Span]) -> bool:
+    return not any(
+        x.start - 5 <= span.start < x.end + 40 or x.start - 60 <= span.start < x.start
+        for x in sarcasm
+    )
+
+
+def find_indicators(text: str) -> tuple[list[Span], list[Span]]:
+    """All indicators in message order, and the sarcastic remarks found along the way."""
+    sarcasm = find_all(SARCASM, text, "sarcasm")
+    spans = [
+        *find_all(URGENCY, text, "urgency_words"),
+        *find_caps(text),
+        *find_exclamations(text),
+        *find_questions(text),
+        *find_contradictions(text),
+        *find_positive(text, sarcasm),
+    ]
+    return dedupe_overlaps(spans), sarcasm
+
+
+def state_scores(text: str, indicators: list[Span], sarcasm: list[Span], compound: float) -> dict:
+    """A score per state from rules plus VADER polarity; the largest wins."""
+    kinds = [i.kind for i in indicators]
+    caps, bangs = kinds.count("all_caps"), exclamation_count(text)
+    problem, confusion = _count(PROBLEM, text), _count(CONFUSION, text)
+    negativity = max(0.0, -compound)
+    sincere = [i for i in indicators if i.kind == "positive_language" and _sincere(i, sarcasm)]
+    urgent = 2.0 * kinds.count("urgency_words") + (
+        1.0 if problem and "urgency_words" in kinds else 0
+    )
+    frustrated = 1.5 * _count(FRUSTRATION, text) + 2.5 * len(sarcasm) + 0.8 * caps
+    frustrated += 0.5 * min(bangs, 4) * (0.3 if confusion else 1.0)
+    frustrated += negativity * (1.0 if confusion else 2.0) + (0.5 if problem and frustrated else 0)
+    confused = 1.5 * confusion + 0.7 * kinds.count("multiple_questions")
+    confused += 1.0 * len(re.findall(r"\?!|!\?", text))
+    confused += 0.5 * kinds.count("contradictory_requests")
+    satisfied = 1.2 * len(sincere) + max(0.0, compound) * 1.5 - 1.5 * problem
+    satisfied -= 2.0 * len(sarcasm) + 1.0 * kinds.count("urgency_words")
+    scores = {"urgent": urgent, "frustrated": frustrated, "confused": confused}
+    scores["satisfied"] = max(0.0, satisfied)
+    return {k: round(v, 3) for k, v in scores.items()}
+
+
+def pick_states(scores: dict[str, float]) -> tuple[str, str | None]:
+    ranked = sorted(STATES, key=lambda s: (-scores[s], STATES.index(s)))
+    primary, runner_up = ranked[0], ranked[1]
+    if scores[primary] <= 0:
+        return "confused", None
+    secondary = runner_up if scores[runner_up] >= max(1.5, 0.5 * scores[primary]) else None
+    if "satisfied" in (primary, runner_up) and secondary:
+        secondary = None  # satisfied mixed with a problem state reads as politeness, not a state
+    return primary, secondary
+
+
+BASE_SEVERITY = {"satisfied": 1, "confused": 3, "frustrated": 5, "urgent": 6}
+
+
+def severity_for(
+    text: str, state: str, indicators: list[Span], sarcasm: list[Span], compound: float
+) -> int:
+    """1 (calm, happy) to 10 (furious, threatening to leave, business at stake)."""
+    if state == "satisfied":
+        return 1 if compound >= 0.5 else 2
+    kinds = [i.kind for i in indicators]
+    score = BASE_SEVERITY[state]
+    score += min(2, kinds.count("all_caps"))
+    score += 1 if exclamation_count(text) >= 3 else 0
+    score += 1 if _count(IMPACT, text) else 0
+    score += 2 if _count(CHURN, text) and state != "confused" else 0
+    score += 1 if REPEATED.search(text) else 0
+    score += 1 if sarcasm else 0
+    score += 1 if compound <= -0.6 else 0
+    if state == "confused" and not _count(FRUSTRATION, text):
+        score = min(score, 4)
+    return max(1, min(10, score))
+
+
+def risk_for(text: str, state: str, severity: int) -> str:
+    if (_count(CHURN, text) and state != "confused") or severity >= 8:
+        return "high"
+    if state == "satisfied" or severity <= 4:
+        return "low"
+    return "medium"
+
+
+def analyze_message(text: str | None) -> MessageAnalysis:
+    """Read a customer's message: primary and secondary state, severity, risk, indicators."""
+    text = text or ""
+    if not text.strip():
+        empty = dict.fromkeys(STATES, 0.0)
+        return MessageAnalysis("confused", None, 1, "low", (), empty, 0.0)
+    compound = sentiment_compound(text)
+    indicators, sarcasm = find_indicators(text)
+    scores = state_scores(text, indicators, sarcasm, compound)
+    state, secondary = pick_states(scores)
+    severity = severity_for(text, state, indicators, sarcasm, compound)
+    return MessageAnalysis(
+        state=state,
+        secondary_state=secondary,
+        severity=severity,
+        relationship_risk=risk_for(text, state, severity),
+        indicators=tuple(indicators),
+        scores=scores,
+        sentiment=compound,
+        sarcasm=tuple(sarcasm),
+    )
