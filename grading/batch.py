@@ -10,7 +10,7 @@ from typing import IO, Any
 from .detectors.claims import audit_draft
 from .detectors.knowledge_base import KnowledgeBase
 from .detectors.messages import analyze_message
-from .offline import Verdict, grade_answer, grade_reply
+from .offline import REPLY_QUALITY_RUBRIC, Verdict, expand_rubric, grade_answer, grade_reply
 
 
 class BadLine(ValueError):
@@ -28,7 +28,7 @@ def open_input(path: str) -> IO[str]:
 
 
 def open_output(path: str) -> IO[str]:
-    return sys.stdout if path == "-" else Path(path).open("w", encoding="utf-8")
+    return Path(path).open("w", encoding="utf-8")
 
 
 def run_jsonl(
@@ -132,12 +132,6 @@ class MemoryLLMCache:
         self._results[key] = result
 
 
-def reply_quality_rubric() -> dict:
-    from .offline import _reply_quality_rubric
-
-    return _reply_quality_rubric()
-
-
 def grade_reply_record(record: dict, kb: KnowledgeBase, *, grader: str, cache=None) -> dict:
     message = require_text(record, "customer_message")
     reply = require_text(record, "reply")
@@ -152,7 +146,7 @@ def grade_reply_record(record: dict, kb: KnowledgeBase, *, grader: str, cache=No
         customer_plan=plan,
         customer_state=state,
     )
-    rubric = reply_quality_rubric()
+    rubric = REPLY_QUALITY_RUBRIC
     if grader == "llm":
         scenario = {"message": message, "customer": {"name": name, "plan": plan}}
         if state:
@@ -192,8 +186,6 @@ class Library:
 
 
 def library_from_bundle(bundle) -> Library:
-    from .content.validation import expand_rubric
-
     raw_rubrics = {item.id: item.data for item in bundle.of("rubric")}
     return Library(
         kb=KnowledgeBase.from_facts([item.data for item in bundle.of("fact")]),

@@ -19,8 +19,9 @@ from curriculum.models import Exercise, Lesson, Module
 from exercises.models import ExerciseScenario, KnowledgeFact, Scenario, ScenarioVersion
 
 from ..models import Criterion, ExampleSubmission, Level, Rubric, RubricVersion
+from ..offline import expand_rubric
 from .files import ContentBundle, ContentError, read_content
-from .validation import expand_rubric, validate_bundle
+from .validation import validate_bundle
 
 
 class ContentValidationError(Exception):

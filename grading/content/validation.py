@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from jsonschema import Draft202012Validator
 
+from ..offline import expand_rubric
 from .files import ContentBundle, ContentError, SourceItem
 
 SCHEMA_PATH = Path("fixtures") / "schema" / "content.schema.json"
@@ -84,19 +85,6 @@ def _duplicate_ids(bundle: ContentBundle) -> list[ContentError]:
             else:
                 first_seen[item.id] = item
     return found
-
-
-def expand_rubric(rubric: dict, rubrics: dict[str, dict]) -> dict:
-    """The rubric with the criteria of the rubric it extends put first."""
-    criteria = list(rubric.get("criteria", []))
-    parent = rubrics.get(rubric.get("extends") or "")
-    if parent is not None:
-        criteria = list(parent.get("criteria", [])) + criteria
-    expanded = {k: v for k, v in rubric.items() if k != "extends"}
-    expanded["criteria"] = criteria
-    if rubric.get("extends"):
-        expanded["extends"] = rubric["extends"]
-    return expanded
 
 
 class _References:

@@ -22,7 +22,7 @@ class BatchCommand(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {options['input']}: {exc.strerror}") from exc
         try:
-            target = open_output(options["output"])
+            target = self.stdout if options["output"] == "-" else open_output(options["output"])
         except OSError as exc:
             raise CommandError(f"cannot write {options['output']}: {exc.strerror}") from exc
         try:
