@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from curriculum import views as curriculum_views
+from exercises import views as exercises_views
 
 admin.site.site_header = "Coachline administration"
 admin.site.site_title = "Coachline admin"
@@ -11,10 +12,12 @@ admin.site.site_title = "Coachline admin"
 urlpatterns = [
     path("", curriculum_views.landing, name="landing"),
     path("home/", curriculum_views.home, name="home"),
-    path("agent/", curriculum_views.agent_home, name="agent-home"),
+    path("agent/", exercises_views.agent_home, name="agent-home"),
     path("trainer/", curriculum_views.trainer_home, name="trainer-home"),
     path("modules/", include("curriculum.urls")),
+    path("", include("exercises.urls")),
     path("grading/", include("grading.urls")),
+    path("impact/", include("curriculum.impact.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 Rule = Callable[[Any, Any], bool]
 
@@ -58,14 +59,177 @@ def _content_change(user, obj) -> bool:
     return is_trainer(user)
 
 
+def _never(user, obj) -> bool:
+    return False
+
+
+def _submission_view(user, submission) -> bool:
+    """The author, trainers of a cohort the author belongs to, and staff."""
+    return _user_view(user, submission.user)
+
+
+def _workspace_owner(user, workspace) -> bool:
+    """Work in progress is the agent's own: not even trainers open it."""
+    return workspace.user_id == user.pk
+
+
+def _draft_request_owner(user, draft_request) -> bool:
+    return draft_request.workspace.user_id == user.pk
+
+
 VIEW_RULES: dict[str, Rule] = {
     "curriculum.Cohort": _cohort_view,
     "curriculum.User": _user_view,
+    "curriculum.Module": _published_content,
+    "curriculum.Lesson": _published_content,
+    "curriculum.Exercise": _published_content,
+    "exercises.KnowledgeFact": _published_content,
+    "exercises.Scenario": _published_content,
+    "exercises.Workspace": _workspace_owner,
+    "exercises.DraftRequest": _draft_request_owner,
+    "exercises.Submission": _submission_view,
 }
 CHANGE_RULES: dict[str, Rule] = {
     "curriculum.Cohort": _cohort_change,
     "curriculum.User": _user_change,
+    "curriculum.Module": _content_change,
+    "curriculum.Lesson": _content_change,
+    "curriculum.Exercise": _content_change,
+    "exercises.KnowledgeFact": _content_change,
+    "exercises.Scenario": _content_change,
+    "exercises.Workspace": _workspace_owner,
+    "exercises.DraftRequest": _draft_request_owner,
+    # Submissions are immutable: a revision is a new attempt, never a change.
+    "exercises.Submission": _never,
 }
+
+
+# --- Support-floor impact (curriculum.impact) ---------------------------------------
+SUPPORT_LEADERS_GROUP = "Support leaders"
+IMPORT_ANY_AGENT_PERMISSION = "impact.import_ticket_metrics"
+
+
+def is_support_leader(user) -> bool:
+    """Support leaders are members of the "Support leaders" group (cached per instance)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if not hasattr(user, "_is_support_leader"):
+        user._is_support_leader = user.groups.filter(name=SUPPORT_LEADERS_GROUP).exists()
+    return user._is_support_leader
+
+
+def can_use_impact(user) -> bool:
+    """The impact pages are for support leaders, trainers and staff; agents never see them."""
+    return is_trainer(user) or is_support_leader(user)
+
+
+def impact_cohorts_q(user) -> Q:
+    """Filter on Cohort: the cohorts whose impact `user` may see (may need .distinct())."""
+    if not can_use_impact(user):
+        return Q(pk__in=[])
+    if user.is_staff:
+        return Q()
+    allowed = Q(pk__in=[])
+    if is_trainer(user):
+        allowed |= Q(trainers=user)
+    if is_support_leader(user):
+        allowed |= Q(impact__leaders=user)
+    return allowed
+
+
+def impact_imports_any_agent(user) -> bool:
+    """Staff and holders of the import permission may import tickets of any agent; everyone
+    else only tickets of agents in the cohorts whose impact they see."""
+    return bool(user.is_staff or user.has_perm(IMPORT_ANY_AGENT_PERMISSION))
+
+
+def _cohort_impact_view(user, impact) -> bool:
+    if not can_use_impact(user):
+        return False
+    if user.is_staff:
+        return True
+    if is_trainer(user) and impact.cohort.trainers.filter(pk=user.pk).exists():
+        return True
+    return bool(
+        impact.pk is not None
+        and is_support_leader(user)
+        and impact.leaders.filter(pk=user.pk).exists()
+    )
+
+
+def _import_job_view(user, job) -> bool:
+    return can_use_impact(user) and (user.is_staff or job.created_by_id == user.pk)
+
+
+VIEW_RULES["impact.CohortImpact"] = _cohort_impact_view
+VIEW_RULES["impact.ImportJob"] = _import_job_view
+# Leaders and the cohort's trainers tune targets, thresholds and training dates.
+CHANGE_RULES["impact.CohortImpact"] = _cohort_impact_view
+# An import is a record of what happened: nobody edits it.
+CHANGE_RULES["impact.ImportJob"] = _never
+
+
+# --- Peer review (grading.peer) ---------------------------------------------------------
+# Anonymous both ways: an author sees a finished review of their work but never who wrote
+# it (the pages and selectors show numbers, not names); a reviewer sees the work, not
+# its author. Trainers of the author's cohort see everything.
+
+
+def _trains_user(user, other) -> bool:
+    return is_trainer(user) and _user_view(user, other)
+
+
+def is_review_recipient(user, review) -> bool:
+    """The author of the reviewed work, once the (peer) review is finished: may read, rate
+    and dispute it."""
+    return bool(
+        user.is_authenticated
+        and review.kind == "peer"
+        and review.status == "completed"
+        and review.submission.user_id == user.pk
+    )
+
+
+def _peer_review_view(user, review) -> bool:
+    if review.reviewer_id == user.pk or is_review_recipient(user, review):
+        return True
+    return _trains_user(user, review.submission.user)
+
+
+def _peer_review_change(user, review) -> bool:
+    """Only its reviewer fills it in, while it is open (or expired and may be handed in)."""
+    return review.reviewer_id == user.pk and review.status in {"in_progress", "expired"}
+
+
+def _peer_entry_view(user, entry) -> bool:
+    return entry.author_id == user.pk or _trains_user(user, entry.author)
+
+
+def _peer_entry_change(user, entry) -> bool:
+    return _trains_user(user, entry.author)
+
+
+def _calibration_view(user, attempt) -> bool:
+    return attempt.reviewer_id == user.pk or _trains_user(user, attempt.reviewer)
+
+
+def _flag_view(user, flag) -> bool:
+    """Flags are the trainer's queue: trainers of the agent concerned, and staff."""
+    subject = flag.reviewer if flag.submission_id is None else flag.submission.user
+    return _trains_user(user, subject)
+
+
+VIEW_RULES["grading.PeerReview"] = _peer_review_view
+CHANGE_RULES["grading.PeerReview"] = _peer_review_change
+VIEW_RULES["grading.PeerQueueEntry"] = _peer_entry_view
+CHANGE_RULES["grading.PeerQueueEntry"] = _peer_entry_change
+VIEW_RULES["grading.CalibrationAttempt"] = _calibration_view
+CHANGE_RULES["grading.CalibrationAttempt"] = _never  # a record of what was scored
+# Trainer-graded examples are course content: every signed-in user may calibrate on them.
+VIEW_RULES["grading.ExampleSubmission"] = _published_content
+CHANGE_RULES["grading.ExampleSubmission"] = _content_change
+VIEW_RULES["grading.Flag"] = _flag_view
+CHANGE_RULES["grading.Flag"] = _flag_view
 
 
 def _rule_for(rules: dict[str, Rule], obj) -> Rule:

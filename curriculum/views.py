@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 
 from . import selectors
-from .access import agent_required, is_trainer, trainer_required
+from .access import is_trainer, trainer_required
 
 
 @login_not_required
@@ -17,12 +17,6 @@ def landing(request):
 def home(request):
     """Send each user to the home of their role."""
     return redirect("trainer-home" if is_trainer(request.user) else "agent-home")
-
-
-@agent_required
-def agent_home(request):
-    cohorts = selectors.cohort_list_for_agent(user=request.user)
-    return render(request, "curriculum/agent_home.html", {"cohorts": cohorts})
 
 
 @trainer_required

@@ -111,7 +111,17 @@ class Workspace(models.Model):
     scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="workspaces")
     answer = models.JSONField(default=dict, blank=True)
     revision = models.PositiveIntegerField(default=0)
-    started_at = models.DateTimeField(auto_now_add=True)
+    draft_used = models.ForeignKey(
+        "DraftRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The AI draft the agent started the reply from (for the editing metrics).",
+    )
+    started_at = models.DateTimeField(
+        auto_now_add=True, help_text="When work on the current attempt began (time on task)."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -145,15 +155,25 @@ class DraftRequest(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     source = models.CharField(max_length=10, choices=Source.choices, blank=True)
     model_name = models.CharField(max_length=120, blank=True)
+    authored_key = models.CharField(
+        max_length=40, blank=True, help_text="Which authored draft was served, e.g. calibrated."
+    )
     text = models.TextField(blank=True)
     error = models.TextField(blank=True)
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "done", "failed"]),
+                name="draft_request_status_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"draft {self.pk} ({self.status})"
@@ -190,6 +210,11 @@ class Submission(models.Model):
     edit_class = models.CharField(max_length=12, choices=EditClass.choices)
     time_on_task_seconds = models.PositiveIntegerField(default=0)
     checklist_complete = models.BooleanField(null=True, blank=True)
+    meta = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Workspace details outside the answer format, e.g. audit finding offsets.",
+    )
     client_token = models.UUIDField(help_text="Makes a double submit create one submission.")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -206,6 +231,9 @@ class Submission(models.Model):
                 condition=models.Q(edit_distance__isnull=True)
                 | models.Q(edit_distance__gte=0, edit_distance__lte=1),
                 name="submission_edit_distance_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(attempt__gte=1), name="submission_attempt_positive"
             ),
         ]
         indexes = [models.Index(fields=["user", "exercise", "scenario"])]

@@ -1,0 +1,171 @@
+"""Parsing the workspace form into an answer (and back into form values). Input only.
+
+The form's field names are the answer's keys, nested ones joined with "__"
+("sentiment__severity", "classification__<detail id>"). Parsing is lenient: what the
+agent typed is kept even when it is not valid yet (validation happens on submit).
+"""
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from django.http import QueryDict
+
+from . import answers
+
+MAX_ANSWER_BYTES = 200_000
+FINDING_FIELDS = ("span", "type", "correction", "fact_id")
+
+
+class AnswerTooLargeError(ValueError):
+    pass
+
+
+@dataclass
+class WorkspacePost:
+    answer: dict
+    revision: int | None
+    client_token: uuid.UUID | None
+    draft_used_id: int | None
+
+
+def _int_or_raw(value: str):
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else (value or None)
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def _positive_int(value) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _finding(raw) -> dict | None:
+    if not isinstance(raw, dict):
+        return None
+    finding = {key: raw.get(key) if isinstance(raw.get(key), str) else "" for key in FINDING_FIELDS}
+    finding["fact_id"] = finding["fact_id"] or None
+    for key in ("start", "end"):
+        value = raw.get(key)
+        finding[key] = value if isinstance(value, int) and not isinstance(value, bool) else None
+    return finding
+
+
+def _findings(data: QueryDict) -> list[dict]:
+    try:
+        raw = json.loads(data.get("findings") or "[]")
+    except ValueError:
+        raw = []
+    findings = [f for f in (_finding(item) for item in raw if isinstance(raw, list)) if f]
+    removed = _positive_int(data.get("remove_finding"))
+    if removed is not None and removed < len(findings):
+        findings.pop(removed)
+    if data.get("action") == "add_finding" and (data.get("new_finding_span") or "").strip():
+        findings.append(
+            {
+                "span": data.get("new_finding_span", "").strip(),
+                "type": data.get("new_finding_type", ""),
+                "correction": data.get("new_finding_correction", ""),
+                "fact_id": data.get("new_finding_fact_id") or None,
+                "start": _positive_int(data.get("new_finding_start")),
+                "end": _positive_int(data.get("new_finding_end")),
+            }
+        )
+    return findings
+
+
+def answer_from_post(*, exercise_type: str, data: QueryDict, scenario_data: dict) -> dict:
+    """The (possibly incomplete) answer in the spec's shape from the workspace form."""
+    text = lambda name: data.get(name, "")  # noqa: E731
+    if exercise_type == "tone":
+        answer = {
+            "identified_state": text("identified_state"),
+            "indicators": _lines(text("indicators")),
+            "prompt": text("prompt"),
+            "draft_tone_fits": text("draft_tone_fits"),
+            "reply": text("reply"),
+        }
+    elif exercise_type == "audit":
+        answer = {
+            "findings": _findings(data),
+            "reply": text("reply"),
+            "checklist": data.getlist("checklist"),
+        }
+    elif exercise_type == "context":
+        answer = {
+            "summary": text("summary"),
+            "relevant_history": data.getlist("relevant_history"),
+            "prompt": text("prompt"),
+            "reply": text("reply"),
+        }
+    elif exercise_type == "empathy":
+        answer = {
+            "dimension": text("dimension"),
+            "prompt": text("prompt"),
+            "draft_empathy_rating": _int_or_raw(text("draft_empathy_rating")),
+            "reply": text("reply"),
+        }
+    elif exercise_type == "escalation":
+        answer = {
+            "sentiment": {
+                "primary_emotion": text("sentiment__primary_emotion"),
+                "severity": _int_or_raw(text("sentiment__severity")),
+                "key_concerns": _lines(text("sentiment__key_concerns")),
+                "relationship_risk": text("sentiment__relationship_risk"),
+                "strategy": text("sentiment__strategy"),
+            },
+            "plan": {key: text(f"plan__{key}") for key, _ in answers.PLAN_FIELDS},
+            "reply": text("reply"),
+        }
+    elif exercise_type == "rca":
+        answer = {
+            "classification": {
+                detail["id"]: text(f"classification__{detail['id']}")
+                for detail in scenario_data.get("technical_details", [])
+                if text(f"classification__{detail['id']}")
+            },
+            "report": {key: text(f"report__{key}") for key, _ in answers.REPORT_SECTIONS},
+        }
+    else:
+        raise ValueError(f"Unknown exercise type {exercise_type!r}")
+    if len(json.dumps(answer)) > MAX_ANSWER_BYTES:
+        raise AnswerTooLargeError("This answer is too long to save; shorten the longest fields.")
+    return answer
+
+
+def workspace_post_parse(*, exercise_type: str, data: QueryDict, scenario_data: dict):
+    """The answer plus the form's bookkeeping fields (revision, client token, draft used)."""
+    try:
+        token = uuid.UUID(data.get("client_token", ""))
+    except ValueError:
+        token = None
+    return WorkspacePost(
+        answer=answer_from_post(
+            exercise_type=exercise_type, data=data, scenario_data=scenario_data
+        ),
+        revision=_positive_int(data.get("revision")),
+        client_token=token,
+        draft_used_id=_positive_int(data.get("draft_used")),
+    )
+
+
+def form_values(*, exercise_type: str, answer: dict) -> dict:
+    """Flat form field values for the templates, from a stored (or posted) answer."""
+    answer = answer if isinstance(answer, dict) else {}
+    values: dict = {}
+    for key, value in answer.items():
+        if isinstance(value, dict):
+            for inner, inner_value in value.items():
+                values[f"{key}__{inner}"] = inner_value
+        else:
+            values[key] = value
+    for key in ("indicators", "sentiment__key_concerns"):
+        if isinstance(values.get(key), list):
+            values[key] = "\n".join(values[key])
+    for key in ("draft_empathy_rating", "sentiment__severity"):
+        values[key] = "" if values.get(key) is None else str(values[key])
+    values["findings_json"] = json.dumps(answer.get("findings") or [])
+    return values

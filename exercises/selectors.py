@@ -1,0 +1,294 @@
+"""Read operations of the exercises app, shaped for the pages that use them.
+
+Every view reads through these functions; the `*_for_viewer` / `*_for_agent` ones are the
+access chokepoint (404 for what does not exist, 403 for what the user may not see).
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from curriculum.access import require_change, require_view
+from curriculum.models import Exercise, Module, User
+
+from . import drafting, layout
+from .models import DraftRequest, ExerciseScenario, KnowledgeFact, Scenario, Submission, Workspace
+
+RECENT_SUBMISSIONS = 5
+RECENT_DRAFTS = 20
+HISTORY_PAGE_SIZE = 50
+
+
+# ---- agent home ---------------------------------------------------------------------------
+
+
+@dataclass
+class ScenarioStatus:
+    slug: str
+    title: str
+    submitted: bool
+
+
+@dataclass
+class ExerciseProgress:
+    exercise: Exercise
+    scenarios: list[ScenarioStatus]
+
+    @property
+    def total(self) -> int:
+        return len(self.scenarios)
+
+    @property
+    def submitted(self) -> int:
+        return sum(1 for status in self.scenarios if status.submitted)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.submitted / self.total) if self.total else 0
+
+    @property
+    def next_scenario(self) -> ScenarioStatus | None:
+        return next((status for status in self.scenarios if not status.submitted), None)
+
+
+@dataclass
+class ModuleProgress:
+    module: Module
+    exercises: list[ExerciseProgress] = field(default_factory=list)
+
+
+@dataclass
+class AgentOverview:
+    modules: list[ModuleProgress]
+    next_exercise: ExerciseProgress | None
+
+    @property
+    def total(self) -> int:
+        return sum(e.total for m in self.modules for e in m.exercises)
+
+    @property
+    def submitted(self) -> int:
+        return sum(e.submitted for m in self.modules for e in m.exercises)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.submitted / self.total) if self.total else 0
+
+
+def _active_links() -> QuerySet[ExerciseScenario]:
+    return (
+        ExerciseScenario.objects.filter(scenario__retired_at__isnull=True)
+        .select_related("scenario")
+        .only("exercise_id", "order", "scenario__slug", "scenario__title")
+        .order_by("order", "pk")
+    )
+
+
+def submitted_pairs(*, user: User) -> set[tuple[int, int]]:
+    """(exercise id, scenario id) of everything the user has submitted at least once."""
+    return set(
+        Submission.objects.filter(user=user).values_list("exercise_id", "scenario_id").distinct()
+    )
+
+
+def agent_overview(*, user: User) -> AgentOverview:
+    """Every active module and exercise with the agent's progress, in four queries.
+
+    There is no assignment model yet, so every active exercise counts as assigned.
+    """
+    modules = list(
+        Module.objects.filter(retired_at__isnull=True)
+        .order_by("order", "title")
+        .prefetch_related(
+            Prefetch(
+                "exercises",
+                queryset=Exercise.objects.filter(retired_at__isnull=True)
+                .order_by("order", "title")
+                .prefetch_related(Prefetch("scenario_links", queryset=_active_links())),
+            )
+        )
+    )
+    done = submitted_pairs(user=user)
+    overview = []
+    for module in modules:
+        progress = ModuleProgress(module=module)
+        for exercise in module.exercises.all():
+            statuses = [
+                ScenarioStatus(
+                    slug=link.scenario.slug,
+                    title=link.scenario.title,
+                    submitted=(exercise.pk, link.scenario_id) in done,
+                )
+                for link in exercise.scenario_links.all()
+            ]
+            if statuses:
+                progress.exercises.append(ExerciseProgress(exercise=exercise, scenarios=statuses))
+        if progress.exercises:
+            overview.append(progress)
+    next_exercise = next(
+        (e for m in overview for e in m.exercises if e.next_scenario is not None), None
+    )
+    return AgentOverview(modules=overview, next_exercise=next_exercise)
+
+
+# ---- exercises and scenarios --------------------------------------------------------------
+
+
+def exercise_get(*, slug: str) -> Exercise:
+    """An active exercise with its module; 404 otherwise."""
+    return get_object_or_404(
+        Exercise.objects.select_related("module").filter(
+            retired_at__isnull=True, module__retired_at__isnull=True
+        ),
+        slug=slug,
+    )
+
+
+def exercise_progress(*, user: User, exercise: Exercise) -> ExerciseProgress:
+    links = list(_active_links().filter(exercise=exercise))
+    done = set(
+        Submission.objects.filter(user=user, exercise=exercise).values_list(
+            "scenario_id", flat=True
+        )
+    )
+    statuses = [
+        ScenarioStatus(
+            slug=link.scenario.slug, title=link.scenario.title, submitted=link.scenario_id in done
+        )
+        for link in links
+    ]
+    return ExerciseProgress(exercise=exercise, scenarios=statuses)
+
+
+def scenario_get_for_exercise(*, exercise: Exercise, slug: str) -> Scenario:
+    """An active scenario of the exercise; 404 if it is not one of the exercise's scenarios."""
+    return get_object_or_404(
+        Scenario.objects.filter(retired_at__isnull=True, exercise_links__exercise=exercise),
+        slug=slug,
+    )
+
+
+def knowledge_facts(*, slugs: list[str] | None = None) -> list[KnowledgeFact]:
+    """Active facts (all of them, or those slugs in the given order)."""
+    facts = KnowledgeFact.objects.filter(retired_at__isnull=True).only(
+        "slug", "title", "statement", "source_url", "category"
+    )
+    if slugs is None:
+        return list(facts.order_by("category", "slug"))
+    by_slug = {fact.slug: fact for fact in facts.filter(slug__in=slugs)}
+    return [by_slug[slug] for slug in slugs if slug in by_slug]
+
+
+# ---- the workspace ------------------------------------------------------------------------
+
+
+@dataclass
+class WorkspacePage:
+    exercise: Exercise
+    scenario: Scenario
+    workspace: Workspace
+    sections: list[layout.Section]
+    extra_steps: list[dict]
+    drafts: dict[str, DraftRequest]
+    relevant_facts: list[KnowledgeFact]
+    all_facts: list[KnowledgeFact]
+    attempts_used: int
+    recent_submissions: list[Submission]
+    progress: ExerciseProgress
+
+    @property
+    def max_submissions(self) -> int:
+        return self.exercise.setting("max_submissions")
+
+    @property
+    def attempts_left(self) -> int:
+        return max(0, self.max_submissions - self.attempts_used)
+
+    @property
+    def primary_draft(self) -> DraftRequest | None:
+        variant = drafting.primary_variant(self.exercise.type)
+        return self.drafts.get(variant) if variant else None
+
+    @property
+    def draft_pending(self) -> bool:
+        return any(d.status == DraftRequest.Status.PENDING for d in self.drafts.values())
+
+
+def workspace_page(*, user: User, exercise: Exercise, scenario: Scenario, workspace: Workspace):
+    """Everything the workspace page shows, in a fixed number of queries."""
+    require_change(user, workspace)
+    latest: dict[str, DraftRequest] = {}
+    for draft in workspace.drafts.order_by("-created_at", "-pk")[:RECENT_DRAFTS]:
+        latest.setdefault(draft.variant, draft)
+    submissions = Submission.objects.filter(user=user, exercise=exercise, scenario=scenario)
+    relevant_slugs = list(scenario.data.get("kb_facts") or [])
+    all_facts = knowledge_facts() if exercise.type == "audit" else []
+    if all_facts:
+        by_slug = {fact.slug: fact for fact in all_facts}
+        relevant = [by_slug[slug] for slug in relevant_slugs if slug in by_slug]
+    else:
+        relevant = knowledge_facts(slugs=relevant_slugs)
+    sections, extra_steps = layout.workspace_sections(exercise)
+    return WorkspacePage(
+        exercise=exercise,
+        scenario=scenario,
+        workspace=workspace,
+        sections=sections,
+        extra_steps=extra_steps,
+        drafts=latest,
+        relevant_facts=relevant,
+        all_facts=all_facts,
+        attempts_used=submissions.count(),
+        recent_submissions=list(
+            submissions.only("id", "attempt", "created_at", "edit_class").order_by("-attempt")[
+                :RECENT_SUBMISSIONS
+            ]
+        ),
+        progress=exercise_progress(user=user, exercise=exercise),
+    )
+
+
+def draft_request_get_for_owner(*, user: User, draft_request_id: int) -> DraftRequest:
+    draft = get_object_or_404(DraftRequest.objects.select_related("workspace"), pk=draft_request_id)
+    require_view(user, draft)
+    return draft
+
+
+# ---- submissions --------------------------------------------------------------------------
+
+
+def submission_get_for_viewer(*, user: User, submission_id: int) -> Submission:
+    """A submission the user may see (author, their cohort's trainers, staff); 404 / 403."""
+    submission = get_object_or_404(
+        Submission.objects.select_related(
+            "user", "exercise__module", "scenario", "scenario_version"
+        ),
+        pk=submission_id,
+    )
+    require_view(user, submission)
+    return submission
+
+
+def submission_list_for_user(*, user: User, page: int | str | None = 1) -> Page:
+    """The agent's own submissions, newest first, one page at a time."""
+    submissions = (
+        Submission.objects.filter(user=user)
+        .select_related("exercise", "scenario")
+        .only(
+            "id",
+            "attempt",
+            "created_at",
+            "edit_class",
+            "edit_distance",
+            "time_on_task_seconds",
+            "exercise__slug",
+            "exercise__title",
+            "exercise__type",
+            "scenario__slug",
+            "scenario__title",
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return Paginator(submissions, HISTORY_PAGE_SIZE).get_page(page)

@@ -1,0 +1,462 @@
+/* The workspace, progressively enhanced: autosave with revisions, a localStorage mirror,
+ * AI drafts with polling, audit selection, word counts. Without JavaScript the form still
+ * saves, requests drafts and submits through ordinary POSTs. */
+(function () {
+  "use strict";
+  var form = document.getElementById("workspace-form");
+  if (!form) return;
+
+  var SAVE_DELAY = 800;
+  var POLL_EVERY = 1500;
+  var POLL_FOR = 120000;
+  var storageKey = form.dataset.storageKey;
+  var revisionInput = form.querySelector("[data-revision]");
+  var draftUsedInput = form.querySelector("[data-draft-used]");
+  var statusEl = form.querySelector("[data-autosave-status]");
+  var conflictBox = document.querySelector("[data-conflict-notice]");
+  var reply = form.querySelector("[data-reply]");
+  var SKIP = { csrfmiddlewaretoken: 1, client_token: 1, revision: 1 };
+  var timer = null;
+  var queue = Promise.resolve();
+  var conflicted = false;
+
+  document.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
+
+  function setStatus(text, isError) {
+    if (!statusEl) return;
+    statusEl.textContent = text;
+    statusEl.classList.toggle("error", !!isError);
+  }
+
+  function revision() { return parseInt(revisionInput.value || "0", 10); }
+
+  // ---- the localStorage mirror -------------------------------------------------------
+  function fields() {
+    var data = {};
+    new FormData(form).forEach(function (value, name) {
+      if (SKIP[name] || typeof value !== "string") return;
+      (data[name] = data[name] || []).push(value);
+    });
+    return data;
+  }
+
+  function readStore() {
+    try { return JSON.parse(localStorage.getItem(storageKey) || "null"); } catch (e) { return null; }
+  }
+
+  function writeStore(dirty) {
+    try {
+      localStorage.setItem(storageKey, JSON.stringify({
+        revision: revision(), dirty: dirty, fields: fields(), at: new Date().toISOString()
+      }));
+    } catch (e) { /* storage full or disabled: the server copy still works */ }
+  }
+
+  function applyFields(data) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || SKIP[el.name] || !(el.name in data) && el.type !== "checkbox" && el.type !== "radio") return;
+      var values = data[el.name] || [];
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.checked = values.indexOf(el.value) !== -1;
+      } else if (el.tagName !== "BUTTON") {
+        el.value = values[0] || "";
+      }
+    });
+    renderFindings();
+    updateCounts();
+  }
+
+  // ---- saving ----------------------------------------------------------------------------
+  function enqueue(job) {
+    queue = queue.then(job, job);
+    return queue;
+  }
+
+  function post(url) {
+    var body = new FormData(form);
+    body.set("revision", String(revision()));
+    return fetch(url, {
+      method: "POST",
+      body: body,
+      headers: { Accept: "application/json" },
+      credentials: "same-origin"
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { status: response.status, data: data };
+      });
+    });
+  }
+
+  function showConflict(data) {
+    conflicted = true;
+    if (!conflictBox) return;
+    conflictBox.querySelector("[data-conflict-text]").textContent = data.message || "This exercise was saved in another tab.";
+    conflictBox.dataset.revision = data.revision;
+    conflictBox.hidden = false;
+    setStatus("Not saved: newer work exists elsewhere.", true);
+    conflictBox.scrollIntoView({ block: "center" });
+  }
+
+  function handleFailure(result) {
+    if (result.status === 409) { showConflict(result.data); return; }
+    if (result.data && result.data.revision !== undefined) {
+      revisionInput.value = result.data.revision;
+      writeStore(false);
+    }
+    setStatus((result.data && result.data.message) || "Not saved. Your changes are kept in this browser; retrying…", true);
+  }
+
+  function save() {
+    clearTimeout(timer);
+    timer = null;
+    if (conflicted) return queue;
+    return enqueue(function () {
+      setStatus("Saving…");
+      return post(form.dataset.saveUrl).then(function (result) {
+        if (result.status === 200) {
+          revisionInput.value = result.data.revision;
+          writeStore(false);
+          setStatus("Saved at " + new Date().toLocaleTimeString());
+        } else {
+          handleFailure(result);
+          if (result.status >= 500) scheduleSave(5000);
+        }
+      }, function () {
+        setStatus("Offline: not saved yet. Your changes are kept in this browser.", true);
+        scheduleSave(5000);
+      });
+    });
+  }
+
+  function scheduleSave(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(save, delay || SAVE_DELAY);
+  }
+
+  function changed(event) {
+    if (event && event.target && /^new_finding_/.test(event.target.name || "")) {
+      writeStore(true);
+      return;
+    }
+    writeStore(true);
+    setStatus("Unsaved changes…");
+    updateCounts();
+    scheduleSave();
+  }
+
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+
+  if (conflictBox) {
+    conflictBox.querySelector("[data-conflict-load]").addEventListener("click", function () {
+      try { localStorage.setItem(storageKey + ":backup", JSON.stringify(readStore())); } catch (e) {}
+      try { localStorage.removeItem(storageKey); } catch (e) {}
+      window.location.reload();
+    });
+    conflictBox.querySelector("[data-conflict-keep]").addEventListener("click", function () {
+      revisionInput.value = conflictBox.dataset.revision;
+      conflictBox.hidden = true;
+      conflicted = false;
+      save();
+    });
+  }
+
+  // ---- restore what a failed request or a closed tab left in this browser -----------------
+  (function restore() {
+    var stored = readStore();
+    if (!stored || !stored.dirty || !stored.fields) return;
+    if (stored.revision === revision()) {
+      applyFields(stored.fields);
+      setStatus("Restored unsaved changes from this browser; saving…");
+      save();
+    } else if (stored.revision < revision() && conflictBox) {
+      conflicted = true;
+      conflictBox.querySelector("[data-conflict-text]").textContent =
+        "This browser has unsaved changes from " + new Date(stored.at).toLocaleString() +
+        ", but newer work was saved since. Load the newer version (shown now), or keep the changes from this browser.";
+      conflictBox.dataset.revision = revision();
+      conflictBox.querySelector("[data-conflict-load]").textContent = "Keep the newer version";
+      conflictBox.querySelector("[data-conflict-keep]").textContent = "Restore this browser's changes";
+      conflictBox.querySelector("[data-conflict-keep]").addEventListener("click", function () {
+        applyFields(stored.fields);
+      }, { once: true, capture: true });
+      conflictBox.hidden = false;
+    }
+  })();
+
+  // ---- AI drafts ---------------------------------------------------------------------------
+  function panelFor(variant) {
+    return form.querySelector('[data-draft-panel][data-variant="' + variant + '"]');
+  }
+
+  function replacePanel(draft) {
+    var panel = panelFor(draft.variant);
+    if (!panel) return;
+    var holder = document.createElement("div");
+    holder.innerHTML = draft.html; // server-rendered, auto-escaped template
+    panel.replaceWith(holder.firstElementChild);
+  }
+
+  function fillReply(draft) {
+    if (!reply || reply.value.trim() || draft.status !== "done") return;
+    if (draft.variant !== "default" && draft.variant !== "with_context") return;
+    reply.value = draft.text;
+    draftUsedInput.value = draft.id;
+    changed();
+  }
+
+  function poll(draft, startedAt) {
+    if (draft.status !== "pending") { fillReply(draft); return; }
+    if (Date.now() - startedAt > POLL_FOR) {
+      var panel = panelFor(draft.variant);
+      if (panel) panel.insertAdjacentHTML("beforeend", '<p class="errorlist" role="alert">The draft is taking too long. Your work is saved; reload the page or try again.</p>');
+      return;
+    }
+    setTimeout(function () {
+      fetch(draft.status_url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (fresh) {
+          if (fresh.status !== "pending") replacePanel(fresh);
+          poll(fresh, startedAt);
+        }, function () { poll(draft, startedAt); });
+    }, POLL_EVERY);
+  }
+
+  function requestDraft(button) {
+    clearTimeout(timer);
+    button.disabled = true;
+    setStatus("Saving and asking for a draft…");
+    enqueue(function () {
+      return post(form.dataset.draftUrl).then(function (result) {
+        button.disabled = false;
+        var old = button.parentNode.querySelector("[data-draft-message]");
+        if (old) old.remove();
+        if (result.status !== 200) {
+          handleFailure(result);
+          if (result.status !== 409) {
+            var note = document.createElement("span");
+            note.className = "errorlist";
+            note.setAttribute("role", "alert");
+            note.dataset.draftMessage = "";
+            note.textContent = " " + ((result.data && result.data.message) || "The draft could not be requested; try again.");
+            button.insertAdjacentElement("afterend", note);
+          }
+          return;
+        }
+        revisionInput.value = result.data.revision;
+        writeStore(false);
+        setStatus("Saved at " + new Date().toLocaleTimeString());
+        result.data.drafts.forEach(function (draft) {
+          replacePanel(draft);
+          poll(draft, Date.now());
+        });
+        var target = document.getElementById("drafts");
+        if (target) target.scrollIntoView({ block: "start", behavior: "smooth" });
+      }, function () {
+        button.disabled = false;
+        setStatus("Could not reach the server. Your work is kept in this browser; try again.", true);
+      });
+    });
+  }
+
+  form.addEventListener("click", function (event) {
+    var draftButton = event.target.closest("[data-draft-button]");
+    if (draftButton) { event.preventDefault(); requestDraft(draftButton); return; }
+    var use = event.target.closest("[data-use-draft]");
+    if (use) {
+      var panel = use.closest("[data-draft-panel]");
+      var text = panel.querySelector("[data-draft-text]").textContent;
+      if (reply.value.trim() && reply.value.trim() !== text.trim() &&
+          !window.confirm("Replace your reply with this draft?")) return;
+      reply.value = text;
+      draftUsedInput.value = use.dataset.useDraft;
+      reply.focus();
+      changed();
+    }
+  });
+
+  form.querySelectorAll('[data-draft-panel][data-status="pending"]').forEach(function (panel) {
+    poll({ status: "pending", variant: panel.dataset.variant, status_url: panel.dataset.statusUrl }, Date.now());
+  });
+
+  // ---- word counts -------------------------------------------------------------------------
+  function words(text) { var m = text.trim().match(/\S+/g); return m ? m.length : 0; }
+
+  function updateCounts() {
+    var counter = form.querySelector("[data-word-count]");
+    if (reply && counter) {
+      var n = words(reply.value), max = +reply.dataset.maxWords, cap = +reply.dataset.capWords;
+      counter.textContent = n + " words" + (n > cap ? ": over the hard limit, it cannot be submitted" : n > max ? ": over the target" : "");
+      counter.className = "word-count" + (n > cap ? " cap" : n > max ? " over" : "");
+    }
+    var reportCounter = form.querySelector("[data-report-words]");
+    if (reportCounter) {
+      var total = 0;
+      form.querySelectorAll("[data-report-section]").forEach(function (el) { total += words(el.value); });
+      reportCounter.textContent = total + " words so far.";
+      reportCounter.className = "word-count" + (total > 500 ? " over" : "");
+    }
+  }
+  updateCounts();
+
+  // ---- indicators: add the selected text of the message ------------------------------------
+  var addIndicator = form.querySelector("[data-add-indicator]");
+  if (addIndicator) {
+    addIndicator.addEventListener("click", function () {
+      var selection = window.getSelection();
+      var text = selection ? selection.toString().trim() : "";
+      var message = form.querySelector("[data-customer-message]");
+      if (!text || !message || !message.contains(selection.anchorNode)) {
+        setStatus("Select words in the customer's message first.", true);
+        return;
+      }
+      var box = form.querySelector("[data-indicators]");
+      box.value = (box.value.trim() ? box.value.replace(/\s+$/, "") + "\n" : "") + text;
+      changed();
+    });
+  }
+
+  // ---- audit: select a passage, record findings -------------------------------------------
+  var auditDraft = form.querySelector("[data-audit-draft]");
+  var findingsInput = form.querySelector("[data-findings]");
+  var findingsList = form.querySelector("[data-findings-list]");
+  var draftText = auditDraft ? auditDraft.textContent : "";
+
+  function findings() {
+    try { return JSON.parse(findingsInput.value || "[]"); } catch (e) { return []; }
+  }
+
+  function renderHighlights(list) {
+    if (!auditDraft) return;
+    var spans = list.filter(function (f) { return typeof f.start === "number" && typeof f.end === "number" && f.end > f.start; })
+      .sort(function (a, b) { return a.start - b.start; });
+    auditDraft.textContent = "";
+    var pos = 0;
+    spans.forEach(function (f) {
+      if (f.start < pos) return;
+      auditDraft.appendChild(document.createTextNode(draftText.slice(pos, f.start)));
+      var mark = document.createElement("mark");
+      mark.textContent = draftText.slice(f.start, f.end);
+      auditDraft.appendChild(mark);
+      pos = f.end;
+    });
+    auditDraft.appendChild(document.createTextNode(draftText.slice(pos)));
+  }
+
+  function renderFindings() {
+    if (!findingsList) return;
+    var list = findings();
+    findingsList.textContent = "";
+    list.forEach(function (f, index) {
+      var li = document.createElement("li");
+      var q = document.createElement("q"); q.textContent = f.span; li.appendChild(q);
+      var badge = document.createElement("span"); badge.className = "badge warn"; badge.textContent = f.type;
+      li.appendChild(document.createTextNode(" ")); li.appendChild(badge);
+      var correction = document.createElement("div"); correction.textContent = f.correction; li.appendChild(correction);
+      var source = document.createElement("div"); source.className = "muted"; source.textContent = "Source: " + (f.fact_id || "none"); li.appendChild(source);
+      var remove = document.createElement("button");
+      remove.type = "button"; remove.className = "link-button"; remove.textContent = "Remove";
+      remove.dataset.removeFinding = index;
+      li.appendChild(remove);
+      findingsList.appendChild(li);
+    });
+    if (!list.length) {
+      var empty = document.createElement("li");
+      empty.className = "muted";
+      empty.textContent = "No findings yet. A clean draft has none: say so by recording none.";
+      findingsList.appendChild(empty);
+    }
+    var count = form.querySelector("[data-findings-count]");
+    if (count) count.textContent = list.length;
+    renderHighlights(list);
+  }
+
+  if (auditDraft && findingsInput) {
+    var spanInput = form.querySelector("[data-finding-span]");
+    var startInput = form.querySelector("[data-finding-start]");
+    var endInput = form.querySelector("[data-finding-end]");
+    var typeInput = form.querySelector("[data-finding-type]");
+    var correctionInput = form.querySelector("[data-finding-correction]");
+    var factInput = form.querySelector("[data-finding-fact]");
+    var findingError = form.querySelector("[data-finding-error]");
+
+    var captureSelection = function () {
+      var selection = window.getSelection();
+      if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return;
+      var range = selection.getRangeAt(0);
+      if (!auditDraft.contains(range.startContainer) || !auditDraft.contains(range.endContainer)) return;
+      var before = document.createRange();
+      before.selectNodeContents(auditDraft);
+      before.setEnd(range.startContainer, range.startOffset);
+      var start = before.toString().length;
+      var text = range.toString();
+      // Trim whitespace the mouse picked up at either end, keeping the offsets right.
+      var lead = text.length - text.replace(/^\s+/, "").length;
+      var trimmed = text.trim();
+      if (!trimmed) return;
+      start += lead;
+      spanInput.value = trimmed;
+      startInput.value = start;
+      endInput.value = start + trimmed.length;
+      if (findingError) findingError.hidden = true;
+      typeInput.focus({ preventScroll: true });
+    };
+    auditDraft.addEventListener("mouseup", captureSelection);
+    auditDraft.addEventListener("keyup", captureSelection);
+    renderFindings();
+
+    spanInput.addEventListener("input", function () { startInput.value = ""; endInput.value = ""; });
+
+    form.querySelector("[data-add-finding]").addEventListener("click", function (event) {
+      event.preventDefault();
+      var problems = [];
+      if (!spanInput.value.trim()) problems.push("select the wrong passage in the draft");
+      if (!typeInput.value) problems.push("choose the error type");
+      if (!correctionInput.value.trim()) problems.push("write the correction");
+      if (!factInput.value && typeInput.value !== "irrelevant_answer") problems.push("cite the knowledge-base fact");
+      if (problems.length) {
+        findingError.textContent = "To add the finding, " + problems.join(", ") + ".";
+        findingError.hidden = false;
+        return;
+      }
+      var start = parseInt(startInput.value, 10), end = parseInt(endInput.value, 10);
+      if (isNaN(start)) {
+        start = draftText.indexOf(spanInput.value.trim());
+        end = start === -1 ? NaN : start + spanInput.value.trim().length;
+      }
+      var list = findings();
+      list.push({
+        span: spanInput.value.trim(), type: typeInput.value, correction: correctionInput.value.trim(),
+        fact_id: factInput.value || null, start: isNaN(start) || start < 0 ? null : start,
+        end: isNaN(end) ? null : end
+      });
+      findingsInput.value = JSON.stringify(list);
+      [spanInput, startInput, endInput, correctionInput].forEach(function (el) { el.value = ""; });
+      typeInput.value = ""; factInput.value = "";
+      findingError.hidden = true;
+      renderFindings();
+      changed();
+    });
+
+    findingsList.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-remove-finding], button[name=remove_finding]");
+      if (!button) return;
+      event.preventDefault();
+      var index = parseInt(button.dataset.removeFinding || button.value, 10);
+      var list = findings();
+      list.splice(index, 1);
+      findingsInput.value = JSON.stringify(list);
+      renderFindings();
+      changed();
+    });
+  }
+
+  // ---- submit: once -----------------------------------------------------------------------
+  form.addEventListener("submit", function (event) {
+    var submitter = event.submitter;
+    if (!submitter || !submitter.hasAttribute("data-submit")) return;
+    clearTimeout(timer);
+    writeStore(false);
+    setTimeout(function () { submitter.disabled = true; submitter.textContent = "Submitting…"; }, 0);
+  });
+})();
