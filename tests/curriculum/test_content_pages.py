@@ -24,7 +24,7 @@ def test_module_list_query_count_does_not_grow(
 ):
     client.force_login(agent)
     client.get(reverse("curriculum:module-list"))  # warm the session and user caches
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         client.get(reverse("curriculum:module-list"))
     module = Module.objects.first()
     Lesson.objects.bulk_create(
@@ -32,7 +32,7 @@ def test_module_list_query_count_does_not_grow(
                content_hash="x")
         for i in range(30)
     )  # fmt: skip
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         client.get(reverse("curriculum:module-list"))
 
 
