@@ -245,3 +245,53 @@ class Submission(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("Submissions are immutable; submit a new attempt instead.")
         super().save(*args, **kwargs)
+
+
+class Assignment(models.Model):
+    """Work a trainer set for a cohort: a whole module, or one scenario of an exercise."""
+
+    cohort = models.ForeignKey(
+        "curriculum.Cohort", on_delete=models.CASCADE, related_name="assignments"
+    )
+    module = models.ForeignKey(
+        "curriculum.Module",
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        null=True,
+        blank=True,
+    )
+    exercise = models.ForeignKey(
+        Exercise, on_delete=models.PROTECT, related_name="assignments", null=True, blank=True
+    )
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.PROTECT, related_name="assignments", null=True, blank=True
+    )
+    opens_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        "curriculum.User", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(module__isnull=False, exercise__isnull=True, scenario__isnull=True)
+                    | models.Q(module__isnull=True, exercise__isnull=False, scenario__isnull=False)
+                ),
+                name="assignment_module_or_scenario",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_at__gt=models.F("opens_at")),
+                name="assignment_due_after_open",
+            ),
+        ]
+        indexes = [models.Index(fields=["cohort", "due_at"])]
+
+    def __str__(self) -> str:
+        target = self.module or self.scenario
+        return f"{target} for {self.cohort} (due {self.due_at:%Y-%m-%d})"
