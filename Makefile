@@ -22,6 +22,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_content
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py generate_ticket_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install

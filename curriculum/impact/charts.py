@@ -1,0 +1,308 @@
+"""Charts drawn on the server as inline SVG (no JavaScript, nothing from a CDN).
+
+Every chart is drawn from a ChartTable, the same table its CSV download serves, so the
+numbers behind a chart are always exactly what it shows. Text is escaped by format_html.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+PALETTE = ("#9aa5b1", "#1f5f8b", "#5fa8d3", "#c9a227", "#1d7a45", "#b42318")
+LABEL_W, PLOT_W, RIGHT_W = 150, 380, 70
+BAR_H, GAP = 13, 10
+
+
+@dataclass
+class ChartTable:
+    """The numbers behind one chart: a title, column names and rows."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(self.columns)
+        for row in self.rows:
+            writer.writerow(["" if value is None else _csv_value(value) for value in row])
+        return out.getvalue()
+
+
+def _csv_value(value):
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".") if value % 1 else f"{value:.0f}"
+    return value
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _join(parts: Sequence[SafeString]) -> SafeString:
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+def _svg(width: int, height: int, title: str, body: Sequence[SafeString]) -> SafeString:
+    return format_html(
+        '<svg class="impact-chart" role="img" viewBox="0 0 {} {}" width="100%" '
+        'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
+        "<title>{}</title>{}</svg>",
+        width,
+        height,
+        title,
+        _join(body),
+    )
+
+
+def _legend(names: Sequence[str], colors: Sequence[str]) -> list[SafeString]:
+    parts, x = [], LABEL_W
+    for name, color in zip(names, colors, strict=False):
+        parts.append(
+            format_html(
+                '<rect x="{}" y="4" width="10" height="10" fill="{}"/>'
+                '<text x="{}" y="13" class="legend">{}</text>',
+                x,
+                color,
+                x + 14,
+                name,
+            )
+        )
+        x += 24 + 7 * len(name)
+    return parts
+
+
+def bar_chart(
+    *,
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    fmt: Callable[[float], str],
+    markers: Sequence[float | None] | None = None,
+    marker_name: str = "target",
+) -> SafeString:
+    """Horizontal grouped bars; values may be negative (a zero line is drawn) or None."""
+    values = [v for _, vals in series for v in vals if v is not None]
+    values += [m for m in (markers or []) if m is not None]
+    low, high = min([0.0, *values]), max([0.0, *values])
+    span = (high - low) or 1.0
+
+    def x(value: float) -> float:
+        return LABEL_W + PLOT_W * (value - low) / span
+
+    colors = PALETTE[1:] if len(series) == 1 else PALETTE
+    group_h = len(series) * BAR_H + GAP
+    top = 24
+    body = _legend([name for name, _ in series], colors)
+    if markers:
+        body.append(
+            format_html(
+                '<rect x="{}" y="4" width="3" height="10" fill="{}"/>'
+                '<text x="{}" y="13" class="legend">{}</text>',
+                LABEL_W + PLOT_W - 80,
+                PALETTE[5],
+                LABEL_W + PLOT_W - 73,
+                marker_name,
+            )
+        )
+    for i, label in enumerate(labels):
+        y0 = top + i * group_h
+        body.append(
+            format_html(
+                '<text x="{}" y="{}" text-anchor="end" class="label">{}</text>',
+                LABEL_W - 6,
+                y0 + group_h / 2,
+                label,
+            )
+        )
+        for j, (_, vals) in enumerate(series):
+            value = vals[i]
+            y = y0 + j * BAR_H
+            if value is None:
+                body.append(
+                    format_html(
+                        '<text x="{}" y="{}" class="value muted">no data</text>',
+                        x(0) + 4,
+                        y + BAR_H - 3,
+                    )
+                )
+                continue
+            left, right = sorted((x(0), x(value)))
+            body.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
+                    "<title>{}: {}</title></rect>"
+                    '<text x="{}" y="{}" class="value">{}</text>',
+                    _n(left),
+                    y,
+                    _n(max(right - left, 1)),
+                    BAR_H - 2,
+                    colors[j],
+                    label,
+                    fmt(value),
+                    _n(max(right, x(0)) + 4),
+                    y + BAR_H - 3,
+                    fmt(value),
+                )
+            )
+        if markers and markers[i] is not None:
+            body.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="3" height="{}" fill="{}">'
+                    "<title>{}: {}</title></rect>",
+                    _n(x(markers[i]) - 1.5),
+                    y0 - 2,
+                    group_h - GAP + 4,
+                    PALETTE[5],
+                    marker_name,
+                    fmt(markers[i]),
+                )
+            )
+    height = top + len(labels) * group_h + 6
+    body.append(
+        format_html(
+            '<line x1="{}" x2="{}" y1="{}" y2="{}" class="axis"/>',
+            _n(x(0)),
+            _n(x(0)),
+            top - 4,
+            height - 4,
+        )
+    )
+    return _svg(LABEL_W + PLOT_W + RIGHT_W, height, title, body)
+
+
+def stacked_chart(
+    *,
+    title: str,
+    labels: Sequence[str],
+    parts: Sequence[tuple[str, Sequence[float | None]]],
+) -> SafeString:
+    """Horizontal 100% stacked bars of shares (0..1), one per label."""
+    colors = PALETTE[1:]
+    top, row_h = 24, BAR_H + GAP
+    body = _legend([name for name, _ in parts], colors)
+    for i, label in enumerate(labels):
+        y = top + i * row_h
+        body.append(
+            format_html(
+                '<text x="{}" y="{}" text-anchor="end" class="label">{}</text>',
+                LABEL_W - 6,
+                y + BAR_H - 3,
+                label,
+            )
+        )
+        left = float(LABEL_W)
+        for j, (name, shares) in enumerate(parts):
+            share = shares[i] or 0.0
+            width = PLOT_W * share
+            if width <= 0:
+                continue
+            body.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
+                    "<title>{} {}: {}</title></rect>",
+                    _n(left),
+                    y,
+                    _n(width),
+                    BAR_H,
+                    colors[j],
+                    label,
+                    name,
+                    f"{share:.0%}",
+                )
+            )
+            if width > 28:
+                body.append(
+                    format_html(
+                        '<text x="{}" y="{}" class="inbar">{}</text>',
+                        _n(left + 3),
+                        y + BAR_H - 3,
+                        f"{share:.0%}",
+                    )
+                )
+            left += width
+    return _svg(LABEL_W + PLOT_W + RIGHT_W, top + len(labels) * row_h + 4, title, body)
+
+
+def line_chart(
+    *,
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    fmt: Callable[[float], str],
+    marker_index: int | None = None,
+    marker_name: str = "training",
+) -> SafeString:
+    """One series over time; a vertical marker (e.g. the training start) is optional."""
+    width, height, left, top, bottom = LABEL_W + PLOT_W + RIGHT_W, 170, 60, 14, 30
+    plot_w, plot_h = width - left - 20, height - top - bottom
+    present = [v for v in values if v is not None]
+    if not present:
+        return _svg(width, 40, title, [format_html('<text x="10" y="24">{}</text>', "No data")])
+    low, high = min(present), max(present)
+    pad = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
+    low, high = low - pad, high + pad
+    step = plot_w / max(len(values) - 1, 1)
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - (value - low) / (high - low))
+
+    points = [(left + i * step, y(v)) for i, v in enumerate(values) if v is not None]
+    body = [
+        format_html('<line x1="{}" x2="{}" y1="{}" y2="{}" class="axis"/>', left, left, top,
+                    top + plot_h),
+        format_html('<text x="{}" y="{}" text-anchor="end" class="label">{}</text>',
+                    left - 4, top + 8, fmt(high - pad)),
+        format_html('<text x="{}" y="{}" text-anchor="end" class="label">{}</text>',
+                    left - 4, _n(top + plot_h), fmt(low + pad)),
+        format_html('<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>',
+                    PALETTE[1], " ".join(f"{px:.1f},{py:.1f}" for px, py in points)),
+    ]  # fmt: skip
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        body.append(
+            format_html(
+                '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{}: {}</title></circle>',
+                _n(left + i * step),
+                _n(y(value)),
+                PALETTE[1],
+                labels[i],
+                fmt(value),
+            )
+        )
+    last = len(labels) - 1
+    for i in sorted({0, last // 2, last}):
+        anchor = "start" if i == 0 else "end" if i == last else "middle"
+        body.append(
+            format_html(
+                '<text x="{}" y="{}" text-anchor="{}" class="label">{}</text>',
+                _n(left + i * step),
+                height - 10,
+                anchor,
+                labels[i],
+            )
+        )
+    if marker_index is not None:
+        mx = left + marker_index * step
+        body.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-dasharray="4 3"/>'
+                '<text x="{}" y="{}" class="legend">{}</text>',
+                _n(mx),
+                _n(mx),
+                top,
+                _n(top + plot_h),
+                PALETTE[5],
+                _n(mx + 4),
+                top + 8,
+                marker_name,
+            )
+        )
+    return _svg(width, height, title, body)
