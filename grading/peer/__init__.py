@@ -1,0 +1,1 @@
+"""Peer review: queue, reviews, calibration, combining (models live in grading migrations)."""

@@ -1,0 +1,98 @@
+"""Peer-review fixtures: a cohort of agents on the shipped tone exercise, and helpers."""
+
+import pytest
+
+from curriculum.models import Exercise
+from grading.peer import services
+from grading.peer.rubric import criteria_of
+from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
+from tests.grading.submissions import make_submission
+
+TONE = "tone-read-and-calibrate"
+SCENARIOS = [
+    "tone-charged-twice-caps",
+    "tone-polite-deadline-card-declined",
+    "tone-sarcastic-thanks-sync",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Factories hash a password per user; the default hasher makes big cohorts slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def configure(exercise: Exercise, **settings) -> Exercise:
+    exercise.settings = {**exercise.settings, **settings}
+    exercise.save(update_fields=["settings"])
+    return exercise
+
+
+@pytest.fixture(scope="session")
+def content_bundle():
+    """The shipped content, parsed and validated once per test session."""
+    from django.conf import settings
+
+    from grading.content.loading import content_check_directory
+
+    bundle, errors = content_check_directory(path=settings.CONTENT_DIR)
+    assert not errors
+    return bundle
+
+
+@pytest.fixture
+def peer_content(db, content_bundle):
+    from grading.content.loading import content_load
+
+    return content_load(bundle=content_bundle)
+
+
+@pytest.fixture
+def tone(peer_content) -> Exercise:
+    """The shipped tone exercise (2 reviews required, 2 to give), without self-assessment."""
+    return configure(Exercise.objects.get(slug=TONE), self_assessment=False)
+
+
+@pytest.fixture
+def peer_trainer(db):
+    return TrainerFactory()
+
+
+@pytest.fixture
+def peer_cohort(peer_trainer):
+    return CohortFactory(trainers=[peer_trainer])
+
+
+def agents_in(cohort, n: int) -> list:
+    agents = [UserFactory() for _ in range(n)]
+    for agent in agents:
+        MembershipFactory(cohort=cohort, user=agent)
+    return agents
+
+
+def submit(user, *, scenario: str = SCENARIOS[0], exercise: str = TONE, answer=None):
+    return make_submission(user, exercise_slug=exercise, scenario_slug=scenario, answer=answer)
+
+
+def review_input(review, points=2, **texts) -> services.ReviewInput:
+    """A complete review: `points` is one number for every criterion or a dict per key."""
+    criteria = criteria_of(review.rubric_version.snapshot)
+
+    def pick(criterion):
+        value = points.get(criterion.key, 2) if isinstance(points, dict) else points
+        return str(max(criterion.min_points, min(criterion.max_points, value)))
+
+    return services.ReviewInput(
+        scores={c.key: pick(c) for c in criteria},
+        acknowledges_feelings=texts.get("acknowledges_feelings", "Yes, the surprise is named."),
+        would_feel_heard=texts.get("would_feel_heard", "Mostly."),
+        more_empathetic=texts.get("more_empathetic", "Mention the small-business pressure."),
+        comments=texts.get("comments", ""),
+        inline=texts.get("inline", []),
+    )
+
+
+def finish(review, points=2, **texts):
+    return services.peer_review_submit(
+        review_id=review.pk, reviewer=review.reviewer, data=review_input(review, points, **texts)
+    )
