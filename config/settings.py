@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_htmx",
     "curriculum",
+    "curriculum.impact",
     "exercises",
     "grading",
 ]
@@ -155,6 +156,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Coachline <coachline@localhost>")
+# Where users reach the site: the links in emails sent outside a request (invitations,
+# assignment notices and reminders) start with it.
+SITE_URL = os.environ.get("SITE_URL", "").strip() or "http://127.0.0.1:8000"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -214,8 +218,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# Uploaded help-desk exports wait here until the import task reads them. With workers on
+# other machines, point it at shared storage (or configure STORAGES["impact_imports"]).
+IMPACT_IMPORT_ROOT = Path(
+    os.environ.get("IMPACT_IMPORT_ROOT", "").strip() or BASE_DIR / "media" / "impact-imports"
+)
+
 # Where `load_content` reads authored content from by default.
-CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "fixtures" / "content"))
+CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", "").strip() or BASE_DIR / "fixtures" / "content")
 
 # Where the lower apps call up into `grading` without importing it (apps depend one way:
 # grading → exercises → curriculum). Resolved with import_string at call time.
@@ -223,10 +233,27 @@ CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "fixtures" / "conten
 COACHLINE_SUBMISSION_HOOK = "grading.services.grading_request"
 # Generates an AI draft with the configured LLM; only used when LLM_BASE_URL/LLM_MODEL are set.
 COACHLINE_DRAFT_GENERATOR = "grading.llm.drafts.generate_draft"
+# Per-agent training rubric averages for the support-floor impact view (curriculum.impact).
+COACHLINE_RUBRIC_AVERAGES = "grading.impact_scores.rubric_averages_for_agents"
+# Parts of the cohort page contributed by the apps above curriculum: each is called with
+# (user=, cohort=) and returns a curriculum.selectors.CohortSection.
+COACHLINE_COHORT_SECTIONS = ["exercises.assignments.cohort_section"]
+# Called by curriculum.services.demo_seed with (cohort=, trainer=): the apps' demo data.
+COACHLINE_DEMO_SEED_HOOKS = ["exercises.assignments.assignment_demo_seed"]
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-grading": {
         "task": "grading.tasks.sweep_stuck_grading_task",
         "schedule": 300.0,
+    },
+    # Peer review: expire overdue reviews, small-cohort fallback, flag inaccurate reviewers.
+    "peer-review-sweep": {
+        "task": "grading.peer.sweep",
+        "schedule": 600.0,
+    },
+    # Assignments: email agents 24 hours before work is due (idempotent: reminded_at).
+    "assignment-due-reminders": {
+        "task": "exercises.tasks.assignment_reminders_task",
+        "schedule": 900.0,
     },
 }

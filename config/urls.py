@@ -15,6 +15,7 @@ urlpatterns = [
     path("agent/", exercises_views.agent_home, name="agent-home"),
     path("trainer/", curriculum_views.trainer_home, name="trainer-home"),
     path("modules/", include("curriculum.urls")),
+    path("cohorts/", include("curriculum.cohort_urls")),
     path("", include("exercises.urls")),
     path("grading/", include("grading.urls")),
     path("impact/", include("curriculum.impact.urls")),

@@ -232,6 +232,80 @@ VIEW_RULES["grading.Flag"] = _flag_view
 CHANGE_RULES["grading.Flag"] = _flag_view
 
 
+# --- Trainer console (grading.console) ----------------------------------------------------
+# The review queue, trainer grades, releases, progress and grader quality are for the
+# trainers of the agent's cohort (staff: all); agents see only their own released grades.
+
+
+def trained_cohorts_q(user, prefix: str = "") -> Q:
+    """Filter (on Cohort, or through `prefix`, e.g. "user__memberships__cohort__") for the
+    cohorts whose console `user` may use; nothing for non-trainers."""
+    if not is_trainer(user):
+        return Q(pk__in=[])
+    if user.is_staff:
+        return Q()
+    return Q(**{f"{prefix}trainers": user})
+
+
+def can_review_submission(user, submission) -> bool:
+    """A trainer of a cohort the author belongs to (or staff) may grade and override it."""
+    return _trains_user(user, submission.user)
+
+
+def _console_submission_rule(user, obj) -> bool:
+    return _trains_user(user, obj.submission.user)
+
+
+def _console_cohort_rule(user, obj) -> bool:
+    return _cohort_change(user, obj.cohort)
+
+
+def _trainer_calibration_view(user, session) -> bool:
+    if not is_trainer(user):
+        return False
+    if user.is_staff or session.created_by_id == user.pk:
+        return True
+    return session.participants.filter(trainer_id=user.pk).exists()
+
+
+def _trainer_calibration_change(user, session) -> bool:
+    return is_trainer(user) and (user.is_staff or session.created_by_id == user.pk)
+
+
+for _label in ("grading.QueueItem", "grading.TrainerReview", "grading.GradeRelease"):
+    VIEW_RULES[_label] = _console_submission_rule
+    CHANGE_RULES[_label] = _console_submission_rule
+VIEW_RULES["grading.GradeOverride"] = _console_submission_rule
+CHANGE_RULES["grading.GradeOverride"] = _never  # an audit record
+VIEW_RULES["grading.CohortGradingSettings"] = _console_cohort_rule
+CHANGE_RULES["grading.CohortGradingSettings"] = _console_cohort_rule
+VIEW_RULES["grading.TrainerCalibrationSession"] = _trainer_calibration_view
+CHANGE_RULES["grading.TrainerCalibrationSession"] = _trainer_calibration_change
+
+
+# --- Cohorts: invitations and assignments ----------------------------------------------
+# Invitations are the trainer's business (the invitee uses the token, not these rules);
+# an assignment is seen by its cohort's agents and trainers and changed by the trainers.
+
+
+def _invitation_manage(user, invitation) -> bool:
+    return _cohort_change(user, invitation.cohort)
+
+
+def _assignment_view(user, assignment) -> bool:
+    return _cohort_view(user, assignment.cohort)
+
+
+def _assignment_change(user, assignment) -> bool:
+    return _cohort_change(user, assignment.cohort)
+
+
+VIEW_RULES["curriculum.Invitation"] = _invitation_manage
+CHANGE_RULES["curriculum.Invitation"] = _invitation_manage
+VIEW_RULES["exercises.Assignment"] = _assignment_view
+CHANGE_RULES["exercises.Assignment"] = _assignment_change
+
+
 def _rule_for(rules: dict[str, Rule], obj) -> Rule:
     label = obj._meta.label
     try:

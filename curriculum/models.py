@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 TRAINERS_GROUP = "Trainers"
 
@@ -109,6 +110,53 @@ class Membership(models.Model):
         return f"{self.user} in {self.cohort}"
 
 
+class Invitation(models.Model):
+    """An emailed link that lets one person join a cohort as an agent.
+
+    The token is stored as issued (not hashed) on purpose: with the console email backend
+    of the embedded default a trainer must be able to copy the link from the cohort page.
+    It grants no more than joining this cohort, only for the invited address, until it
+    expires or is used.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150, blank=True)
+    token = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per address and cohort; inviting again renews it.
+            models.UniqueConstraint(
+                "cohort",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True),
+                name="invitation_pending_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.cohort}"
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+    def is_expired(self, now=None) -> bool:
+        return not self.is_accepted and (now or timezone.now()) >= self.expires_at
+
+
 class VersionedContent(models.Model):
     """An authored content item loaded from `fixtures/`.
 
@@ -195,6 +243,14 @@ class Exercise(VersionedContent):
         "peer_reviews_required": 0,
         "peer_reviews_to_give": 0,
         "self_assessment": False,
+        # Peer review (grading/peer): see docs/content-spec.md.
+        "peer_review_hours": 48,
+        "peer_calibration": False,
+        "peer_calibration_tolerance": 0.2,
+        "peer_weighting": "median",
+        "peer_disagreement_threshold": 0.34,
+        "peer_wait_hours": 72,
+        "peer_wait_action": "trainer",
     }
 
     def setting(self, name: str):

@@ -1,9 +1,23 @@
 """Read operations of the base app, shaped for the pages that use them."""
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
-from django.shortcuts import get_object_or_404
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from .models import Cohort, Exercise, Lesson, Module, User
+from django.conf import settings
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .access import require_change
+from .errors import (
+    InvitationError,
+    InvitationExpiredError,
+    InvitationInvalidError,
+    InvitationUsedError,
+)
+from .models import Cohort, Exercise, Invitation, Lesson, Membership, Module, User
 
 
 def cohort_list_for_agent(*, user: User) -> QuerySet[Cohort]:
@@ -62,3 +76,129 @@ def lesson_get(*, module_slug: str, slug: str) -> Lesson:
         module__slug=module_slug,
         slug=slug,
     )
+
+
+# ---- cohorts (the trainer console) --------------------------------------------------------
+
+
+def _pending_invitations(now: datetime) -> Subquery:
+    return Coalesce(
+        Subquery(
+            Invitation.objects.filter(
+                cohort=OuterRef("pk"), accepted_at__isnull=True, expires_at__gt=now
+            )
+            .order_by()
+            .values("cohort")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def cohort_list_for_console(*, user: User) -> QuerySet[Cohort]:
+    """The cohorts page: what `user` runs (staff: all), with agent and open-invitation
+    counts and the trainers, in two queries however many cohorts and agents there are."""
+    return (
+        cohort_list_for_trainer(user=user)
+        .annotate(pending_count=_pending_invitations(timezone.now()))
+        .prefetch_related(Prefetch("trainers", queryset=User.objects.order_by("email")))
+    )
+
+
+def cohort_get_for_trainer(*, user: User, slug: str) -> Cohort:
+    """A cohort `user` may manage (its trainers, staff); 404 if missing, 403 otherwise."""
+    cohort = get_object_or_404(Cohort, slug=slug)
+    require_change(user, cohort)
+    return cohort
+
+
+@dataclass(frozen=True)
+class CohortSection:
+    """A part of the cohort page contributed by an app above this one (see
+    COACHLINE_COHORT_SECTIONS): a template and its context."""
+
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+@dataclass
+class CohortPage:
+    cohort: Cohort
+    trainers: list[User]
+    memberships: list[Membership]
+    invitations: list[Invitation]
+    sections: list[CohortSection]
+    now: datetime
+
+    @property
+    def agent_count(self) -> int:
+        return len(self.memberships)
+
+
+def cohort_page(*, user: User, slug: str) -> CohortPage:
+    """Everything the cohort page shows, in a fixed number of queries."""
+    cohort = cohort_get_for_trainer(user=user, slug=slug)
+    sections = [
+        import_string(path)(user=user, cohort=cohort)
+        for path in getattr(settings, "COACHLINE_COHORT_SECTIONS", [])
+    ]
+    return CohortPage(
+        cohort=cohort,
+        trainers=list(cohort.trainers.order_by("full_name", "email")),
+        memberships=list(
+            cohort.memberships.select_related("user").order_by("user__full_name", "user__email")
+        ),
+        invitations=list(cohort.invitations.filter(accepted_at__isnull=True).order_by("email")),
+        sections=sections,
+        now=timezone.now(),
+    )
+
+
+def invitation_get_for_trainer(*, user: User, cohort: Cohort, invitation_id: int) -> Invitation:
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("cohort"), pk=invitation_id, cohort=cohort
+    )
+    require_change(user, invitation)
+    return invitation
+
+
+def invitation_check(invitation: Invitation | None, *, now: datetime | None = None) -> Invitation:
+    """The invitation if it can still be accepted; raises the InvitationError that says why not."""
+    if invitation is None:
+        raise InvitationInvalidError(
+            "The link may be incomplete, or the invitation was withdrawn or replaced by a newer "
+            "one. Check the latest email from your trainer, or ask them to invite you again."
+        )
+    if invitation.is_accepted:
+        raise InvitationUsedError(
+            f"It was accepted on {timezone.localtime(invitation.accepted_at):%d %b %Y}. "
+            "If that was you, log in to find your training.",
+            invitation=invitation,
+        )
+    if invitation.is_expired(now):
+        raise InvitationExpiredError(
+            f"It expired on {timezone.localtime(invitation.expires_at):%d %b %Y}. "
+            "Ask your trainer to send you a new invitation.",
+            invitation=invitation,
+        )
+    if invitation.cohort.is_archived:
+        raise InvitationError(
+            f"{invitation.cohort.name} has been archived. Ask your trainer which cohort to join.",
+            invitation=invitation,
+        )
+    return invitation
+
+
+def invitation_get_usable(*, token: str, for_update: bool = False) -> Invitation:
+    """The invitation behind a link, if it can still be accepted; raises the InvitationError
+    that says why not (invalid, used, expired, archived cohort)."""
+    invitations = Invitation.objects.select_related("cohort")
+    if for_update:
+        invitations = invitations.select_for_update(of=("self",))
+    return invitation_check(invitations.filter(token=token).first())
+
+
+def user_exists(*, email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()

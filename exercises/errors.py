@@ -42,3 +42,7 @@ class DraftGenerationError(ExercisesError):
     def __init__(self, message: str, *, transient: bool = False):
         self.transient = transient
         super().__init__(message)
+
+
+class AssignmentValidationError(ExercisesError):
+    """The assignment cannot be set as asked (dates, target, archived cohort)."""

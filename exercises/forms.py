@@ -9,7 +9,9 @@ import json
 import uuid
 from dataclasses import dataclass
 
+from django import forms as djforms
 from django.http import QueryDict
+from django.utils import timezone
 
 from . import answers
 
@@ -169,3 +171,38 @@ def form_values(*, exercise_type: str, answer: dict) -> dict:
         values[key] = "" if values.get(key) is None else str(values[key])
     values["findings_json"] = json.dumps(answer.get("findings") or [])
     return values
+
+
+# ---- assignments (the trainer console) ----------------------------------------------------
+
+
+class DateTimeLocalInput(djforms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class AssignmentForm(djforms.Form):
+    """A module or a scenario, and when it opens and is due (times in the site's zone)."""
+
+    target = djforms.ChoiceField(label="What to assign")
+    opens_at = djforms.DateTimeField(label="Opens", widget=DateTimeLocalInput())
+    due_at = djforms.DateTimeField(label="Due", widget=DateTimeLocalInput())
+
+    def __init__(self, *args, targets=(), editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        if editing:
+            del self.fields["target"]
+        else:
+            self.fields["target"].choices = [("", "Choose a module or a scenario…"), *targets]
+
+    def clean(self):
+        cleaned = super().clean()
+        opens_at, due_at = cleaned.get("opens_at"), cleaned.get("due_at")
+        if opens_at and due_at and due_at <= opens_at:
+            self.add_error("due_at", "The due date must come after the open date.")
+        elif due_at and not self.editing and due_at <= timezone.now():
+            self.add_error("due_at", "The due date has already passed.")
+        return cleaned

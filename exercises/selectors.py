@@ -5,16 +5,27 @@ access chokepoint (404 for what does not exist, 403 for what the user may not se
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from curriculum.access import require_change, require_view
-from curriculum.models import Exercise, Module, User
+from curriculum.models import Cohort, Exercise, Module, User
+from curriculum.selectors import cohort_get_for_trainer
 
 from . import drafting, layout
-from .models import DraftRequest, ExerciseScenario, KnowledgeFact, Scenario, Submission, Workspace
+from .models import (
+    Assignment,
+    DraftRequest,
+    ExerciseScenario,
+    KnowledgeFact,
+    Scenario,
+    Submission,
+    Workspace,
+)
 
 RECENT_SUBMISSIONS = 5
 RECENT_DRAFTS = 20
@@ -60,9 +71,51 @@ class ModuleProgress:
 
 
 @dataclass
+class AssignmentProgress:
+    """One assignment as the agent sees it: dates, how much is submitted, where to go next."""
+
+    assignment: Assignment
+    title: str
+    total: int
+    submitted: int
+    next_exercise_slug: str = ""
+    next_scenario_slug: str = ""
+    next_scenario_title: str = ""
+    now: datetime = field(default_factory=timezone.now)
+
+    @property
+    def is_open(self) -> bool:
+        return self.assignment.opens_at <= self.now
+
+    @property
+    def is_done(self) -> bool:
+        return self.total > 0 and self.submitted >= self.total
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_done and self.assignment.due_at < self.now
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.submitted / self.total) if self.total else 0
+
+    @property
+    def has_next(self) -> bool:
+        return bool(self.next_scenario_slug)
+
+
+@dataclass
 class AgentOverview:
     modules: list[ModuleProgress]
     next_exercise: ExerciseProgress | None
+    assignments: list[AssignmentProgress] = field(default_factory=list)
+
+    @property
+    def next_assignment(self) -> AssignmentProgress | None:
+        """What to do next: the open, unfinished assignment due first (overdue work first)."""
+        return next(
+            (a for a in self.assignments if a.is_open and not a.is_done and a.has_next), None
+        )
 
     @property
     def total(self) -> int:
@@ -94,9 +147,10 @@ def submitted_pairs(*, user: User) -> set[tuple[int, int]]:
 
 
 def agent_overview(*, user: User) -> AgentOverview:
-    """Every active module and exercise with the agent's progress, in four queries.
+    """Every active module and exercise with the agent's progress, and the assignments of
+    the agent's cohorts with their due dates, in five queries.
 
-    There is no assignment model yet, so every active exercise counts as assigned.
+    Every active exercise stays open for practice; assignments decide what comes next.
     """
     modules = list(
         Module.objects.filter(retired_at__isnull=True)
@@ -130,7 +184,62 @@ def agent_overview(*, user: User) -> AgentOverview:
     next_exercise = next(
         (e for m in overview for e in m.exercises if e.next_scenario is not None), None
     )
-    return AgentOverview(modules=overview, next_exercise=next_exercise)
+    return AgentOverview(
+        modules=overview,
+        next_exercise=next_exercise,
+        assignments=_assignment_progress(user=user, modules=overview, done=done),
+    )
+
+
+def assignment_list_for_agent(*, user: User) -> QuerySet[Assignment]:
+    """Assignments of the agent's active cohorts, due first first."""
+    return (
+        Assignment.objects.filter(cohort__memberships__user=user, cohort__archived_at__isnull=True)
+        .select_related("cohort", "module", "exercise", "scenario")
+        .order_by("due_at", "pk")
+    )
+
+
+def _assignment_progress(
+    *, user: User, modules: list[ModuleProgress], done: set[tuple[int, int]]
+) -> list[AssignmentProgress]:
+    """The agent's assignments with their progress, from the overview already loaded
+    (one query more however many assignments there are)."""
+    now = timezone.now()
+    by_module = {progress.module.pk: progress for progress in modules}
+    rows = []
+    for assignment in assignment_list_for_agent(user=user):
+        if assignment.module_id:
+            exercises = by_module.get(assignment.module_id)
+            exercises = exercises.exercises if exercises else []
+            following = next((e for e in exercises if e.next_scenario is not None), None)
+            rows.append(
+                AssignmentProgress(
+                    assignment=assignment,
+                    title=assignment.module.title,
+                    total=sum(e.total for e in exercises),
+                    submitted=sum(e.submitted for e in exercises),
+                    next_exercise_slug=following.exercise.slug if following else "",
+                    next_scenario_slug=following.next_scenario.slug if following else "",
+                    next_scenario_title=following.next_scenario.title if following else "",
+                    now=now,
+                )
+            )
+        else:
+            submitted = (assignment.exercise_id, assignment.scenario_id) in done
+            rows.append(
+                AssignmentProgress(
+                    assignment=assignment,
+                    title=f"{assignment.exercise.title}: {assignment.scenario.title}",
+                    total=1,
+                    submitted=int(submitted),
+                    next_exercise_slug="" if submitted else assignment.exercise.slug,
+                    next_scenario_slug="" if submitted else assignment.scenario.slug,
+                    next_scenario_title="" if submitted else assignment.scenario.title,
+                    now=now,
+                )
+            )
+    return rows
 
 
 # ---- exercises and scenarios --------------------------------------------------------------
@@ -292,3 +401,72 @@ def submission_list_for_user(*, user: User, page: int | str | None = 1) -> Page:
         .order_by("-created_at", "-pk")
     )
     return Paginator(submissions, HISTORY_PAGE_SIZE).get_page(page)
+
+
+# ---- assignments (the trainer console) ----------------------------------------------------
+
+
+def assignment_list_for_cohort(*, cohort: Cohort) -> list[Assignment]:
+    """A cohort's assignments for its page, due first first, in one query."""
+    return list(
+        Assignment.objects.filter(cohort=cohort)
+        .select_related("module", "exercise", "scenario", "created_by")
+        .order_by("due_at", "pk")
+    )
+
+
+def assignment_get_for_trainer(*, user: User, slug: str, assignment_id: int) -> Assignment:
+    """An assignment of a cohort the user manages; 404 if missing, 403 otherwise."""
+    cohort = cohort_get_for_trainer(user=user, slug=slug)
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("cohort", "module", "exercise", "scenario"),
+        pk=assignment_id,
+        cohort=cohort,
+    )
+    require_change(user, assignment)
+    return assignment
+
+
+def assignment_target_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """What can be assigned, grouped for a <select>: whole modules, then each exercise's
+    scenarios. Values are "module:<id>" and "scenario:<exercise id>:<scenario id>"."""
+    modules = Module.objects.filter(retired_at__isnull=True).order_by("order", "title")
+    groups: list[tuple[str, list[tuple[str, str]]]] = [
+        ("Whole modules", [(f"module:{m.pk}", m.title) for m in modules])
+    ]
+    links = (
+        ExerciseScenario.objects.filter(
+            exercise__retired_at__isnull=True,
+            exercise__module__retired_at__isnull=True,
+            scenario__retired_at__isnull=True,
+        )
+        .select_related("exercise__module", "scenario")
+        .order_by("exercise__module__order", "exercise__order", "exercise__title", "order")
+    )
+    by_exercise: dict[int, tuple[str, list[tuple[str, str]]]] = {}
+    for link in links:
+        label = f"{link.exercise.module.title}: {link.exercise.title}"
+        group = by_exercise.setdefault(link.exercise_id, (label, []))
+        group[1].append((f"scenario:{link.exercise_id}:{link.scenario_id}", link.scenario.title))
+    groups.extend(by_exercise.values())
+    return [group for group in groups if group[1]]
+
+
+def assignment_target_resolve(value: str) -> dict:
+    """The model objects behind a target choice value; {} if it names nothing active."""
+    kind, _, rest = value.partition(":")
+    try:
+        if kind == "module":
+            return {"module": Module.objects.get(pk=int(rest), retired_at__isnull=True)}
+        if kind == "scenario":
+            exercise_id, _, scenario_id = rest.partition(":")
+            link = ExerciseScenario.objects.select_related("exercise", "scenario").get(
+                exercise_id=int(exercise_id),
+                scenario_id=int(scenario_id),
+                exercise__retired_at__isnull=True,
+                scenario__retired_at__isnull=True,
+            )
+            return {"exercise": link.exercise, "scenario": link.scenario}
+    except (ValueError, Module.DoesNotExist, ExerciseScenario.DoesNotExist):
+        return {}
+    return {}

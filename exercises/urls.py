@@ -29,4 +29,17 @@ urlpatterns = [
     path("drafts/<int:pk>/", views.draft_status, name="draft-status"),
     path("submissions/", views.submission_list, name="submission-list"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission-detail"),
+    # Assignments are set from the cohort page (curriculum/cohort_urls.py, mounted at
+    # /cohorts/ before this module, leaves these paths to it).
+    path("cohorts/<slug:slug>/assignments/new/", views.assignment_create, name="assignment-create"),
+    path(
+        "cohorts/<slug:slug>/assignments/<int:assignment_id>/edit/",
+        views.assignment_edit,
+        name="assignment-edit",
+    ),
+    path(
+        "cohorts/<slug:slug>/assignments/<int:assignment_id>/delete/",
+        views.assignment_delete,
+        name="assignment-delete",
+    ),
 ]

@@ -2,21 +2,24 @@
 
 import contextlib
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from curriculum.access import agent_required
+from curriculum.access import agent_required, trainer_required
 from curriculum.markdown import render_markdown
-from curriculum.selectors import cohort_list_for_agent
+from curriculum.selectors import cohort_get_for_trainer, cohort_list_for_agent
 
-from . import answers, drafting, forms, presenters, selectors, services
+from . import answers, assignments, drafting, forms, presenters, selectors, services
 from .errors import (
+    AssignmentValidationError,
     DraftUnavailableError,
     SubmissionLimitError,
     SubmissionValidationError,
@@ -371,3 +374,86 @@ def submission_detail(request, pk):
         "llm_configured": services.llm_configured(),
     }
     return render(request, "exercises/submission_detail.html", context)
+
+
+# ---- assignments (the trainer console: set from the cohort page) --------------------------
+
+
+def _assignment_form_page(request, *, cohort, form, assignment=None, status=200):
+    context = {"cohort": cohort, "form": form, "assignment": assignment}
+    return render(request, "exercises/assignments/assignment_form.html", context, status=status)
+
+
+@trainer_required
+@require_http_methods(["GET", "POST"])
+def assignment_create(request, slug):
+    cohort = cohort_get_for_trainer(user=request.user, slug=slug)
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    initial = {
+        "target": request.GET.get("target", ""),
+        "opens_at": now,
+        "due_at": (now + timedelta(days=7)).replace(hour=17, minute=0),
+    }
+    form = forms.AssignmentForm(
+        request.POST or None, initial=initial, targets=selectors.assignment_target_choices()
+    )
+    if request.method == "GET":
+        return _assignment_form_page(request, cohort=cohort, form=form)
+    if form.is_valid():
+        target = selectors.assignment_target_resolve(form.cleaned_data["target"])
+        try:
+            assignment = assignments.assignment_create(
+                cohort=cohort,
+                target=assignments.Target(**target),
+                opens_at=form.cleaned_data["opens_at"],
+                due_at=form.cleaned_data["due_at"],
+                created_by=request.user,
+            )
+        except AssignmentValidationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            title = assignments.assignment_title(assignment)
+            messages.success(request, f"Assigned {title}. The cohort's agents are emailed.")
+            return redirect("cohorts:detail", slug=cohort.slug)
+    return _assignment_form_page(request, cohort=cohort, form=form, status=400)
+
+
+@trainer_required
+@require_http_methods(["GET", "POST"])
+def assignment_edit(request, slug, assignment_id):
+    assignment = selectors.assignment_get_for_trainer(
+        user=request.user, slug=slug, assignment_id=assignment_id
+    )
+    initial = {
+        "opens_at": timezone.localtime(assignment.opens_at),
+        "due_at": timezone.localtime(assignment.due_at),
+    }
+    form = forms.AssignmentForm(request.POST or None, initial=initial, editing=True)
+    page = {"cohort": assignment.cohort, "form": form, "assignment": assignment}
+    if request.method == "GET":
+        return _assignment_form_page(request, **page)
+    if form.is_valid():
+        try:
+            assignments.assignment_update(
+                assignment=assignment,
+                opens_at=form.cleaned_data["opens_at"],
+                due_at=form.cleaned_data["due_at"],
+            )
+        except AssignmentValidationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "The dates were changed.")
+            return redirect("cohorts:detail", slug=assignment.cohort.slug)
+    return _assignment_form_page(request, **page, status=400)
+
+
+@trainer_required
+@require_POST
+def assignment_delete(request, slug, assignment_id):
+    assignment = selectors.assignment_get_for_trainer(
+        user=request.user, slug=slug, assignment_id=assignment_id
+    )
+    title = assignments.assignment_title(assignment)
+    assignments.assignment_delete(assignment=assignment)
+    messages.success(request, f"{title} is no longer assigned.")
+    return redirect("cohorts:detail", slug=assignment.cohort.slug)

@@ -281,3 +281,37 @@ class TicketMetricFactory(factory.django.DjangoModelFactory):
     draft_edit_ratio = 0.3
     draft_to_send_seconds = 120
     imported_at = factory.LazyFunction(_now)
+
+
+# --- Cohorts: invitations and assignments ---------------------------------------------
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An open invitation, valid for two weeks; pass expires_at / accepted_at to change that."""
+
+    class Meta:
+        model = "curriculum.Invitation"
+
+    cohort = factory.SubFactory(CohortFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    token = factory.LazyFunction(lambda: uuid.uuid4().hex)
+    expires_at = factory.LazyFunction(lambda: _now() + _days(14))
+
+
+def _days(n: int):
+    from datetime import timedelta
+
+    return timedelta(days=n)
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """A whole module, open since yesterday and due in a week (pass exercise+scenario and
+    module=None for a single scenario)."""
+
+    class Meta:
+        model = "exercises.Assignment"
+
+    cohort = factory.SubFactory(CohortFactory)
+    module = factory.SubFactory(ModuleFactory)
+    opens_at = factory.LazyFunction(lambda: _now() - _days(1))
+    due_at = factory.LazyFunction(lambda: _now() + _days(7))

@@ -5,13 +5,12 @@ import pytest
 from curriculum.impact.demo import ticket_demo_generate
 from curriculum.models import User
 from curriculum.services import demo_seed
-from tests.browser.conftest import browser, page  # noqa: F401 - the Chromium fixtures
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_leader_imports_an_export_and_follows_an_alert(page, tmp_path):  # noqa: F811
+def test_leader_imports_an_export_and_follows_an_alert(page, tmp_path):
     demo_seed()
     ticket_demo_generate()
     leader = User.objects.get(email="leader@coachline.example")
