@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .access import is_trainer, trainer_required
+from .access import is_support_leader, is_trainer, trainer_required
 from .errors import (
     CohortError,
     CohortImportError,
@@ -31,7 +31,11 @@ def landing(request):
 
 def home(request):
     """Send each user to the home of their role."""
-    return redirect("trainer-home" if is_trainer(request.user) else "agent-home")
+    if is_trainer(request.user):
+        return redirect("trainer-home")
+    if is_support_leader(request.user):
+        return redirect("impact:home")
+    return redirect("agent-home")
 
 
 @trainer_required

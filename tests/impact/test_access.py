@@ -139,3 +139,12 @@ class TestRules:
         cohort_impact_add_leader(cohort=cohort, user=user)
         assert access.is_support_leader(user)
         assert CohortImpact.objects.get(cohort=cohort).leaders.filter(pk=user.pk).exists()
+
+
+def test_support_leader_lands_on_the_impact_home(client, db):
+    from django.urls import reverse
+
+    from tests.factories import SupportLeaderFactory
+
+    client.force_login(SupportLeaderFactory())
+    assert client.get(reverse("home"))["Location"] == reverse("impact:home")
