@@ -207,11 +207,31 @@ class Flag(models.Model):
         LLM_FAILED = "llm_failed", "LLM grading failed"
         GRADER_ERROR = "grader_error", "Automatic grading failed"
         DISAGREEMENT = "disagreement", "Graders disagree"
+        # Peer review (grading/peer/): about a submission ...
+        DISPUTE = "dispute", "Author disputes a peer review"
+        INAPPROPRIATE = "inappropriate", "Reported as inappropriate by a reviewer"
+        PEER_DISAGREEMENT = "peer_disagreement", "Peer reviews disagree"
+        UNCALIBRATED_REVIEWERS = "uncalibrated_reviewers", "No calibrated reviewer"
+        REVIEW_TIMEOUT = "review_timeout", "Waited too long for peer reviews"
+        # ... or about a reviewer (`reviewer` set, no submission).
+        REVIEWER_INACCURATE = "reviewer_inaccurate", "Reviewer consistently off"
 
     submission = models.ForeignKey(
-        "exercises.Submission", on_delete=models.PROTECT, related_name="flags"
+        "exercises.Submission",
+        on_delete=models.PROTECT,
+        related_name="flags",
+        null=True,
+        blank=True,
     )
-    reason = models.CharField(max_length=20, choices=Reason.choices)
+    reviewer = models.ForeignKey(
+        "curriculum.User",
+        on_delete=models.CASCADE,
+        related_name="reviewer_flags",
+        null=True,
+        blank=True,
+        help_text="For flags about a peer reviewer rather than a submission.",
+    )
+    reason = models.CharField(max_length=30, choices=Reason.choices)
     detail = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -224,10 +244,20 @@ class Flag(models.Model):
                 condition=models.Q(resolved_at__isnull=True),
                 name="flag_one_open_per_reason",
             ),
+            models.UniqueConstraint(
+                fields=["reviewer", "reason"],
+                condition=models.Q(resolved_at__isnull=True, submission__isnull=True),
+                name="flag_one_open_per_reviewer_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(submission__isnull=False) | models.Q(reviewer__isnull=False),
+                name="flag_has_subject",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_reason_display()} on {self.submission_id}"
+        subject = self.submission_id or f"reviewer {self.reviewer_id}"
+        return f"{self.get_reason_display()} on {subject}"
 
 
 class LLMResponseCache(models.Model):
@@ -240,3 +270,59 @@ class LLMResponseCache(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# ---- trainer console (models in grading/console/models.py, migrations here) ---------------
+
+from grading.console.models import (  # noqa: E402
+    AuditDraw,
+    CohortGradingSettings,
+    GradeOverride,
+    GradeRelease,
+    QueueItem,
+    TrainerCalibrationItem,
+    TrainerCalibrationParticipant,
+    TrainerCalibrationScore,
+    TrainerCalibrationSession,
+    TrainerReview,
+    TrainerScore,
+)
+
+# ---- peer review (models in grading/peer/models.py, migrations here) -------------------
+from grading.peer.models import (  # noqa: E402
+    CalibrationAttempt,
+    InlineComment,
+    PeerQueueEntry,
+    PeerReview,
+    PeerScore,
+)
+
+__all__ = [
+    "AuditDraw",
+    "CalibrationAttempt",
+    "CohortGradingSettings",
+    "Criterion",
+    "CriterionScore",
+    "ExampleSubmission",
+    "Flag",
+    "Grade",
+    "GradeOverride",
+    "GradeRelease",
+    "GraderKind",
+    "GradingJob",
+    "InlineComment",
+    "LLMResponseCache",
+    "Level",
+    "PeerQueueEntry",
+    "PeerReview",
+    "PeerScore",
+    "QueueItem",
+    "Rubric",
+    "RubricVersion",
+    "TrainerCalibrationItem",
+    "TrainerCalibrationParticipant",
+    "TrainerCalibrationScore",
+    "TrainerCalibrationSession",
+    "TrainerReview",
+    "TrainerScore",
+]

@@ -55,14 +55,35 @@ class SubmissionFeedback:
     criteria: list[CriterionFeedback]
     highlighted: dict[str, str]  # answer field -> HTML with evidence marked
     flagged: bool
+    # The trainer console (grading/console): the final grade by precedence, and whether it
+    # is held back from the agent until a trainer releases it.
+    final: object | None = None
+    held: bool = False
 
     @property
     def pending(self) -> bool:
-        return self.grade is None and self.status in {"queued", "running", "missing"}
+        waiting = self.status in {"queued", "running", "missing"}
+        return self.grade is None and self.final is None and not self.held and waiting
+
+    @property
+    def total(self) -> float | None:
+        if self.final is not None:
+            return self.final.total
+        return self.grade.total if self.grade else None
 
 
-def feedback_for_submission(*, submission) -> SubmissionFeedback:
-    """The automatic grade to show (LLM when present, else offline), with evidence marked."""
+def feedback_for_submission(*, submission, viewer=None) -> SubmissionFeedback:
+    """What `viewer` (default: the author) sees of a submission's grade: the automatic
+    grade (LLM when present, else offline) with evidence marked, brought in line with the
+    final grade and its release by the trainer console."""
+    from .console.selectors import feedback_with_final_grade
+
+    return feedback_with_final_grade(
+        _automatic_feedback(submission), submission=submission, viewer=viewer
+    )
+
+
+def _automatic_feedback(submission) -> SubmissionFeedback:
     job = GradingJob.objects.filter(submission=submission).only("status").first()
     grades = {g.grader: g for g in grade_list_for_submission(submission_id=submission.pk)}
     grade = grades.get(GraderKind.LLM) or grades.get(GraderKind.OFFLINE)

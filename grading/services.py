@@ -275,6 +275,9 @@ def grading_finish(
             resolved_at=None,
             defaults={"detail": str(error or "")[:2000]},
         )
+    from .console.services import audit_draw  # the trainer's audit sample (grading/console)
+
+    audit_draw(submission_id=submission_id, flagged=bool(flag))
 
 
 def grading_llm_give_up(*, submission_id: int, error: Exception | str) -> None:

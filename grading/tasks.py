@@ -37,3 +37,10 @@ def grade_submission_task(self, submission_id: int) -> None:
 @shared_task(acks_late=True, soft_time_limit=60)
 def sweep_stuck_grading_task() -> int:
     return len(services.grading_sweep_stuck())
+
+
+# Peer review's periodic checks live with peer review, and the trainer console's
+# notification with the console; imported here so that Celery's autodiscovery (which reads
+# `grading.tasks`) registers them.
+from grading.console.tasks import notify_grade_changed_task  # noqa: E402, F401
+from grading.peer.tasks import peer_review_sweep_task  # noqa: E402, F401

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -10,4 +10,8 @@ urlpatterns = [
         views.submission_feedback,
         name="submission-feedback",
     ),
+    # Peer review (grading/peer/urls.py): names are grading:peer-*.
+    path("peer/", include("grading.peer.urls")),
+    # Trainer console (grading/console/urls.py): names are grading:console-*.
+    path("console/", include("grading.console.urls")),
 ]

@@ -11,6 +11,6 @@ from .selectors import feedback_for_submission
 def submission_feedback(request, submission_id: int):
     submission = get_object_or_404(Submission, pk=submission_id)
     require_view(request.user, submission)
-    feedback = feedback_for_submission(submission=submission)
+    feedback = feedback_for_submission(submission=submission, viewer=request.user)
     context = {"submission": submission, "feedback": feedback}
     return render(request, "grading/submission_feedback.html", context)

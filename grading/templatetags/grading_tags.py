@@ -7,6 +7,9 @@ from grading.selectors import feedback_for_submission
 register = template.Library()
 
 
-@register.inclusion_tag("grading/submission_feedback.html")
-def submission_feedback(submission):
-    return {"submission": submission, "feedback": feedback_for_submission(submission=submission)}
+@register.inclusion_tag("grading/submission_feedback.html", takes_context=True)
+def submission_feedback(context, submission):
+    request = context.get("request")
+    viewer = getattr(request, "user", None)
+    feedback = feedback_for_submission(submission=submission, viewer=viewer)
+    return {"submission": submission, "feedback": feedback}

@@ -1,0 +1,1 @@
+"""The trainer console's grading half: review queue, final grades, progress, quality."""

@@ -1,0 +1,304 @@
+"""Final grades by precedence, in bulk: trainer, then the combination of automatic and peer.
+
+The combination, per rubric criterion:
+
+* automatic = the LLM grade's points when there is an LLM grade, else the offline grade's;
+* peer = the peer engine's combined score (median of the completed peer reviews, or the
+  accuracy-weighted mean where the exercise says `peer_weighting: accuracy`), counted only
+  once the required number of peer reviews is in;
+* both present: their mean; one present: that one; a trainer grade replaces all of it.
+
+The total is the weighted mean of each criterion's fraction of its range, capped where a
+critical criterion sits at its lowest level (as the graders compute it). An automatic-only
+grade keeps the total its grader stored.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Prefetch, Subquery
+
+from curriculum.models import Exercise, Membership
+from exercises.models import Submission
+
+from ..models import CriterionScore, Grade, GraderKind, RubricVersion
+from ..peer import scoring
+from ..peer.models import PeerQueueEntry, PeerReview, PeerScore
+from ..peer.rubric import CriterionSpec, criteria_of
+from .models import CohortGradingSettings, GradeRelease, TrainerReview, TrainerScore
+
+TRAINER = "trainer"
+COMBINED = "combined"
+AUTO = "auto"
+PEER = "peer"
+SOURCE_LABELS = {
+    TRAINER: "Trainer",
+    COMBINED: "Automatic + peer",
+    AUTO: "Automatic",
+    PEER: "Peer",
+    "": "Not graded",
+}
+
+
+@dataclass(frozen=True)
+class FinalCriterion:
+    key: str
+    title: str
+    points: float | None
+    min_points: int
+    max_points: int
+    weight: float
+    source: str  # trainer / combined / auto / peer / "" (nothing yet, or not applicable)
+    auto_points: int | None = None
+    peer_points: float | None = None
+    trainer_points: int | None = None
+
+    @property
+    def fraction(self) -> float | None:
+        if self.points is None:
+            return None
+        span = self.max_points - self.min_points
+        return 1.0 if span <= 0 else max(0.0, min(1.0, (self.points - self.min_points) / span))
+
+    @property
+    def display(self) -> str:
+        if self.points is None:
+            return "n/a"
+        return f"{self.points:.1f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class FinalGrade:
+    """What counts for a submission: per criterion points and where they came from."""
+
+    submission_id: int
+    total: float | None  # fraction 0..1
+    criteria: tuple[FinalCriterion, ...]
+    source: str  # trainer / combined / auto / peer
+    released: bool  # may the agent see it
+    rubric_version_id: int
+    trainer_changed: bool = False
+    trainer_note: str = ""
+    trainer_review_id: int | None = None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.total is None else round(100 * self.total)
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS.get(self.source, self.source)
+
+    def criterion(self, key: str) -> FinalCriterion | None:
+        return next((c for c in self.criteria if c.key == key), None)
+
+
+def total_of(specs: list[CriterionSpec], points: dict[str, float | None], snapshot: dict) -> float:
+    """Weighted mean of the criteria's fractions, with critical caps (see module doc)."""
+    raw = {c["id"]: c for c in snapshot.get("criteria", [])}
+    weighted = weights = 0.0
+    cap = 1.0
+    for spec in specs:
+        value = points.get(spec.key)
+        if value is None:
+            continue
+        span = (spec.max_points - spec.min_points) or 1
+        weighted += spec.weight * (value - spec.min_points) / span
+        weights += spec.weight
+        extra = raw.get(spec.key, {})
+        critical = extra.get("critical") and extra.get("critical_cap") is not None
+        if critical and value <= spec.min_points:
+            cap = min(cap, float(extra["critical_cap"]))
+    total = weighted / weights if weights else 0.0
+    return round(max(0.0, min(total, cap)), 4)
+
+
+def released_submission_ids(*, submissions: list[tuple[int, int]]) -> set[int]:
+    """Of (submission id, author id) pairs, those the author may see grades of: every one
+    unless the author is in an active cohort that releases grades by hand, then only the
+    released ones. Two queries."""
+    if not submissions:
+        return set()
+    held_authors = set(
+        Membership.objects.filter(
+            user_id__in={user_id for _, user_id in submissions},
+            cohort__archived_at__isnull=True,
+            cohort__grading_settings__release_mode=CohortGradingSettings.ReleaseMode.ON_RELEASE,
+        ).values_list("user_id", flat=True)
+    )
+    held = [pk for pk, user_id in submissions if user_id in held_authors]
+    released = set(
+        GradeRelease.objects.filter(submission_id__in=held).values_list("submission_id", flat=True)
+    )
+    return {pk for pk, user_id in submissions if user_id not in held_authors or pk in released}
+
+
+def _peer_points(rows, exercises: dict[int, Exercise], subs, entries) -> dict[int, dict]:
+    """submission id -> {criterion key: combined peer points}, for complete peer reviews."""
+    from ..peer.selectors import reviewer_accuracy_for
+
+    reviews: dict[int, dict[int, dict]] = defaultdict(dict)
+    reviewer_of: dict[int, int] = {}
+    for submission_id, review_id, reviewer_id, key, points in rows:
+        reviews[submission_id].setdefault(review_id, {})[key] = points
+        reviewer_of[review_id] = reviewer_id
+    accuracy_subs = [
+        pk for pk in reviews if exercises[subs[pk][1]].setting("peer_weighting") == "accuracy"
+    ]
+    accuracy = (
+        reviewer_accuracy_for(
+            user_ids={reviewer_of[r] for pk in accuracy_subs for r in reviews[pk]}
+        )
+        if accuracy_subs
+        else {}
+    )
+    result = {}
+    for submission_id, by_review in reviews.items():
+        exercise = exercises[subs[submission_id][1]]
+        required = entries.get(submission_id, exercise.setting("peer_reviews_required"))
+        if len(by_review) < max(required, 1):
+            continue
+        weighted = submission_id in accuracy_subs
+        pairs = [
+            (scores, accuracy[reviewer_of[r]].weight() if weighted else 1.0)
+            for r, scores in sorted(by_review.items())
+        ]
+        keys = {key for scores in by_review.values() for key in scores}
+        result[submission_id] = scoring.combine(pairs, keys, weighted=weighted)
+    return result
+
+
+def final_grades_for_submissions(*, submission_ids) -> dict[int, FinalGrade]:
+    """The final grade of each submission that has any grade (others are left out), in a
+    constant number of queries however many submissions are asked for."""
+    ids = sorted(set(submission_ids))
+    if not ids:
+        return {}
+    subs = {
+        pk: (user_id, exercise_id)
+        for pk, user_id, exercise_id in Submission.objects.filter(pk__in=ids).values_list(
+            "pk", "user_id", "exercise_id"
+        )
+    }
+    exercises = {
+        e.pk: e
+        for e in Exercise.objects.filter(pk__in={e for _, e in subs.values()}).only(
+            "pk", "settings", "rubric_slug"
+        )
+    }
+    auto: dict[int, Grade] = {}
+    for grade in (
+        Grade.objects.filter(submission_id__in=ids)
+        .select_related("rubric_version")
+        .prefetch_related(Prefetch("scores", queryset=CriterionScore.objects.order_by("order")))
+    ):
+        if grade.grader == GraderKind.LLM or grade.submission_id not in auto:
+            auto[grade.submission_id] = grade
+    peer_rows = list(
+        PeerScore.objects.filter(
+            review__submission_id__in=ids,
+            review__kind=PeerReview.Kind.PEER,
+            review__status=PeerReview.Status.COMPLETED,
+        ).values_list(
+            "review__submission_id", "review_id", "review__reviewer_id", "criterion_key", "points"
+        )
+    )
+    peer_rubrics, entries = {}, {}
+    if peer_rows:
+        peer_rubrics = dict(
+            PeerReview.objects.filter(
+                submission_id__in={row[0] for row in peer_rows},
+                kind=PeerReview.Kind.PEER,
+                status=PeerReview.Status.COMPLETED,
+            )
+            .order_by("submission_id", "-pk")
+            .values_list("submission_id", "rubric_version_id")
+        )
+        entries = dict(
+            PeerQueueEntry.objects.filter(submission_id__in=ids).values_list(
+                "submission_id", "required"
+            )
+        )
+    peer = _peer_points(peer_rows, exercises, subs, entries)
+    latest = TrainerReview.objects.filter(submission_id=OuterRef("submission_id")).order_by(
+        "-created_at", "-pk"
+    )
+    trainer = {
+        review.submission_id: review
+        for review in TrainerReview.objects.filter(
+            submission_id__in=ids, pk=Subquery(latest.values("pk")[:1])
+        )
+        .select_related("rubric_version")
+        .prefetch_related(Prefetch("scores", queryset=TrainerScore.objects.order_by("order")))
+    }
+    needed_rubrics = {peer_rubrics[pk] for pk in peer if pk not in auto and pk not in trainer}
+    rubrics = (
+        {rv.pk: rv for rv in RubricVersion.objects.filter(pk__in=needed_rubrics)}
+        if needed_rubrics
+        else {}
+    )
+    released = released_submission_ids(submissions=[(pk, subs[pk][0]) for pk in ids if pk in subs])
+    result = {}
+    for pk in ids:
+        review, grade, peer_points = trainer.get(pk), auto.get(pk), peer.get(pk)
+        if review is not None:
+            rubric_version = review.rubric_version
+        elif grade is not None:
+            rubric_version = grade.rubric_version
+        elif peer_points is not None:
+            rubric_version = rubrics[peer_rubrics[pk]]
+        else:
+            continue
+        specs = criteria_of(rubric_version.snapshot)
+        auto_points = {s.criterion_key: s.points for s in grade.scores.all()} if grade else {}
+        trainer_points = {s.criterion_key: s.points for s in review.scores.all()} if review else {}
+        peer_points = peer_points or {}
+        criteria = []
+        for spec in specs:
+            a, p = auto_points.get(spec.key), peer_points.get(spec.key)
+            if review is not None:
+                points, source = trainer_points.get(spec.key), TRAINER
+            elif a is not None and p is not None:
+                points, source = (a + p) / 2, COMBINED
+            elif a is not None:
+                points, source = float(a), AUTO
+            elif p is not None:
+                points, source = p, PEER
+            else:
+                points, source = None, ""
+            criteria.append(
+                FinalCriterion(
+                    key=spec.key,
+                    title=spec.title,
+                    points=None if points is None else float(points),
+                    min_points=spec.min_points,
+                    max_points=spec.max_points,
+                    weight=spec.weight,
+                    source=source,
+                    auto_points=a,
+                    peer_points=p,
+                    trainer_points=trainer_points.get(spec.key),
+                )
+            )
+        if review is not None:
+            source, total = TRAINER, review.total
+        elif any(c.source == COMBINED for c in criteria) or (grade and peer_points):
+            source = COMBINED
+            total = total_of(specs, {c.key: c.points for c in criteria}, rubric_version.snapshot)
+        elif grade is not None:
+            source, total = AUTO, grade.total
+        else:
+            source = PEER
+            total = total_of(specs, {c.key: c.points for c in criteria}, rubric_version.snapshot)
+        result[pk] = FinalGrade(
+            submission_id=pk,
+            total=total,
+            criteria=tuple(criteria),
+            source=source,
+            released=pk in released,
+            rubric_version_id=rubric_version.pk,
+            trainer_changed=bool(review and review.changed),
+            trainer_note=review.note if review else "",
+            trainer_review_id=review.pk if review else None,
+        )
+    return result

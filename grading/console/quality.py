@@ -1,0 +1,254 @@
+"""Grader quality (automatic and peer grades against trainer grades) and the reads of
+trainer calibration sessions."""
+
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from curriculum.models import Cohort, Membership, User
+from exercises.models import Submission
+
+from ..agreement import Agreement, agreement
+from ..models import CriterionScore, GraderKind
+from ..peer.rubric import commentable_fields, criteria_of
+from ..selectors import rubric_version_current
+from .grades import final_grades_for_submissions
+from .models import (
+    TrainerCalibrationItem,
+    TrainerCalibrationParticipant,
+    TrainerCalibrationScore,
+    TrainerCalibrationSession,
+    TrainerReview,
+)
+
+
+@dataclass(frozen=True)
+class QualityRow:
+    key: str
+    title: str
+    low: int
+    high: int
+    offline: Agreement
+    llm: Agreement
+    peer: Agreement
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    rows: list[QualityRow]
+    reviewed: int  # trainer-reviewed submissions in the sample
+
+
+def _pairs_to_agreement(pairs: list[tuple[int, int]], low: int, high: int) -> Agreement:
+    if not pairs:
+        return Agreement(0, None, None, None)
+    a = [min(max(x, low), high) for x, _ in pairs]
+    b = [min(max(y, low), high) for _, y in pairs]
+    return agreement(a, b, low=low, high=high)
+
+
+def quality_from_pairs(
+    *,
+    criteria: list[tuple[str, str, int, int]],
+    offline: dict[str, list[tuple[int, int]]],
+    llm: dict[str, list[tuple[int, int]]],
+    peer: dict[str, list[tuple[int, int]]],
+) -> list[QualityRow]:
+    """Agreement per criterion from (grader points, trainer points) pairs."""
+    return [
+        QualityRow(
+            key=key,
+            title=title,
+            low=low,
+            high=high,
+            offline=_pairs_to_agreement(offline.get(key, []), low, high),
+            llm=_pairs_to_agreement(llm.get(key, []), low, high),
+            peer=_pairs_to_agreement(peer.get(key, []), low, high),
+        )
+        for key, title, low, high in criteria
+    ]
+
+
+def grader_quality(*, cohort: Cohort) -> QualityReport:
+    """Agreement of the offline grader, the LLM grader and the peer score with trainers, per
+    criterion, over the cohort's trainer-reviewed submissions (the audit sample and the
+    flagged ones a trainer graded). The trainer's latest grade is the reference; a peer
+    score between two levels is rounded half up. Constant queries."""
+    reviewed_ids = list(
+        Submission.objects.filter(
+            user_id__in=Membership.objects.filter(cohort=cohort).values("user_id"),
+        )
+        .filter(Exists(TrainerReview.objects.filter(submission_id=OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    finals = final_grades_for_submissions(submission_ids=reviewed_ids)
+    by_grader: dict[tuple[int, str], dict[str, int | None]] = defaultdict(dict)
+    for submission_id, grader, key, points in CriterionScore.objects.filter(
+        grade__submission_id__in=reviewed_ids
+    ).values_list("grade__submission_id", "grade__grader", "criterion_key", "points"):
+        by_grader[(submission_id, grader)][key] = points
+    criteria: dict[str, tuple[str, str, int, int]] = {}
+    offline: dict[str, list] = defaultdict(list)
+    llm: dict[str, list] = defaultdict(list)
+    peer: dict[str, list] = defaultdict(list)
+    for submission_id, final in finals.items():
+        for c in final.criteria:
+            criteria.setdefault(c.key, (c.key, c.title, c.min_points, c.max_points))
+            if c.trainer_points is None:
+                continue
+            for grader, target in ((GraderKind.OFFLINE, offline), (GraderKind.LLM, llm)):
+                points = by_grader.get((submission_id, grader), {}).get(c.key)
+                if points is not None:
+                    target[c.key].append((points, c.trainer_points))
+            if c.peer_points is not None:
+                peer[c.key].append((math.floor(c.peer_points + 0.5), c.trainer_points))
+    return QualityReport(
+        rows=quality_from_pairs(
+            criteria=list(criteria.values()), offline=offline, llm=llm, peer=peer
+        ),
+        reviewed=len(finals),
+    )
+
+
+# ---- calibration sessions ----------------------------------------------------------------
+
+
+@dataclass
+class CalibrationChoices:
+    submissions: list[tuple[int, str]]
+    trainers: list[tuple[int, str]]
+
+
+CALIBRATION_CANDIDATES = 60
+
+
+def calibration_choices(*, cohort: Cohort, user: User) -> CalibrationChoices:
+    """Recent submissions of the cohort's agents, and the cohort's other trainers."""
+    submissions = (
+        Submission.objects.filter(
+            user_id__in=Membership.objects.filter(cohort=cohort).values("user_id")
+        )
+        .select_related("user", "exercise", "scenario")
+        .order_by("-created_at", "-pk")[:CALIBRATION_CANDIDATES]
+    )
+    trainers = cohort.trainers.exclude(pk=user.pk).order_by("email")
+    return CalibrationChoices(
+        submissions=[
+            (
+                s.pk,
+                f"{s.exercise.title} · {s.scenario.title} · {s.user.display_name} #{s.attempt}",
+            )
+            for s in submissions
+        ],
+        trainers=[(t.pk, f"{t.display_name} ({t.email})") for t in trainers],
+    )
+
+
+def calibration_sessions_for(*, cohort: Cohort, user: User):
+    sessions = TrainerCalibrationSession.objects.filter(cohort=cohort).annotate(
+        invited=Count("participants", distinct=True),
+        handed_in=Count(
+            "participants", filter=Q(participants__submitted_at__isnull=False), distinct=True
+        ),
+    )
+    if not user.is_staff:
+        sessions = sessions.filter(Q(created_by=user) | Q(participants__trainer=user)).distinct()
+    return list(sessions.select_related("created_by").order_by("-created_at"))
+
+
+@dataclass
+class CalibrationCriterion:
+    key: str
+    title: str
+    levels: list[tuple[int, str]]
+    value: str = ""
+    scores: list[tuple[str, int | None]] = field(default_factory=list)  # (trainer, points)
+
+    @property
+    def given(self) -> list[int]:
+        return [p for _, p in self.scores if p is not None]
+
+    @property
+    def spread(self) -> int | None:
+        return max(self.given) - min(self.given) if self.given else None
+
+    @property
+    def stdev(self) -> float | None:
+        return round(statistics.pstdev(self.given), 2) if len(self.given) > 1 else None
+
+    @property
+    def mean(self) -> float | None:
+        return round(statistics.fmean(self.given), 2) if self.given else None
+
+
+@dataclass
+class CalibrationItemView:
+    item: TrainerCalibrationItem
+    answer_fields: list[tuple[str, str]]
+    criteria: list[CalibrationCriterion]
+
+
+@dataclass
+class CalibrationPage:
+    items: list[CalibrationItemView]
+    participants: list[TrainerCalibrationParticipant]
+    me: TrainerCalibrationParticipant | None
+    revealed: bool  # every participant has handed in
+
+    @property
+    def waiting_for(self) -> int:
+        return sum(1 for p in self.participants if p.submitted_at is None)
+
+
+def calibration_page(*, session: TrainerCalibrationSession, user: User, values=None):
+    """The blind scoring form, or (once every participant handed in) the spread per
+    criterion; nobody sees another trainer's scores before that."""
+    values = values or {}
+    participants = list(session.participants.select_related("trainer").order_by("pk"))
+    me = next((p for p in participants if p.trainer_id == user.pk), None)
+    revealed = bool(participants) and all(p.submitted_at is not None for p in participants)
+    items = list(session.items.select_related("submission__exercise", "submission__scenario"))
+    scores: dict[tuple[int, str], list[tuple[str, int | None]]] = defaultdict(list)
+    if revealed:
+        names = {p.pk: p.trainer.display_name for p in participants}
+        for participant_id, item_id, key, points in TrainerCalibrationScore.objects.filter(
+            participant__session=session
+        ).values_list("participant_id", "item_id", "criterion_key", "points"):
+            scores[(item_id, key)].append((names[participant_id], points))
+    elif me is not None and me.submitted_at is not None:
+        for item_id, key, points in TrainerCalibrationScore.objects.filter(
+            participant=me
+        ).values_list("item_id", "criterion_key", "points"):
+            scores[(item_id, key)].append(("You", points))
+    rubrics: dict[str, list] = {}
+    views = []
+    for item in items:
+        slug = item.submission.exercise.rubric_slug
+        if slug not in rubrics:
+            rubrics[slug] = criteria_of(rubric_version_current(slug=slug).snapshot)
+        views.append(
+            CalibrationItemView(
+                item=item,
+                answer_fields=[
+                    (f.label, f.text)
+                    for f in commentable_fields(
+                        item.submission.exercise.type, item.submission.answer
+                    )
+                ],
+                criteria=[
+                    CalibrationCriterion(
+                        key=spec.key,
+                        title=spec.title,
+                        levels=[(lv.points, lv.title) for lv in spec.levels]
+                        + ([("na", "Not applicable")] if spec.allow_na else []),
+                        value=str(values.get((item.pk, spec.key), "")),
+                        scores=sorted(scores.get((item.pk, spec.key), []), key=lambda s: s[0]),
+                    )
+                    for spec in rubrics[slug]
+                ],
+            )
+        )
+    return CalibrationPage(items=views, participants=participants, me=me, revealed=revealed)

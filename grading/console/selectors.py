@@ -1,0 +1,365 @@
+"""Reads of the trainer console, shaped for its pages; the `*_get_for_*` getters are the
+access chokepoint (404 for what does not exist, 403 for what the user may not see)."""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from curriculum.access import (
+    can_review_submission,
+    is_trainer,
+    require_change,
+    require_view,
+    trained_cohorts_q,
+)
+from curriculum.models import Cohort, Membership, User
+from exercises.models import Submission
+
+from ..models import CriterionScore, Flag, Grade, GraderKind
+from ..peer.rubric import commentable_fields
+from ..selectors import CriterionFeedback, SubmissionFeedback
+from .grades import (  # noqa: F401 - re-exported: the console's public read surface
+    AUTO,
+    COMBINED,
+    PEER,
+    TRAINER,
+    FinalCriterion,
+    FinalGrade,
+    final_grades_for_submissions,
+    released_submission_ids,
+)
+from .models import (
+    AuditDraw,
+    CohortGradingSettings,
+    GradeOverride,
+    QueueItem,
+    TrainerCalibrationSession,
+    TrainerReview,
+)
+
+# ---- access chokepoint -----------------------------------------------------------------
+
+
+def cohort_get_for_console(*, user: User, slug: str) -> Cohort:
+    """A cohort whose console pages `user` may open: its trainers and staff (404 / 403)."""
+    if not is_trainer(user):
+        raise PermissionDenied("This page is for trainers.")
+    cohort = get_object_or_404(Cohort, slug=slug)
+    require_change(user, cohort)
+    return cohort
+
+
+def cohort_list_for_console(*, user: User) -> list[Cohort]:
+    return list(Cohort.objects.filter(trained_cohorts_q(user)).distinct().order_by("name"))
+
+
+def submission_get_for_review(*, user: User, submission_id: int) -> Submission:
+    """A submission a trainer may grade (404 if missing, 403 if not their cohort's agent)."""
+    if not is_trainer(user):
+        raise PermissionDenied("This page is for trainers.")
+    submission = get_object_or_404(
+        Submission.objects.select_related("user", "exercise__module", "scenario"),
+        pk=submission_id,
+    )
+    if not can_review_submission(user, submission):
+        raise PermissionDenied("You do not train this agent's cohort.")
+    return submission
+
+
+def agent_get_for_console(*, cohort: Cohort, user_id: int) -> User:
+    """An agent of the cohort (404 otherwise: the cohort was checked by the caller)."""
+    return get_object_or_404(User, pk=user_id, memberships__cohort=cohort)
+
+
+def calibration_session_get(*, user: User, session_id: int) -> TrainerCalibrationSession:
+    session = get_object_or_404(
+        TrainerCalibrationSession.objects.select_related("cohort", "created_by"), pk=session_id
+    )
+    require_view(user, session)
+    return session
+
+
+# ---- what the agent sees -----------------------------------------------------------------
+
+
+def feedback_with_final_grade(
+    feedback: SubmissionFeedback, *, submission: Submission, viewer: User | None
+) -> SubmissionFeedback:
+    """The automatic feedback brought in line with the final grade: hidden from the agent
+    until released (cohorts that release by hand), trainer and peer scores by precedence.
+    Trainers of the agent see it all, released or not."""
+    final = final_grades_for_submissions(submission_ids=[submission.pk]).get(submission.pk)
+    if final is None:
+        return feedback
+    as_trainer = (
+        viewer is not None
+        and viewer.pk != submission.user_id
+        and can_review_submission(viewer, submission)
+    )
+    if not final.released and not as_trainer:
+        return dataclasses.replace(
+            feedback, grade=None, criteria=[], highlighted={}, held=True, status="done"
+        )
+    if final.source == AUTO:
+        return dataclasses.replace(feedback, final=final)
+    by_key = {c.key: c for c in feedback.criteria}
+    criteria = []
+    for item in final.criteria:
+        auto = by_key.get(item.key)
+        level = _level_title(feedback, item)
+        rationale = auto.rationale if auto else ""
+        if item.source == TRAINER and item.trainer_points != item.auto_points:
+            said = f" The automatic grader said: {rationale}" if auto else ""
+            rationale = f"Scored by your trainer.{said}"
+        elif item.source in SOURCE_NOTES:
+            rationale = f"{SOURCE_NOTES[item.source]} {rationale}".strip()
+        criteria.append(
+            CriterionFeedback(
+                key=item.key,
+                title=item.title,
+                points=None if item.points is None else _num(item.points),
+                max_points=item.max_points,
+                level_title=level,
+                rationale=rationale,
+                evidence=auto.evidence if auto else [],
+            )
+        )
+    return dataclasses.replace(feedback, criteria=criteria, final=final, status="done")
+
+
+SOURCE_NOTES = {
+    COMBINED: "The mean of the automatic score and your peers' score.",
+    PEER: "From your peers' reviews.",
+}
+
+
+def _num(value: float):
+    return int(value) if float(value).is_integer() else round(value, 1)
+
+
+def _level_title(feedback: SubmissionFeedback, item: FinalCriterion) -> str:
+    if item.points is None:
+        return "Not applicable"
+    rubric = feedback.grade.rubric_version.snapshot if feedback.grade else None
+    levels = []
+    if rubric:
+        spec = next((c for c in rubric["criteria"] if c["id"] == item.key), None)
+        levels = sorted(spec["levels"], key=lambda lv: lv["points"]) if spec else []
+    below = [lv for lv in levels if lv["points"] <= item.points]
+    return below[-1].get("title", "") if below else ""
+
+
+# ---- the queue ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    submission: Submission
+    reasons: list[str]
+    audit: bool
+    locked_by: User | None
+    locked_until: object
+    locked_by_other: bool
+
+
+QUEUE_LIMIT = 200
+
+
+def _authors_in(user: User, cohort: Cohort | None):
+    """Filter on Submission: authors in `cohort`, or in any cohort `user` trains."""
+    if cohort is not None:
+        return Exists(Membership.objects.filter(user_id=OuterRef("user_id"), cohort=cohort))
+    if user.is_staff:
+        return Q()
+    return Exists(Membership.objects.filter(user_id=OuterRef("user_id"), cohort__trainers=user))
+
+
+def queue_for_trainer(*, user: User, cohort: Cohort | None = None, now=None) -> list[QueueRow]:
+    """What waits for a trainer: submissions with open flags, and the audit sample not yet
+    reviewed by a trainer; oldest first. Constant queries."""
+    now = now or timezone.now()
+    open_flag = Exists(Flag.objects.filter(submission_id=OuterRef("pk"), resolved_at__isnull=True))
+    audit_pending = Exists(
+        AuditDraw.objects.filter(submission_id=OuterRef("pk"), sampled=True)
+    ) & ~Exists(TrainerReview.objects.filter(submission_id=OuterRef("pk")))
+    submissions = (
+        Submission.objects.filter(_authors_in(user, cohort))
+        .filter(open_flag | audit_pending)
+        .select_related("user", "exercise", "scenario", "audit_draw")
+        .prefetch_related(
+            Prefetch(
+                "flags",
+                queryset=Flag.objects.filter(resolved_at__isnull=True).order_by("created_at"),
+                to_attr="open_flags",
+            ),
+            Prefetch("queue_item", queryset=QueueItem.objects.select_related("locked_by")),
+        )
+        .order_by("created_at", "pk")[:QUEUE_LIMIT]
+    )
+    rows = []
+    for submission in submissions:
+        item = getattr(submission, "queue_item", None)
+        audit = getattr(submission, "audit_draw", None)
+        held = item is not None and item.locked_until is not None and item.locked_until > now
+        rows.append(
+            QueueRow(
+                submission=submission,
+                reasons=[flag.get_reason_display() for flag in submission.open_flags],
+                audit=bool(audit and audit.sampled),
+                locked_by=item.locked_by if held else None,
+                locked_until=item.locked_until if held else None,
+                locked_by_other=bool(held and item.locked_by_id != user.pk),
+            )
+        )
+    return rows
+
+
+# ---- the review page -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelChoice:
+    points: int
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ReviewCriterion:
+    key: str
+    title: str
+    description: str
+    allow_na: bool
+    levels: list[LevelChoice]
+    offline: int | None
+    llm: int | None
+    peer: float | None
+    peer_given: tuple
+    final: FinalCriterion | None
+    prefill: int | None
+    value: str  # what the form shows selected
+    reason: str
+
+
+@dataclass
+class ReviewPage:
+    submission: Submission
+    answer_fields: list[tuple[str, str]]
+    criteria: list[ReviewCriterion]
+    final: FinalGrade | None
+    grades: dict[str, Grade]
+    flags: list[Flag]
+    audit: bool
+    item: QueueItem | None
+    holds_lock: bool
+    locked_by_other: bool
+    history: list[TrainerReview]
+    overrides: list[GradeOverride]
+    release_mode: str
+    released: bool
+    peer_required: int = 0
+    peer_completed: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+
+def review_page(*, submission: Submission, user: User, data=None, errors=None, now=None):
+    """Everything a trainer grades with: the answer, each grader's scores kept apart, the
+    current final grade, the rubric levels, flags, lock state and the override history."""
+    from ..peer.rubric import criteria_of
+    from ..peer.selectors import peer_scores_for_submission
+    from ..selectors import rubric_version_current
+    from .services import cohort_settings_get, prefill_points, submission_cohort
+
+    now = now or timezone.now()
+    grades = {
+        g.grader: g
+        for g in Grade.objects.filter(submission=submission)
+        .select_related("rubric_version")
+        .prefetch_related(Prefetch("scores", queryset=CriterionScore.objects.order_by("order")))
+    }
+    final = final_grades_for_submissions(submission_ids=[submission.pk]).get(submission.pk)
+    if final is not None:
+        from ..models import RubricVersion
+
+        snapshot = RubricVersion.objects.get(pk=final.rubric_version_id).snapshot
+    else:
+        snapshot = rubric_version_current(slug=submission.exercise.rubric_slug).snapshot
+    peer = peer_scores_for_submission(submission_id=submission.pk)
+    peer_by_key = {c.key: c for c in peer.criteria}
+    offline, llm = (
+        {s.criterion_key: s.points for s in grades[kind].scores.all()} if kind in grades else {}
+        for kind in (GraderKind.OFFLINE, GraderKind.LLM)
+    )
+    criteria = []
+    for spec in criteria_of(snapshot):
+        prefill = prefill_points(final, spec.key)
+        if data is not None:
+            value = data.scores.get(spec.key, "")
+            reason = data.reasons.get(spec.key, "")
+        else:
+            current = final.criterion(spec.key) if final else None
+            na = current is not None and current.source and current.points is None
+            value = "na" if na else ("" if prefill is None else str(prefill))
+            reason = ""
+        peer_item = peer_by_key.get(spec.key)
+        criteria.append(
+            ReviewCriterion(
+                key=spec.key,
+                title=spec.title,
+                description=spec.description,
+                allow_na=spec.allow_na,
+                levels=[LevelChoice(lv.points, lv.title, lv.description) for lv in spec.levels],
+                offline=offline.get(spec.key),
+                llm=llm.get(spec.key),
+                peer=peer_item.points if peer_item and peer.completed else None,
+                peer_given=peer_item.given if peer_item else (),
+                final=final.criterion(spec.key) if final else None,
+                prefill=prefill,
+                value=value,
+                reason=reason,
+            )
+        )
+    item = QueueItem.objects.select_related("locked_by").filter(submission=submission).first()
+    held = item is not None and item.locked_until is not None and item.locked_until > now
+    cohort = submission_cohort(user_id=submission.user_id)
+    mode = (
+        cohort_settings_get(cohort=cohort).release_mode
+        if cohort
+        else CohortGradingSettings.ReleaseMode.IMMEDIATE
+    )
+    return ReviewPage(
+        submission=submission,
+        answer_fields=[
+            (f.label, f.text)
+            for f in commentable_fields(submission.exercise.type, submission.answer)
+        ],
+        criteria=criteria,
+        final=final,
+        grades=grades,
+        flags=list(Flag.objects.filter(submission=submission, resolved_at__isnull=True)),
+        audit=AuditDraw.objects.filter(submission=submission, sampled=True).exists(),
+        item=item,
+        holds_lock=bool(held and item.locked_by_id == user.pk),
+        locked_by_other=bool(held and item.locked_by_id != user.pk),
+        history=list(
+            TrainerReview.objects.filter(submission=submission)
+            .select_related("trainer")
+            .order_by("-created_at", "-pk")
+        ),
+        overrides=list(
+            GradeOverride.objects.filter(submission=submission)
+            .select_related("trainer")
+            .order_by("-created_at", "criterion_key")
+        ),
+        release_mode=mode,
+        released=bool(final and final.released),
+        peer_required=peer.required,
+        peer_completed=peer.completed,
+        errors=errors or {},
+        note=data.note if data is not None else "",
+    )

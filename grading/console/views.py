@@ -1,0 +1,252 @@
+"""Trainer console pages: the review queue, the review form, releases, cohort grading
+settings, progress with CSV exports, grader quality and calibration sessions.
+Thin: parse, call a service or selector, render."""
+
+import csv
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from curriculum.access import trainer_required
+
+from . import forms, progress, quality, selectors, services
+from .errors import (
+    CalibrationError,
+    ConsoleNotAllowedError,
+    QueueItemLockedError,
+    ReviewValidationError,
+)
+
+
+@trainer_required
+def console_home(request):
+    cohorts = selectors.cohort_list_for_console(user=request.user)
+    return render(request, "grading/console/home.html", {"cohorts": cohorts})
+
+
+# ---- queue and review --------------------------------------------------------------------
+
+
+@trainer_required
+def queue(request):
+    cohorts = selectors.cohort_list_for_console(user=request.user)
+    cohort = None
+    if request.GET.get("cohort"):
+        cohort = selectors.cohort_get_for_console(user=request.user, slug=request.GET["cohort"])
+    rows = selectors.queue_for_trainer(user=request.user, cohort=cohort)
+    context = {
+        "rows": rows,
+        "cohorts": cohorts,
+        "cohort": cohort,
+        "limit": selectors.QUEUE_LIMIT,
+    }
+    return render(request, "grading/console/queue.html", context)
+
+
+@trainer_required
+@require_POST
+def queue_open(request, submission_id):
+    submission = selectors.submission_get_for_review(user=request.user, submission_id=submission_id)
+    try:
+        services.queue_item_open(trainer=request.user, submission_id=submission.pk)
+    except QueueItemLockedError as exc:
+        messages.warning(request, str(exc))
+    return redirect("grading:console-review", submission_id=submission.pk)
+
+
+@trainer_required
+@require_POST
+def queue_unlock(request, submission_id):
+    submission = selectors.submission_get_for_review(user=request.user, submission_id=submission_id)
+    services.queue_item_unlock(trainer=request.user, submission_id=submission.pk)
+    messages.info(request, "The item is back in the queue.")
+    return redirect("grading:console-queue")
+
+
+def _render_review(request, submission, *, data=None, errors=None, status=200):
+    page = selectors.review_page(submission=submission, user=request.user, data=data, errors=errors)
+    return render(request, "grading/console/review.html", {"page": page}, status=status)
+
+
+@trainer_required
+def review(request, submission_id):
+    submission = selectors.submission_get_for_review(user=request.user, submission_id=submission_id)
+    if request.method != "POST":
+        return _render_review(request, submission)
+    data = forms.parse_review(request.POST)
+    try:
+        services.trainer_review_submit(trainer=request.user, submission_id=submission.pk, data=data)
+    except ReviewValidationError as exc:
+        return _render_review(request, submission, data=data, errors=exc.errors, status=400)
+    except QueueItemLockedError as exc:
+        messages.error(request, str(exc))
+        return _render_review(request, submission, data=data, status=409)
+    messages.success(request, "Grade saved; the item left the queue.")
+    return redirect("grading:console-review", submission_id=submission.pk)
+
+
+@trainer_required
+@require_POST
+def release(request, submission_id):
+    submission = selectors.submission_get_for_review(user=request.user, submission_id=submission_id)
+    services.grade_release(trainer=request.user, submission_id=submission.pk)
+    messages.success(request, "The agent can now see this grade.")
+    return redirect("grading:console-review", submission_id=submission.pk)
+
+
+@trainer_required
+@require_POST
+def release_exercise(request, slug):
+    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
+    try:
+        exercise_id = int(request.POST.get("exercise", ""))
+    except ValueError:
+        messages.error(request, "Choose an exercise.")
+        return redirect("grading:console-progress", slug=cohort.slug)
+    count = services.grade_release_exercise(
+        trainer=request.user, cohort=cohort, exercise_id=exercise_id
+    )
+    messages.success(request, f"Released {count} grade{'s' if count != 1 else ''}.")
+    return redirect("grading:console-progress", slug=cohort.slug)
+
+
+# ---- cohort settings ---------------------------------------------------------------------
+
+
+@trainer_required
+def cohort_settings(request, slug):
+    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
+    current = services.cohort_settings_get(cohort=cohort)
+    form = forms.CohortGradingSettingsForm.for_settings(
+        current, data=request.POST if request.method == "POST" else None
+    )
+    if request.method == "POST" and form.is_valid():
+        services.cohort_settings_update(
+            user=request.user,
+            cohort=cohort,
+            release_mode=form.cleaned_data["release_mode"],
+            audit_rate=form.cleaned_data["audit_percent"] / 100,
+            mastery_threshold=form.cleaned_data["mastery_percent"] / 100,
+        )
+        messages.success(request, "Grading settings saved.")
+        return redirect("grading:console-settings", slug=cohort.slug)
+    status = 400 if request.method == "POST" else 200
+    context = {"cohort": cohort, "form": form}
+    return render(request, "grading/console/settings.html", context, status=status)
+
+
+# ---- progress ----------------------------------------------------------------------------
+
+
+@trainer_required
+def cohort_progress(request, slug):
+    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
+    overview = progress.cohort_progress(cohort=cohort)
+    return render(request, "grading/console/progress.html", {"cohort": cohort, "p": overview})
+
+
+@trainer_required
+def agent_progress(request, slug, user_id):
+    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
+    agent = selectors.agent_get_for_console(cohort=cohort, user_id=user_id)
+    detail = progress.agent_progress(cohort=cohort, agent=agent)
+    return render(
+        request, "grading/console/agent.html", {"cohort": cohort, "agent": agent, "d": detail}
+    )
+
+
+def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([progress.csv_safe(value) for value in row])
+    return response
+
+
+@trainer_required
+def grades_csv(request, slug):
+    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
+    header, rows = progress.grades_table(cohort=cohort)
+    return _csv_response(f"{cohort.slug}-grades.csv", header, rows)
+
+
+@trainer_required
+def progress_csv(request, slug):
+    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
+    header, rows = progress.progress_table(cohort=cohort)
+    return _csv_response(f"{cohort.slug}-progress.csv", header, rows)
+
+
+# ---- grader quality ----------------------------------------------------------------------
+
+
+@trainer_required
+def grader_quality(request, slug):
+    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
+    report = quality.grader_quality(cohort=cohort)
+    return render(request, "grading/console/quality.html", {"cohort": cohort, "report": report})
+
+
+# ---- calibration sessions ----------------------------------------------------------------
+
+
+@trainer_required
+def calibration_list(request, slug):
+    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
+    choices = quality.calibration_choices(cohort=cohort, user=request.user)
+    form = forms.CalibrationSessionForm(
+        data=request.POST if request.method == "POST" else None,
+        submission_choices=choices.submissions,
+        trainer_choices=choices.trainers,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.calibration_session_create(
+                trainer=request.user,
+                cohort=cohort,
+                title=form.cleaned_data["title"],
+                submission_ids=form.cleaned_data["submissions"],
+                co_trainer_ids=form.cleaned_data["co_trainers"],
+            )
+        except (CalibrationError, ConsoleNotAllowedError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Calibration session created; your co-trainers can score.")
+            return redirect("grading:console-calibration", session_id=session.pk)
+    sessions = quality.calibration_sessions_for(cohort=cohort, user=request.user)
+    status = 400 if request.method == "POST" else 200
+    context = {"cohort": cohort, "form": form, "sessions": sessions}
+    return render(request, "grading/console/calibration_list.html", context, status=status)
+
+
+@trainer_required
+def calibration_session(request, session_id):
+    session = selectors.calibration_session_get(user=request.user, session_id=session_id)
+    errors = {}
+    values = {}
+    if request.method == "POST":
+        values = forms.parse_calibration_scores(request.POST)
+        try:
+            services.calibration_scores_submit(
+                trainer=request.user, session_id=session.pk, scores=values
+            )
+        except ReviewValidationError as exc:
+            errors = exc.errors
+        except CalibrationError as exc:
+            messages.error(request, str(exc))
+            return redirect("grading:console-calibration", session_id=session.pk)
+        else:
+            messages.success(request, "Scores handed in.")
+            return redirect("grading:console-calibration", session_id=session.pk)
+    page = quality.calibration_page(session=session, user=request.user, values=values)
+    context = {"session": session, "page": page, "errors": errors}
+    return render(
+        request,
+        "grading/console/calibration_session.html",
+        context,
+        status=400 if errors else 200,
+    )

@@ -1,0 +1,95 @@
+"""A trainer opens a flagged submission from the review queue in a real browser, overrides
+a score with a reason, and the agent sees that their grade changed."""
+
+import pytest
+
+from grading.console.models import GradeOverride, QueueItem, TrainerReview
+from grading.models import CriterionScore, Flag, Grade, Rubric, RubricVersion
+from tests.factories import (
+    TEST_PASSWORD,
+    CohortFactory,
+    MembershipFactory,
+    SubmissionFactory,
+    TrainerFactory,
+    UserFactory,
+    exercise_with_scenarios,
+)
+from tests.grading.console.conftest import SNAPSHOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _log_in(page, user):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def test_trainer_overrides_a_grade_from_the_queue(page, browser, live_server):
+    rubric = Rubric.objects.create(slug="console-test", title="Console test", content_hash="t")
+    version = RubricVersion.objects.create(
+        rubric=rubric, number=1, content_hash="t", title="Console test", snapshot=SNAPSHOT
+    )
+    rubric.current_version = version
+    rubric.save(update_fields=["current_version"])
+    exercise = exercise_with_scenarios(
+        type="tone", scenarios=["tone-charged-twice-caps"], rubric_slug="console-test",
+        title="Read the state",
+    )  # fmt: skip
+    trainer = TrainerFactory(email="flow.trainer@example.com", full_name="Tess Trainer")
+    agent = UserFactory(email="flow.agent@example.com", full_name="Avery Agent")
+    MembershipFactory(cohort=CohortFactory(trainers=[trainer]), user=agent)
+    submission = SubmissionFactory(user=agent, exercise=exercise)
+    grade = Grade.objects.create(
+        submission=submission, grader="offline", rubric_version=version, total=0.5
+    )
+    for order, (key, points) in enumerate((("accuracy", 2), ("empathy", 1))):
+        CriterionScore.objects.create(
+            grade=grade, criterion_key=key, order=order, points=points, max_points=3,
+            rationale=f"offline on {key}",
+        )  # fmt: skip
+    Flag.objects.create(submission=submission, reason=Flag.Reason.LLM_FAILED)
+
+    _log_in(page, trainer)
+    page.wait_for_url("**/trainer/")
+    page.get_by_role("link", name="Review queue").click()
+    row = page.locator(f'#review-queue tr[data-submission="{submission.pk}"]')
+    assert "LLM grading failed" in row.inner_text()
+    row.get_by_role("button", name="Review").click()
+    page.wait_for_url(f"**/grading/console/queue/{submission.pk}/")
+    assert "Locked to you" in page.locator("#lock-state").inner_text()
+    assert QueueItem.objects.get(submission=submission).locked_by == trainer
+
+    accuracy = page.locator('tr[data-criterion="accuracy"]')
+    # Levels are shown, prefilled from the current (automatic) grade.
+    assert accuracy.get_by_label("Accuracy level 2").is_checked()
+    accuracy.get_by_label("Accuracy level 0").check()
+    page.get_by_role("button", name="Save grade and resolve").click()
+    assert "Say why you change this score." in accuracy.inner_text()
+    assert accuracy.get_by_label("Accuracy level 0").is_checked()  # kept what was chosen
+
+    accuracy.get_by_label("Reason if you change it").fill("Promises SMS reminders Starter lacks.")
+    page.get_by_label("Note to the agent (optional)").fill("Check the plan before promising.")
+    page.get_by_role("button", name="Save grade and resolve").click()
+    page.locator(".messages").get_by_text("Grade saved").wait_for()
+    log = page.locator("#override-log")
+    assert "Promises SMS reminders Starter lacks." in log.inner_text()
+    assert "Tess Trainer" in log.inner_text()
+
+    record = GradeOverride.objects.get()
+    assert (record.criterion_key, record.from_points, record.to_points) == ("accuracy", 2.0, 0)
+    assert TrainerReview.objects.get().changed
+    assert not Flag.objects.filter(resolved_at__isnull=True).exists()
+
+    # The agent sees the trainer's grade and the notice, in their own browser session.
+    context = browser.new_context(base_url=live_server.url)
+    agent_page = context.new_page()
+    _log_in(agent_page, agent)
+    agent_page.wait_for_url("**/agent/")
+    agent_page.goto(f"/submissions/{submission.pk}/")
+    notice = agent_page.locator('[data-testid="trainer-changed"]')
+    assert "changed your grade" in notice.inner_text()
+    assert "Check the plan before promising." in notice.inner_text()
+    assert "Promises SMS" not in agent_page.content()
+    context.close()
