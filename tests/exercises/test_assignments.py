@@ -367,6 +367,24 @@ def test_the_agent_home_queries_do_not_grow_with_assignments(
 ):
     exercises = [make_exercise(kind) for kind in ("tone", "audit", "context")]
     AssignmentFactory(cohort=cohort, module=exercises[0].module)
+    first_link = exercises[0].scenario_links.first()
+
+    def submit(exercise, scenario):
+        Submission.objects.create(
+            user=member,
+            exercise=exercise,
+            scenario=scenario,
+            scenario_version=scenario.versions.first(),
+            exercise_version=1,
+            attempt=1,
+            answer={"reply": "x"},
+            edit_class="light",
+            client_token=uuid.uuid4(),
+        )
+
+    # The baseline has one submission: pages that show grades skip their grade queries
+    # when there is nothing to grade, and that difference is not growth.
+    submit(exercises[0], first_link.scenario)
     client.force_login(member)
     url = reverse("agent-home")
     with CaptureQueriesContext(connection) as captured:
@@ -375,17 +393,8 @@ def test_the_agent_home_queries_do_not_grow_with_assignments(
         AssignmentFactory(cohort=cohort, module=exercise.module)
         for link in exercise.scenario_links.all():
             AssignmentFactory(cohort=cohort, module=None, exercise=exercise, scenario=link.scenario)
-            Submission.objects.create(
-                user=member,
-                exercise=exercise,
-                scenario=link.scenario,
-                scenario_version=link.scenario.versions.first(),
-                exercise_version=1,
-                attempt=1,
-                answer={"reply": "x"},
-                edit_class="light",
-                client_token=uuid.uuid4(),
-            )
+            if link != first_link:
+                submit(exercise, link.scenario)
     with django_assert_num_queries(len(captured)):
         response = client.get(url)
     assert len(response.context["overview"].assignments) == 9
