@@ -53,7 +53,7 @@ def test_trainer_overrides_a_grade_from_the_queue(page, browser, live_server):
 
     _log_in(page, trainer)
     page.wait_for_url("**/trainer/")
-    page.get_by_role("link", name="Review queue").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue").click()
     row = page.locator(f'#review-queue tr[data-submission="{submission.pk}"]')
     assert "LLM grading failed" in row.inner_text()
     row.get_by_role("button", name="Review").click()
