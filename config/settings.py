@@ -239,7 +239,10 @@ COACHLINE_RUBRIC_AVERAGES = "grading.impact_scores.rubric_averages_for_agents"
 # (user=, cohort=) and returns a curriculum.selectors.CohortSection.
 COACHLINE_COHORT_SECTIONS = ["exercises.assignments.cohort_section"]
 # Called by curriculum.services.demo_seed with (cohort=, trainer=): the apps' demo data.
-COACHLINE_DEMO_SEED_HOOKS = ["exercises.assignments.assignment_demo_seed"]
+COACHLINE_DEMO_SEED_HOOKS = [
+    "exercises.assignments.assignment_demo_seed",
+    "grading.demo.graded_submissions_demo_seed",
+]
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-grading": {
