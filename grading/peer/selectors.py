@@ -296,6 +296,14 @@ def _given_count(user_id: int, exercise: Exercise) -> int:
     ).count()
 
 
+def _released_to_author(submission: Submission) -> bool:
+    # The console owns the release rule; imported here to avoid a cycle (console uses peer).
+    from ..console.grades import released_submission_ids
+
+    pairs = [(submission.pk, submission.user_id)]
+    return submission.pk in released_submission_ids(submissions=pairs)
+
+
 def peer_feedback_for_submission(*, submission: Submission, viewer: User) -> PeerFeedback:
     """Peer review of a submission for its page: a summary per criterion with the reviews
     and inline comments once enough are in (for the author also once they have given their
@@ -318,6 +326,11 @@ def peer_feedback_for_submission(*, submission: Submission, viewer: User) -> Pee
     )
     if entry is not None and entry.superseded and scores.completed == 0:
         feedback.waiting_message = "A newer attempt replaced this one in the peer-review queue."
+        return feedback
+    if is_author and not _released_to_author(submission):
+        feedback.waiting_message = (
+            "Your cohort's grades, peer reviews included, appear once your trainer releases them."
+        )
         return feedback
     if scores.completed < scores.required:
         timed_out = entry is not None and entry.timed_out_at is not None

@@ -195,6 +195,25 @@ def test_author_sees_the_summary_with_inline_comments(client, reviewed, author):
     assert "How helpful was this review?" in html
 
 
+def test_author_sees_peer_scores_only_once_grades_are_released(
+    client, reviewed, author, peer_cohort, peer_trainer
+):
+    from grading.console.models import CohortGradingSettings, GradeRelease
+
+    CohortGradingSettings.objects.update_or_create(
+        cohort=peer_cohort,
+        defaults={"release_mode": CohortGradingSettings.ReleaseMode.ON_RELEASE},
+    )
+    target, _reviews = reviewed
+    client.force_login(author)
+    url = reverse("grading:peer-submission", args=[target.pk])
+    held = client.get(url).content.decode()
+    assert "Reviewer 1" not in held
+    assert "once your trainer releases them" in held
+    GradeRelease.objects.create(submission=target, released_by=peer_trainer)
+    assert "Reviewer 1" in client.get(url).content.decode()
+
+
 def test_reviews_are_anonymous_both_ways(client, reviewed, author, reviewers, tone):
     target, _reviews = reviewed
     client.force_login(author)
