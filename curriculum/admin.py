@@ -25,6 +25,9 @@ class ContentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         hidden = set(self.exclude or ())
         shown = [f.name for f in self.model._meta.fields if f.name not in hidden]

@@ -4,7 +4,17 @@ from django.contrib import admin
 
 from curriculum.admin import ContentAdmin, pretty_json
 
-from .models import Criterion, ExampleSubmission, Level, Rubric, RubricVersion
+from .models import (
+    Criterion,
+    CriterionScore,
+    ExampleSubmission,
+    Flag,
+    Grade,
+    GradingJob,
+    Level,
+    Rubric,
+    RubricVersion,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -69,3 +79,41 @@ class ExampleSubmissionAdmin(ContentAdmin):
     @admin.display(description="Trainer grade")
     def grade_display(self, obj):
         return pretty_json(obj.trainer_grade)
+
+
+class CriterionScoreInline(ReadOnlyInline):
+    model = CriterionScore
+    fields = ("criterion_key", "points", "max_points", "rationale")
+    show_change_link = False
+
+
+@admin.register(Grade)
+class GradeAdmin(admin.ModelAdmin):
+    list_display = ("submission", "grader", "model_name", "total", "from_cache", "created_at")
+    list_filter = ("grader",)
+    list_select_related = ("submission__user", "submission__scenario")
+    readonly_fields = [f.name for f in Grade._meta.fields]
+    inlines = [CriterionScoreInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GradingJob)
+class GradingJobAdmin(admin.ModelAdmin):
+    list_display = ("submission", "status", "runs", "claimed_at", "finished_at")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in GradingJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "reason", "created_at", "resolved_at")
+    list_filter = ("reason", "resolved_at")
+    readonly_fields = ("submission", "reviewer", "reason", "detail", "created_at")
