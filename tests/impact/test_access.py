@@ -148,3 +148,16 @@ def test_support_leader_lands_on_the_impact_home(client, db):
 
     client.force_login(SupportLeaderFactory())
     assert client.get(reverse("home"))["Location"] == reverse("impact:home")
+
+
+def test_support_leader_navigation_has_no_agent_pages(client, db):
+    from django.urls import reverse
+
+    from tests.factories import TEST_PASSWORD, SupportLeaderFactory
+
+    leader = SupportLeaderFactory()
+    client.post(reverse("account_login"), {"login": leader.email, "password": TEST_PASSWORD})
+    page = client.get(reverse("impact:home")).content.decode()
+    assert reverse("impact:home") in page
+    assert reverse("exercises:submission-list") not in page
+    assert "My training" not in page
