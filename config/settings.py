@@ -245,6 +245,10 @@ COACHLINE_DEMO_SEED_HOOKS = [
 ]
 
 CELERY_BEAT_SCHEDULE = {
+    "expire-stale-drafts": {
+        "task": "exercises.tasks.draft_expire_stale_task",
+        "schedule": 120.0,
+    },
     "sweep-stuck-grading": {
         "task": "grading.tasks.sweep_stuck_grading_task",
         "schedule": 300.0,

@@ -380,3 +380,26 @@ def _submission_create(*, user, exercise, scenario, answer, client_token, draft_
     # robust: the submission is committed whatever grading does; a failing hook is logged.
     transaction.on_commit(lambda: _notify_submission(submission_id), robust=True)
     return submission
+
+
+DRAFT_STALE_AFTER = timedelta(minutes=5)
+DRAFT_STALE_MESSAGE = (
+    "The draft was not generated in time (the worker may have stopped). Everything you typed "
+    "is saved; ask for a new draft."
+)
+
+
+def draft_request_expire_stale(*, now=None) -> int:
+    """Fail drafts still pending well past any task time limit, so no page waits forever.
+
+    Run periodically by Celery beat; returns how many it failed.
+    """
+    cutoff = (now or timezone.now()) - DRAFT_STALE_AFTER
+    stale = DraftRequest.objects.filter(
+        status=DraftRequest.Status.PENDING, created_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    expired = 0
+    for draft_request_id in list(stale):
+        draft_request_fail(draft_request_id=draft_request_id, error=DRAFT_STALE_MESSAGE)
+        expired += 1
+    return expired

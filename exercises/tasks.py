@@ -74,3 +74,10 @@ def assignment_reminders_task() -> int:
     except MAIL_ERRORS:
         logger.exception("Sending assignment reminders failed; the next run retries")
         return 0
+
+
+@shared_task(acks_late=True, soft_time_limit=60)
+def draft_expire_stale_task() -> int:
+    from . import services
+
+    return services.draft_request_expire_stale()
