@@ -215,6 +215,8 @@ class Flag(models.Model):
         REVIEW_TIMEOUT = "review_timeout", "Waited too long for peer reviews"
         # ... or about a reviewer (`reviewer` set, no submission).
         REVIEWER_INACCURATE = "reviewer_inaccurate", "Reviewer consistently off"
+        # The offline grader saw text aimed at the grader, or padding and keyword stuffing.
+        SUSPICIOUS_TEXT = "suspicious_text", "Text aimed at the grader, or padding"
 
     submission = models.ForeignKey(
         "exercises.Submission",

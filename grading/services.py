@@ -33,6 +33,8 @@ from .selectors import knowledge_base_current, rubric_version_current
 logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=10)
+# Offline verdict notes that put a submission in front of a trainer.
+SUSPICIOUS_NOTES = frozenset({"grader_directed_text", "padding_or_stuffing"})
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,13 @@ def grading_run(*, submission_id: int, is_retry: bool = False) -> None:
             grading_finish(submission_id=submission_id, flag=Flag.Reason.GRADER_ERROR, error=exc)
             return
         grade_store(submission_id=submission_id, rubric_version=rubric_version, result=result)
+        suspicious = SUSPICIOUS_NOTES.intersection(result.notes)
+        if suspicious:
+            flag_raise(
+                submission_id=submission_id,
+                reason=Flag.Reason.SUSPICIOUS_TEXT,
+                detail="The offline grader found: " + ", ".join(sorted(suspicious)),
+            )
     if llm_grading_enabled() and GraderKind.LLM not in done:
         try:
             result = grade_llm(submission=submission, rubric_version=rubric_version)
@@ -278,6 +287,18 @@ def grading_finish(
     from .console.services import audit_draw  # the trainer's audit sample (grading/console)
 
     audit_draw(submission_id=submission_id, flagged=bool(flag))
+
+
+@transaction.atomic(durable=True)
+def flag_raise(*, submission_id: int, reason: str, detail: str = "") -> Flag:
+    """Open a flag for the trainer queue (one open flag per submission and reason)."""
+    flag, _ = Flag.objects.get_or_create(
+        submission_id=submission_id,
+        reason=reason,
+        resolved_at=None,
+        defaults={"detail": detail[:2000]},
+    )
+    return flag
 
 
 def grading_llm_give_up(*, submission_id: int, error: Exception | str) -> None:
