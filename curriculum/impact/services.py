@@ -414,3 +414,11 @@ def import_api_payload(*, user: User, payload) -> tuple[ImportJob, list[Rejectio
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at"])
     return job, result.rejections
+
+
+@transaction.atomic(durable=True)
+def cohort_impact_remove_leader(*, cohort: Cohort, user_id: int) -> None:
+    """Detach a leader from a cohort (they keep the role for other cohorts)."""
+    impact = CohortImpact.objects.filter(cohort=cohort).first()
+    if impact is not None:
+        impact.leaders.remove(user_id)

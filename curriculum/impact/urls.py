@@ -22,5 +22,6 @@ urlpatterns = [
     ),
     path("cohorts/<slug:slug>/tickets/", views.ticket_list, name="ticket-list"),
     path("cohorts/<slug:slug>/settings/", views.settings_edit, name="cohort-settings"),
+    path("cohorts/<slug:slug>/leaders/", views.leaders_edit, name="cohort-leaders"),
     path("cohorts/<slug:slug>/charts/<slug:chart>.csv", views.chart_csv, name="chart-csv"),
 ]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from curriculum import access
-from curriculum.models import Module
+from curriculum.models import Module, User
 
 from . import charts, report, selectors, services
 from .alerts import ALERT_MODULES, alerts_compute
@@ -239,8 +239,34 @@ def settings_edit(request, slug):
         messages.success(request, "Targets and thresholds saved.")
         return redirect("impact:cohort-dashboard", slug=impact.cohort.slug)
     status = 400 if request.method == "POST" else 200
-    context = {"impact": impact, "cohort": impact.cohort, "form": form}
+    leaders = list(impact.leaders.all()) if impact.pk else []
+    context = {"impact": impact, "cohort": impact.cohort, "form": form, "leaders": leaders}
     return render(request, "impact/settings_form.html", context, status=status)
+
+
+@require_POST
+def leaders_edit(request, slug):
+    """Attach a support leader by email, or detach one, from the cohort settings page."""
+    impact = selectors.cohort_impact_get_for_viewer(user=request.user, slug=slug, change=True)
+    if request.POST.get("remove"):
+        try:
+            user_id = int(request.POST["remove"])
+        except ValueError:
+            return HttpResponseBadRequest("Unknown leader.")
+        services.cohort_impact_remove_leader(cohort=impact.cohort, user_id=user_id)
+        messages.success(request, "Leader removed from this cohort.")
+        return redirect("impact:cohort-settings", slug=impact.cohort.slug)
+    email = request.POST.get("email", "").strip()
+    user = User.objects.filter(email__iexact=email).first() if email else None
+    if user is None:
+        messages.error(
+            request,
+            f"No account uses {email or 'that address'}. Ask them to sign up first, then add them.",
+        )
+    else:
+        services.cohort_impact_add_leader(cohort=impact.cohort, user=user)
+        messages.success(request, f"{user.display_name} is now a support leader of this cohort.")
+    return redirect("impact:cohort-settings", slug=impact.cohort.slug)
 
 
 # --- JSON endpoint -----------------------------------------------------------------

@@ -161,3 +161,57 @@ def test_support_leader_navigation_has_no_agent_pages(client, db):
     assert reverse("impact:home") in page
     assert reverse("exercises:submission-list") not in page
     assert "My training" not in page
+
+
+def test_trainer_attaches_and_detaches_a_leader(client, db):
+    from django.urls import reverse
+
+    from curriculum.access import is_support_leader
+    from curriculum.impact.models import CohortImpact
+    from tests.factories import CohortFactory, TrainerFactory, UserFactory
+
+    trainer = TrainerFactory()
+    cohort = CohortFactory(trainers=[trainer])
+    future_leader = UserFactory(email="lead@example.com")
+    client.force_login(trainer)
+    url = reverse("impact:cohort-leaders", args=[cohort.slug])
+    response = client.post(url, {"email": "LEAD@example.com"})
+    assert response.status_code == 302
+    future_leader.refresh_from_db()
+    assert is_support_leader(future_leader)
+    assert CohortImpact.objects.get(cohort=cohort).leaders.filter(pk=future_leader.pk).exists()
+    settings_page = client.get(reverse("impact:cohort-settings", args=[cohort.slug]))
+    assert "lead@example.com" in settings_page.content.decode()
+
+    client.post(url, {"remove": str(future_leader.pk)})
+    assert not CohortImpact.objects.get(cohort=cohort).leaders.exists()
+
+
+def test_adding_an_unknown_email_says_so(client, db):
+    from django.urls import reverse
+
+    from curriculum.impact.models import CohortImpact
+    from tests.factories import CohortFactory, TrainerFactory
+
+    trainer = TrainerFactory()
+    cohort = CohortFactory(trainers=[trainer])
+    client.force_login(trainer)
+    response = client.post(
+        reverse("impact:cohort-leaders", args=[cohort.slug]),
+        {"email": "nobody@example.com"},
+        follow=True,
+    )
+    assert "No account uses nobody@example.com" in response.content.decode()
+    assert not CohortImpact.objects.filter(cohort=cohort, leaders__isnull=False).exists()
+
+
+def test_other_trainers_and_leaders_cannot_manage_leaders(client, db):
+    from django.urls import reverse
+
+    from tests.factories import CohortFactory, SupportLeaderFactory, TrainerFactory
+
+    cohort = CohortFactory(trainers=[TrainerFactory()])
+    url = reverse("impact:cohort-leaders", args=[cohort.slug])
+    for outsider in (TrainerFactory(), SupportLeaderFactory()):
+        client.force_login(outsider)
+        assert client.post(url, {"email": outsider.email}).status_code in {403, 404}
