@@ -30,7 +30,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def fetch(url: str, **headers):
     opener = urllib.request.build_opener(NoRedirect)
     try:
-        return opener.open(urllib.request.Request(url, headers=headers), timeout=10)
+        return opener.open(urllib.request.Request(url, headers=headers), timeout=10)  # noqa: S310
     except urllib.error.HTTPError as exc:
         return exc
 
