@@ -5,15 +5,19 @@ from django.contrib import admin
 from curriculum.admin import ContentAdmin, pretty_json
 
 from .models import (
+    CohortGradingSettings,
     Criterion,
     CriterionScore,
     ExampleSubmission,
     Flag,
     Grade,
+    GradeOverride,
     GradingJob,
     Level,
+    PeerReview,
     Rubric,
     RubricVersion,
+    TrainerReview,
 )
 
 
@@ -117,3 +121,40 @@ class FlagAdmin(admin.ModelAdmin):
     list_display = ("__str__", "reason", "created_at", "resolved_at")
     list_filter = ("reason", "resolved_at")
     readonly_fields = ("submission", "reviewer", "reason", "detail", "created_at")
+
+
+class AuditRecordAdmin(admin.ModelAdmin):
+    """Review and override records: visible to staff, written only through the console."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GradeOverride)
+class GradeOverrideAdmin(AuditRecordAdmin):
+    list_display = ("submission", "criterion_key", "trainer", "created_at")
+    list_select_related = ("submission__user", "trainer")
+
+
+@admin.register(TrainerReview)
+class TrainerReviewAdmin(AuditRecordAdmin):
+    list_display = ("submission", "trainer", "total", "created_at")
+    list_select_related = ("submission__user", "trainer")
+
+
+@admin.register(PeerReview)
+class PeerReviewAdmin(AuditRecordAdmin):
+    list_display = ("pk", "submission", "status", "assigned_at")
+    list_filter = ("status",)
+    list_select_related = ("submission__user",)
+
+
+@admin.register(CohortGradingSettings)
+class CohortGradingSettingsAdmin(admin.ModelAdmin):
+    list_display = ("cohort", "release_mode", "audit_rate", "mastery_threshold")
