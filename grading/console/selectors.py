@@ -5,7 +5,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -178,17 +178,40 @@ def _authors_in(user: User, cohort: Cohort | None):
     return Exists(Membership.objects.filter(user_id=OuterRef("user_id"), cohort__trainers=user))
 
 
-def queue_for_trainer(*, user: User, cohort: Cohort | None = None, now=None) -> list[QueueRow]:
-    """What waits for a trainer: submissions with open flags, and the audit sample not yet
-    reviewed by a trainer; oldest first. Constant queries."""
-    now = now or timezone.now()
+def _waiting_for_trainer(user: User, cohort: Cohort | None):
+    """Submissions with open flags, or sampled for audit and not yet reviewed by a trainer."""
     open_flag = Exists(Flag.objects.filter(submission_id=OuterRef("pk"), resolved_at__isnull=True))
     audit_pending = Exists(
         AuditDraw.objects.filter(submission_id=OuterRef("pk"), sampled=True)
     ) & ~Exists(TrainerReview.objects.filter(submission_id=OuterRef("pk")))
+    return Submission.objects.filter(_authors_in(user, cohort)).filter(open_flag | audit_pending)
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    waiting: int
+    flagged: int
+
+    @property
+    def audit(self) -> int:
+        return self.waiting - self.flagged
+
+
+def queue_summary_for_trainer(*, user: User, cohort: Cohort | None = None) -> QueueSummary:
+    """How much waits in a trainer's queue, and how much of it is flagged. One query."""
+    open_flag = Exists(Flag.objects.filter(submission_id=OuterRef("pk"), resolved_at__isnull=True))
+    counts = _waiting_for_trainer(user, cohort).aggregate(
+        waiting=Count("pk"), flagged=Count("pk", filter=Q(open_flag))
+    )
+    return QueueSummary(waiting=counts["waiting"], flagged=counts["flagged"])
+
+
+def queue_for_trainer(*, user: User, cohort: Cohort | None = None, now=None) -> list[QueueRow]:
+    """What waits for a trainer: submissions with open flags, and the audit sample not yet
+    reviewed by a trainer; oldest first. Constant queries."""
+    now = now or timezone.now()
     submissions = (
-        Submission.objects.filter(_authors_in(user, cohort))
-        .filter(open_flag | audit_pending)
+        _waiting_for_trainer(user, cohort)
         .select_related("user", "exercise", "scenario", "audit_draw")
         .prefetch_related(
             Prefetch(

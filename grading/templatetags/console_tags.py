@@ -36,3 +36,12 @@ def agent_mastery(context):
         "mastery": mastery_for_agent(user=user),
         "threshold": _threshold(submission_cohort(user_id=user.pk)),
     }
+
+
+@register.inclusion_tag("grading/console/queue_summary.html", takes_context=True)
+def trainer_queue_summary(context):
+    """On the trainer home: how much waits in the review queue."""
+    from grading.console.selectors import queue_summary_for_trainer
+
+    request = context.get("request")
+    return {"summary": queue_summary_for_trainer(user=request.user)}
