@@ -5,6 +5,7 @@ examples, Ben like the middling ones and Chloe like the weak ones. The submissio
 graded by the normal pipeline after the demo seed commits.
 """
 
+import logging
 import uuid
 
 from django.db import transaction
@@ -14,6 +15,21 @@ from exercises.metrics import edit_class, edit_distance
 from exercises.models import Submission
 
 from .models import ExampleSubmission
+
+# How each demo agent reviews peers: points off the automatic grade (Ben is lenient).
+REVIEW_BIAS = {
+    "ana@coachline.example": 0,
+    "ben@coachline.example": 1,
+    "chloe@coachline.example": -1,
+}
+REVIEW_TEXTS = {
+    "acknowledges_feelings": "Yes: the first lines name what went wrong for them.",
+    "would_feel_heard": "Mostly; the specifics of their situation come through.",
+    "more_empathetic": "Say what happens next and when, before the explanation.",
+    "comments": "Clear and accurate; the closing could commit to a time.",
+}
+
+logger = logging.getLogger(__name__)
 
 QUALITY_BY_AGENT = {
     "ana@coachline.example": "strong",
@@ -69,12 +85,56 @@ def graded_submissions_demo_seed(*, cohort: Cohort, trainer: User) -> list[int]:
                 client_token=uuid.uuid4(),
             )
             created.append(submission.pk)
-    transaction.on_commit(lambda: _grade_all(created))
+    agent_ids = [agent.pk for agent in agents.values()]
+    transaction.on_commit(lambda: _grade_and_review(created, agent_ids))
     return created
 
 
-def _grade_all(submission_ids: list[int]) -> None:
+def _grade_and_review(submission_ids: list[int], agent_ids: list[int]) -> None:
     from .services import grading_request
 
     for submission_id in submission_ids:
         grading_request(submission_id=submission_id)
+    if submission_ids:
+        _peer_review_each_other(agent_ids)
+
+
+def _peer_review_each_other(agent_ids: list[int]) -> None:
+    """The demo agents review each other on the exercises that ask for peer review."""
+    from .peer import services as peer
+    from .peer.errors import PeerReviewError
+
+    agents = list(User.objects.filter(pk__in=agent_ids))
+    exercises = [e for e in peer.peer_exercises() if e.submissions.filter(user__in=agents).exists()]
+    for exercise in exercises:
+        for agent in agents:
+            for _ in range(5):  # the self-assessment, then the reviews owed
+                try:
+                    review = peer.peer_review_next(reviewer=agent, exercise=exercise)
+                    if review is None:
+                        break
+                    peer.peer_review_submit(
+                        review_id=review.pk, reviewer=agent, data=_review_input(review, agent)
+                    )
+                except PeerReviewError as exc:
+                    logger.info("demo peer review skipped for %s: %s", agent.email, exc)
+                    break
+
+
+def _review_input(review, agent: User):
+    from .models import CriterionScore
+    from .peer.services import ReviewInput
+
+    bias = REVIEW_BIAS.get(agent.email, 0)
+    automatic = dict(
+        CriterionScore.objects.filter(
+            grade__submission_id=review.submission_id, grade__grader="offline"
+        ).values_list("criterion_key", "points")
+    )
+    scores = {}
+    for criterion in review.rubric_version.snapshot["criteria"]:
+        points = [level["points"] for level in criterion["levels"]]
+        base = automatic.get(criterion["id"])
+        base = points[0] if base is None else base
+        scores[criterion["id"]] = str(max(points[0], min(points[-1], base + bias)))
+    return ReviewInput(scores=scores, **REVIEW_TEXTS)
