@@ -214,6 +214,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Eager tasks in the web process would log every success; workers log their own way.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }
 
 # Uploaded help-desk exports wait here until the import task reads them. With workers on

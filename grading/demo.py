@@ -121,7 +121,7 @@ def _peer_review_each_other(agent_ids: list[int]) -> None:
                         review_id=review.pk, reviewer=agent, data=_review_input(review, agent)
                     )
                 except PeerReviewError as exc:
-                    logger.info("demo peer review skipped for %s: %s", agent.email, exc)
+                    logger.debug("demo peer review skipped for %s: %s", agent.email, exc)
                     break
 
 
