@@ -278,20 +278,13 @@ def grading_finish(
     job.last_error = str(error or "")[:2000]
     job.save(update_fields=["status", "finished_at", "last_error", "updated_at"])
     if flag:
-        Flag.objects.get_or_create(
-            submission_id=submission_id,
-            reason=flag,
-            resolved_at=None,
-            defaults={"detail": str(error or "")[:2000]},
-        )
+        _flag_open(submission_id=submission_id, reason=flag, detail=str(error or ""))
     from .console.services import audit_draw  # the trainer's audit sample (grading/console)
 
     audit_draw(submission_id=submission_id, flagged=bool(flag))
 
 
-@transaction.atomic(durable=True)
-def flag_raise(*, submission_id: int, reason: str, detail: str = "") -> Flag:
-    """Open a flag for the trainer queue (one open flag per submission and reason)."""
+def _flag_open(*, submission_id: int, reason: str, detail: str) -> Flag:
     flag, _ = Flag.objects.get_or_create(
         submission_id=submission_id,
         reason=reason,
@@ -299,6 +292,12 @@ def flag_raise(*, submission_id: int, reason: str, detail: str = "") -> Flag:
         defaults={"detail": detail[:2000]},
     )
     return flag
+
+
+@transaction.atomic(durable=True)
+def flag_raise(*, submission_id: int, reason: str, detail: str = "") -> Flag:
+    """Open a flag for the trainer queue (one open flag per submission and reason)."""
+    return _flag_open(submission_id=submission_id, reason=reason, detail=detail)
 
 
 def grading_llm_give_up(*, submission_id: int, error: Exception | str) -> None:
