@@ -295,10 +295,8 @@ def peer_review_next(*, reviewer: User, exercise: Exercise, now=None) -> PeerRev
         return open_review
     peer_queue_sync(exercise_ids=[exercise.pk])
     rubric_version = rubric_version_current(slug=exercise.rubric_slug)
-    review = _assign_next(reviewer=reviewer, exercise=exercise, rubric_version=rubric_version,
-                          now=now)  # fmt: skip
-    # A concurrent request of the same reviewer may have won: hand out that one.
-    return review or _open_review(reviewer, exercise)
+    return _assign_next(reviewer=reviewer, exercise=exercise, rubric_version=rubric_version,
+                        now=now)  # fmt: skip
 
 
 def _candidates(*, reviewer: User, exercise: Exercise):
@@ -354,6 +352,12 @@ def _candidates(*, reviewer: User, exercise: Exercise):
 def _assign_next(
     *, reviewer: User, exercise: Exercise, rubric_version: RubricVersion, now
 ) -> PeerReview | None:
+    # One assignment at a time per reviewer: concurrent "review next" calls of the same
+    # reviewer (two tabs, a double click) wait here, then find the review the first one made.
+    User.objects.select_for_update(no_key=True).filter(pk=reviewer.pk).first()
+    open_review = _open_review(reviewer, exercise)
+    if open_review is not None:
+        return open_review
     entry = (
         _candidates(reviewer=reviewer, exercise=exercise)
         .select_for_update(skip_locked=True, of=("self",))
