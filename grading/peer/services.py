@@ -348,6 +348,34 @@ def _candidates(*, reviewer: User, exercise: Exercise):
     )
 
 
+def _lock_next_entry(candidates, attempts: int = 5) -> PeerQueueEntry | None:
+    """Lock the first open queue entry, skipping those other reviewers hold right now.
+
+    When every open entry is held this instant (a busy cohort all pressing "review next"),
+    wait for the first one rather than report an empty queue. The wait runs in a savepoint
+    that is rolled back when the entry filled up meanwhile, so a caller never waits while
+    holding another entry's lock: no lock cycles, no deadlocks.
+    """
+    for _attempt in range(attempts):
+        entry = candidates.select_for_update(skip_locked=True, of=("self",)).first()
+        if entry is not None:
+            return entry
+        first_pk = candidates.values_list("pk", flat=True).first()
+        if first_pk is None:
+            return None
+        savepoint = transaction.savepoint()
+        entry = (
+            PeerQueueEntry.objects.select_for_update()
+            .filter(pk=first_pk, superseded=False, active_count__lt=F("required"))
+            .first()
+        )
+        if entry is not None:
+            transaction.savepoint_commit(savepoint)
+            return entry
+        transaction.savepoint_rollback(savepoint)
+    return None
+
+
 @transaction.atomic(durable=True)
 def _assign_next(
     *, reviewer: User, exercise: Exercise, rubric_version: RubricVersion, now
@@ -358,11 +386,7 @@ def _assign_next(
     open_review = _open_review(reviewer, exercise)
     if open_review is not None:
         return open_review
-    entry = (
-        _candidates(reviewer=reviewer, exercise=exercise)
-        .select_for_update(skip_locked=True, of=("self",))
-        .first()
-    )
+    entry = _lock_next_entry(_candidates(reviewer=reviewer, exercise=exercise))
     if entry is None:
         return None
     try:

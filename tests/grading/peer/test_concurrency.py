@@ -59,9 +59,11 @@ def test_concurrent_review_next_never_exceeds_the_required_count(tone, peer_coho
     open_ids = list(PeerQueueEntry.objects.order_by("pk").values_list("pk", flat=True)[:3])
     PeerQueueEntry.objects.exclude(pk__in=open_ids).update(required=0)
 
+    handed_out = []
     for _wave in range(3):
         results, errors = _race(agents, tone)
         assert errors == []
+        handed_out.append(sum(r is not None for r in results))
         for review in [r for r in results if r is not None]:
             services.peer_review_submit(
                 review_id=review.pk,
@@ -73,7 +75,9 @@ def test_concurrent_review_next_never_exceeds_the_required_count(tone, peer_coho
         live = entry.submission.peer_reviews.exclude(status="expired").count()
         assert entry.active_count == live == entry.completed_count
         assert live <= entry.required == 2
-    # Three waves of twelve callers were enough to fill every place, and no more.
+    # Callers who found every open submission locked waited for one instead of being told
+    # the queue was empty: the first wave filled every place, and no more.
+    assert handed_out == [6, 0, 0]
     assert PeerReview.objects.filter(kind="peer").count() == 6
 
 
