@@ -166,7 +166,20 @@ class QueueRow:
     locked_by_other: bool
 
 
-QUEUE_LIMIT = 200
+QUEUE_PAGE_SIZE = 50
+
+
+class QueueKind:
+    """The queue's filter: everything, only flagged work, or only the unflagged audit sample."""
+
+    ALL = ""
+    FLAGGED = "flagged"
+    AUDIT = "audit"
+    CHOICES = ((ALL, "Everything"), (FLAGGED, "Flagged"), (AUDIT, "Audit sample"))
+
+    @classmethod
+    def clean(cls, value: str | None) -> str:
+        return value if value in (cls.FLAGGED, cls.AUDIT) else cls.ALL
 
 
 def _authors_in(user: User, cohort: Cohort | None):
@@ -178,13 +191,23 @@ def _authors_in(user: User, cohort: Cohort | None):
     return Exists(Membership.objects.filter(user_id=OuterRef("user_id"), cohort__trainers=user))
 
 
-def _waiting_for_trainer(user: User, cohort: Cohort | None):
+def _open_flag():
+    return Exists(Flag.objects.filter(submission_id=OuterRef("pk"), resolved_at__isnull=True))
+
+
+def _waiting_for_trainer(user: User, cohort: Cohort | None, kind: str = QueueKind.ALL):
     """Submissions with open flags, or sampled for audit and not yet reviewed by a trainer."""
-    open_flag = Exists(Flag.objects.filter(submission_id=OuterRef("pk"), resolved_at__isnull=True))
+    open_flag = _open_flag()
     audit_pending = Exists(
         AuditDraw.objects.filter(submission_id=OuterRef("pk"), sampled=True)
     ) & ~Exists(TrainerReview.objects.filter(submission_id=OuterRef("pk")))
-    return Submission.objects.filter(_authors_in(user, cohort)).filter(open_flag | audit_pending)
+    if kind == QueueKind.FLAGGED:
+        waiting = open_flag
+    elif kind == QueueKind.AUDIT:
+        waiting = audit_pending & ~open_flag
+    else:
+        waiting = open_flag | audit_pending
+    return Submission.objects.filter(_authors_in(user, cohort)).filter(waiting)
 
 
 @dataclass(frozen=True)
@@ -199,19 +222,17 @@ class QueueSummary:
 
 def queue_summary_for_trainer(*, user: User, cohort: Cohort | None = None) -> QueueSummary:
     """How much waits in a trainer's queue, and how much of it is flagged. One query."""
-    open_flag = Exists(Flag.objects.filter(submission_id=OuterRef("pk"), resolved_at__isnull=True))
     counts = _waiting_for_trainer(user, cohort).aggregate(
-        waiting=Count("pk"), flagged=Count("pk", filter=Q(open_flag))
+        waiting=Count("pk"), flagged=Count("pk", filter=Q(_open_flag()))
     )
     return QueueSummary(waiting=counts["waiting"], flagged=counts["flagged"])
 
 
-def queue_for_trainer(*, user: User, cohort: Cohort | None = None, now=None) -> list[QueueRow]:
-    """What waits for a trainer: submissions with open flags, and the audit sample not yet
-    reviewed by a trainer; oldest first. Constant queries."""
-    now = now or timezone.now()
-    submissions = (
-        _waiting_for_trainer(user, cohort)
+def queue_submissions(*, user: User, cohort: Cohort | None = None, kind: str = QueueKind.ALL):
+    """The queue's submissions, oldest first, ready to be sliced into pages; turn a page
+    into rows with `queue_rows`."""
+    return (
+        _waiting_for_trainer(user, cohort, kind)
         .select_related("user", "exercise", "scenario", "audit_draw")
         .prefetch_related(
             Prefetch(
@@ -221,8 +242,13 @@ def queue_for_trainer(*, user: User, cohort: Cohort | None = None, now=None) -> 
             ),
             Prefetch("queue_item", queryset=QueueItem.objects.select_related("locked_by")),
         )
-        .order_by("created_at", "pk")[:QUEUE_LIMIT]
+        .order_by("created_at", "pk")
     )
+
+
+def queue_rows(submissions, *, user: User, now=None) -> list[QueueRow]:
+    """One row per submission of a page of `queue_submissions`: why it waits and who holds it."""
+    now = now or timezone.now()
     rows = []
     for submission in submissions:
         item = getattr(submission, "queue_item", None)
@@ -239,6 +265,19 @@ def queue_for_trainer(*, user: User, cohort: Cohort | None = None, now=None) -> 
             )
         )
     return rows
+
+
+def queue_for_trainer(
+    *,
+    user: User,
+    cohort: Cohort | None = None,
+    kind: str = QueueKind.ALL,
+    limit: int = QUEUE_PAGE_SIZE,
+    now=None,
+) -> list[QueueRow]:
+    """The first `limit` items waiting for a trainer, oldest first. Constant queries."""
+    submissions = queue_submissions(user=user, cohort=cohort, kind=kind)[:limit]
+    return queue_rows(submissions, user=user, now=now)
 
 
 # ---- the review page -----------------------------------------------------------------------

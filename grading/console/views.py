@@ -5,6 +5,7 @@ Thin: parse, call a service or selector, render."""
 import csv
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -35,12 +36,20 @@ def queue(request):
     cohort = None
     if request.GET.get("cohort"):
         cohort = selectors.cohort_get_for_console(user=request.user, slug=request.GET["cohort"])
-    rows = selectors.queue_for_trainer(user=request.user, cohort=cohort)
+    kind = selectors.QueueKind.clean(request.GET.get("kind"))
+    paginator = Paginator(
+        selectors.queue_submissions(user=request.user, cohort=cohort, kind=kind),
+        selectors.QUEUE_PAGE_SIZE,
+    )
+    page = paginator.get_page(request.GET.get("page"))
     context = {
-        "rows": rows,
+        "rows": selectors.queue_rows(page.object_list, user=request.user),
+        "page": page,
+        "summary": selectors.queue_summary_for_trainer(user=request.user, cohort=cohort),
+        "kinds": selectors.QueueKind.CHOICES,
+        "kind": kind,
         "cohorts": cohorts,
         "cohort": cohort,
-        "limit": selectors.QUEUE_LIMIT,
     }
     return render(request, "grading/console/queue.html", context)
 

@@ -6,13 +6,19 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from grading import services as grading_services
 from grading.console import services
 from grading.console.errors import ConsoleNotAllowedError, QueueItemLockedError
 from grading.console.models import AuditDraw, CohortGradingSettings, QueueItem
-from grading.console.selectors import queue_for_trainer
+from grading.console.selectors import (
+    QUEUE_PAGE_SIZE,
+    QueueKind,
+    queue_for_trainer,
+    queue_summary_for_trainer,
+)
 from grading.models import Flag, GradingJob
 from tests.conftest import require_service
 from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
@@ -241,3 +247,51 @@ def test_two_trainers_opening_at_once_get_one_lock(exercise, trainer):
     assert len(won) == 1
     assert len(locked_out) == len(trainers) - 1
     assert QueueItem.objects.get().locked_by_id == won[0]
+
+
+# ---- paging and filtering ------------------------------------------------------------------
+
+
+def _flagged(agent, exercise, n):
+    subs = []
+    for _ in range(n):
+        submission = graded_submission(agent, exercise, {"accuracy": 2, "empathy": 1})
+        Flag.objects.create(submission=submission, reason=Flag.Reason.DISAGREEMENT)
+        subs.append(submission)
+    return subs
+
+
+def test_kind_filter_splits_flagged_work_from_the_audit_sample(exercise, agent_in, trainer):
+    cohort = agent_in.memberships.get().cohort
+    (flagged,) = _flagged(agent_in, exercise, 1)
+    sampled = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
+    AuditDraw.objects.create(submission=sampled, cohort=cohort, sampled=True, rate=0.12)
+    # Sampled and flagged: counts as flagged, not twice.
+    both = _flagged(agent_in, exercise, 1)[0]
+    AuditDraw.objects.create(submission=both, cohort=cohort, sampled=True, rate=0.12)
+
+    assert _ids(queue_for_trainer(user=trainer)) == [flagged.pk, sampled.pk, both.pk]
+    assert _ids(queue_for_trainer(user=trainer, kind=QueueKind.FLAGGED)) == [flagged.pk, both.pk]
+    assert _ids(queue_for_trainer(user=trainer, kind=QueueKind.AUDIT)) == [sampled.pk]
+    summary = queue_summary_for_trainer(user=trainer)
+    assert (summary.waiting, summary.flagged, summary.audit) == (3, 2, 1)
+    assert QueueKind.clean("nonsense") == QueueKind.ALL
+
+
+def test_queue_page_lists_every_item_across_pages(client, exercise, agent_in, trainer):
+    subs = _flagged(agent_in, exercise, QUEUE_PAGE_SIZE + 3)
+    client.force_login(trainer)
+    url = reverse("grading:console-queue")
+    first = client.get(url).content.decode()
+    second = client.get(url + "?kind=&page=2").content.decode()
+    assert f'data-submission="{subs[0].pk}"' in first
+    assert f'data-submission="{subs[QUEUE_PAGE_SIZE].pk}"' not in first
+    assert "Page 1 of 2" in first and "page=2" in first
+    on_second = [s.pk for s in subs if f'data-submission="{s.pk}"' in second]
+    assert on_second == [s.pk for s in subs[QUEUE_PAGE_SIZE:]]
+    # A page past the end shows the last page; garbage shows the first.
+    assert "Page 2 of 2" in client.get(url + "?page=99").content.decode()
+    assert "Page 1 of 2" in client.get(url + "?page=abc").content.decode()
+    audit_only = client.get(url + "?kind=audit").content.decode()
+    assert "Nothing of this kind waits for review." in audit_only
+    assert f"{QUEUE_PAGE_SIZE + 3} waiting: {QUEUE_PAGE_SIZE + 3} flagged" in first
