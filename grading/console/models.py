@@ -10,6 +10,8 @@ from datetime import timedelta
 from django.db import models
 from django.db.models import Q
 
+from grading.rubric_scores import HumanCriterionScore
+
 
 class CohortGradingSettings(models.Model):
     """How a cohort's grades are handled; edited by the cohort's trainers."""
@@ -148,24 +150,11 @@ class TrainerReview(models.Model):
         return f"trainer review {self.pk} of {self.submission_id}"
 
 
-class TrainerScore(models.Model):
+class TrainerScore(HumanCriterionScore):
     review = models.ForeignKey(TrainerReview, on_delete=models.CASCADE, related_name="scores")
-    criterion_key = models.SlugField(max_length=80)
-    order = models.PositiveIntegerField(default=0)
-    points = models.IntegerField(null=True, blank=True, help_text="Empty: not applicable.")
-    min_points = models.IntegerField(default=0)
-    max_points = models.IntegerField()
 
-    class Meta:
-        ordering = ["review", "order"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["review", "criterion_key"], name="trainer_score_one_per_criterion"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.criterion_key}: {self.points}"
+    class Meta(HumanCriterionScore.Meta):
+        constraints = HumanCriterionScore.constraints_named("trainer_score")
 
 
 class GradeOverride(models.Model):

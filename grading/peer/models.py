@@ -8,6 +8,8 @@ its migrations.
 from django.db import models
 from django.db.models import F, Q
 
+from grading.rubric_scores import HumanCriterionScore
+
 
 class PeerQueueEntry(models.Model):
     """A submission waiting for (or done with) peer reviews: the row the queue locks.
@@ -150,29 +152,11 @@ class PeerReview(models.Model):
         return f"{self.get_kind_display()} {self.pk} of submission {self.submission_id}"
 
 
-class PeerScore(models.Model):
+class PeerScore(HumanCriterionScore):
     review = models.ForeignKey(PeerReview, on_delete=models.CASCADE, related_name="scores")
-    criterion_key = models.SlugField(max_length=80)
-    order = models.PositiveIntegerField(default=0)
-    points = models.IntegerField(null=True, blank=True, help_text="Empty: not applicable.")
-    min_points = models.IntegerField(default=0)
-    max_points = models.IntegerField()
 
-    class Meta:
-        ordering = ["review", "order"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["review", "criterion_key"], name="peer_score_one_per_criterion"
-            ),
-            models.CheckConstraint(
-                condition=Q(points__isnull=True)
-                | Q(points__gte=F("min_points"), points__lte=F("max_points")),
-                name="peer_score_points_in_range",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.criterion_key}: {self.points}"
+    class Meta(HumanCriterionScore.Meta):
+        constraints = HumanCriterionScore.constraints_named("peer_score")
 
 
 class InlineComment(models.Model):

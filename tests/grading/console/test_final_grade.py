@@ -3,15 +3,20 @@ release to agents and the notice when a trainer changed a grade."""
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grading.console import services
 from grading.console.errors import ReviewValidationError
-from grading.console.models import CohortGradingSettings, GradeOverride, TrainerReview
+from grading.console.models import (
+    CohortGradingSettings,
+    GradeOverride,
+    TrainerReview,
+    TrainerScore,
+)
 from grading.console.selectors import final_grades_for_submissions
-from grading.models import Flag
+from grading.models import Flag, PeerScore
 from grading.selectors import feedback_for_submission
 from tests.factories import UserFactory
 
@@ -151,6 +156,23 @@ def test_invalid_level_is_refused(exercise, agent_in, trainer):
     with pytest.raises(ReviewValidationError) as caught:
         _review(trainer, submission, {"accuracy": 7, "empathy": ""})
     assert set(caught.value.errors) == {"score__accuracy", "score__empathy"}
+
+
+@pytest.mark.parametrize("score_model", [TrainerScore, PeerScore])
+def test_human_scores_outside_the_rubric_range_are_refused_by_the_database(
+    exercise, agent_in, trainer, score_model
+):
+    submission = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
+    if score_model is TrainerScore:
+        _review(trainer, submission, {"accuracy": 2, "empathy": 1})
+        review = TrainerReview.objects.get(submission=submission)
+    else:
+        review = peer_review(submission, UserFactory(), {"accuracy": 2})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        score_model.objects.create(
+            review=review, criterion_key="extra", points=4, min_points=0, max_points=3
+        )
+    score_model.objects.create(review=review, criterion_key="extra", points=None, max_points=3)
 
 
 # ---- release and notice ------------------------------------------------------------------
