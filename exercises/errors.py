@@ -24,6 +24,15 @@ class SubmissionValidationError(ExercisesError):
         super().__init__("; ".join(message for messages in errors.values() for message in messages))
 
 
+class SubmissionTokenReusedError(ExercisesError):
+    """A form already submitted comes back with another answer (a page reopened with Back):
+    not a double submit, so its changes must not vanish into the earlier `submission`."""
+
+    def __init__(self, submission):
+        self.submission = submission
+        super().__init__(f"This page was already submitted as attempt {submission.attempt}.")
+
+
 class SubmissionLimitError(ExercisesError):
     """The agent has used every attempt the exercise allows for this scenario."""
 

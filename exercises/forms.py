@@ -20,7 +20,11 @@ FINDING_FIELDS = ("span", "type", "correction", "fact_id")
 
 
 class AnswerTooLargeError(ValueError):
-    pass
+    """The answer is over MAX_ANSWER_BYTES; `answer` is what was typed, to show it again."""
+
+    def __init__(self, message: str, *, answer: dict):
+        self.answer = answer
+        super().__init__(message)
 
 
 @dataclass
@@ -134,7 +138,9 @@ def answer_from_post(*, exercise_type: str, data: QueryDict, scenario_data: dict
     else:
         raise ValueError(f"Unknown exercise type {exercise_type!r}")
     if len(json.dumps(answer)) > MAX_ANSWER_BYTES:
-        raise AnswerTooLargeError("This answer is too long to save; shorten the longest fields.")
+        raise AnswerTooLargeError(
+            "This answer is too long to save; shorten the longest fields.", answer=answer
+        )
     return answer
 
 

@@ -17,6 +17,7 @@ from .errors import (
     DraftUnavailableError,
     ExercisesError,
     SubmissionLimitError,
+    SubmissionTokenReusedError,
     SubmissionValidationError,
     WorkspaceConflictError,
 )
@@ -289,6 +290,22 @@ def submission_validate(*, exercise: Exercise, scenario: Scenario, answer: dict)
         raise SubmissionValidationError(errors)
 
 
+def _submission_repeated(
+    existing: Submission, *, exercise: Exercise, scenario: Scenario, answer: dict
+) -> Submission:
+    """`existing` when `answer` is what it submitted (a double submit); otherwise the form
+    was reopened after submitting (Back) and edited, and the edits need a new attempt."""
+    try:
+        cleaned = answers.answer_clean(
+            exercise_type=exercise.type, answer=answer, scenario_data=scenario.data
+        )
+    except (KeyError, TypeError, AttributeError, ValueError):
+        cleaned = None  # not even a valid answer, so not the one submitted
+    if existing.scenario_id != scenario.pk or cleaned != existing.answer:
+        raise SubmissionTokenReusedError(existing)
+    return existing
+
+
 def submission_create(
     *,
     user: User,
@@ -300,13 +317,14 @@ def submission_create(
 ) -> Submission:
     """Submit an answer: validated, immutable, versioned, with its editing metrics.
 
-    The same `client_token` always returns the first submission made with it, so a double
-    submit makes one submission. After commit the configured submission hook (grading)
-    is called with the submission id.
+    The same `client_token` with the same answer returns the first submission made with
+    it, so a double submit makes one submission; with another answer it raises
+    SubmissionTokenReusedError. After commit the configured submission hook (grading) is
+    called with the submission id.
     """
     existing = Submission.objects.filter(user=user, client_token=client_token).first()
     if existing is not None:
-        return existing
+        return _submission_repeated(existing, exercise=exercise, scenario=scenario, answer=answer)
     submission_validate(exercise=exercise, scenario=scenario, answer=answer)
     return _submission_create(
         user=user,
@@ -329,7 +347,7 @@ def _submission_create(*, user, exercise, scenario, answer, client_token, draft_
     )
     existing = Submission.objects.filter(user=user, client_token=client_token).first()
     if existing is not None:
-        return existing
+        return _submission_repeated(existing, exercise=exercise, scenario=scenario, answer=answer)
     attempts = Submission.objects.filter(user=user, exercise=exercise, scenario=scenario).count()
     limit = exercise.setting("max_submissions")
     if attempts >= limit:

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from curriculum.access import agent_required, trainer_required
@@ -22,6 +23,7 @@ from .errors import (
     AssignmentValidationError,
     DraftUnavailableError,
     SubmissionLimitError,
+    SubmissionTokenReusedError,
     SubmissionValidationError,
     WorkspaceConflictError,
 )
@@ -178,6 +180,7 @@ def _render_workspace(
 
 
 @agent_required
+@never_cache  # Back after submitting reloads it: a fresh submit token and revision.
 def workspace(request, exercise_slug, scenario_slug):
     exercise, scenario, workspace = _open(request, exercise_slug, scenario_slug)
     return _render_workspace(request, exercise, scenario, workspace)
@@ -234,6 +237,15 @@ def _bad_input(request, exercise, scenario, workspace, message: str):
     return redirect(_workspace_url(exercise, scenario))
 
 
+def _too_large(request, exercise, scenario, workspace, exc: forms.AnswerTooLargeError):
+    """400: the JSON client keeps the typing; the plain form shows it again to shorten."""
+    if _wants_json(request):
+        return JsonResponse({"error": "invalid", "message": str(exc)}, status=400)
+    return _render_workspace(
+        request, exercise, scenario, workspace, answer=exc.answer, notice=str(exc), status=400
+    )
+
+
 @agent_required
 @require_POST
 def workspace_save(request, exercise_slug, scenario_slug):
@@ -241,7 +253,7 @@ def workspace_save(request, exercise_slug, scenario_slug):
     try:
         post = _parse(request, exercise, scenario)
     except forms.AnswerTooLargeError as exc:
-        return _bad_input(request, exercise, scenario, workspace, str(exc))
+        return _too_large(request, exercise, scenario, workspace, exc)
     try:
         workspace = _save(request, workspace, post)
     except WorkspaceConflictError as exc:
@@ -276,7 +288,7 @@ def draft_request(request, exercise_slug, scenario_slug):
     try:
         post = _parse(request, exercise, scenario)
     except forms.AnswerTooLargeError as exc:
-        return _bad_input(request, exercise, scenario, workspace, str(exc))
+        return _too_large(request, exercise, scenario, workspace, exc)
     try:
         workspace = _save(request, workspace, post)
         drafts = services.draft_request_create(user=request.user, workspace_id=workspace.pk)
@@ -317,7 +329,7 @@ def workspace_submit(request, exercise_slug, scenario_slug):
     try:
         post = _parse(request, exercise, scenario)
     except forms.AnswerTooLargeError as exc:
-        return _bad_input(request, exercise, scenario, workspace, str(exc))
+        return _too_large(request, exercise, scenario, workspace, exc)
     if post.client_token is None:
         return _render_workspace(
             request,
@@ -351,6 +363,20 @@ def workspace_submit(request, exercise_slug, scenario_slug):
             notice="Your answer is not ready to submit yet: see the messages next to the steps.",
             client_token=post.client_token,
             status=400,
+        )
+    except SubmissionTokenReusedError as exc:
+        # A page reopened after submitting: show its edits again with a fresh token.
+        return _render_workspace(
+            request,
+            exercise,
+            scenario,
+            workspace,
+            answer=post.answer,
+            notice=(
+                f"{exc} The changes on this page are not submitted yet: check them and "
+                "submit again to make them a new attempt."
+            ),
+            status=409,
         )
     except SubmissionLimitError as exc:
         messages.error(request, str(exc))

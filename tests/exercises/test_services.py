@@ -10,6 +10,7 @@ from exercises import services
 from exercises.errors import (
     DraftUnavailableError,
     SubmissionLimitError,
+    SubmissionTokenReusedError,
     SubmissionValidationError,
     WorkspaceConflictError,
 )
@@ -289,6 +290,17 @@ def test_a_double_submit_makes_one_submission(make_exercise):
     first = _submit(agent, exercise, scenario, valid_answer("tone"), token)
     second = _submit(agent, exercise, scenario, valid_answer("tone"), token)
     assert first.pk == second.pk
+    assert Submission.objects.count() == 1
+
+
+def test_the_same_token_with_another_answer_is_not_taken_for_a_double_submit(make_exercise):
+    agent, exercise, scenario, _ = _setup(make_exercise, "tone")
+    token = uuid.uuid4()
+    first = _submit(agent, exercise, scenario, valid_answer("tone"), token)
+    edited = valid_answer("tone") | {"reply": "A different reply, written after submitting."}
+    with pytest.raises(SubmissionTokenReusedError) as caught:
+        _submit(agent, exercise, scenario, edited, token)
+    assert caught.value.submission == first
     assert Submission.objects.count() == 1
 
 

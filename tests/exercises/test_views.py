@@ -309,6 +309,44 @@ def test_a_double_submit_through_the_form_makes_one_submission(setup, client):
     assert Submission.objects.count() == 1
 
 
+def test_a_page_reopened_after_submitting_keeps_its_edits_instead_of_dropping_them(setup, client):
+    _agent, _exercise, _scenario, urls = setup("tone")
+    client.get(urls["workspace"])
+    token = uuid.uuid4()
+    client.post(urls["workspace-submit"], _form("tone", valid_answer("tone"), token=token))
+    # Back to the submitted page, edit the reply, submit the same form again.
+    edited = valid_answer("tone") | {"reply": valid_answer("tone")["reply"] + " Edited after."}
+    response = client.post(urls["workspace-submit"], _form("tone", edited, token=token))
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "already submitted as attempt 1" in content
+    assert "Edited after.</textarea>" in content
+    assert str(token) not in content  # a fresh token: submitting again makes attempt 2
+    assert Submission.objects.count() == 1
+
+
+def test_the_workspace_is_not_cached_so_back_reloads_a_fresh_form(setup, client):
+    _agent, _exercise, _scenario, urls = setup("tone")
+    response = client.get(urls["workspace"])
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_an_answer_too_long_to_save_is_shown_again_to_shorten_not_dropped(setup, client):
+    _agent, _exercise, _scenario, urls = setup("tone")
+    client.get(urls["workspace"])
+    pasted = "A whole log pasted by mistake. " * 8000
+    data = _form("tone", valid_answer("tone") | {"prompt": pasted})
+    for url in (urls["workspace-submit"], urls["workspace-save"]):
+        response = client.post(url, data)
+        assert response.status_code == 400
+        content = response.content.decode()
+        assert "This answer is too long to save" in content
+        assert pasted.strip() in content  # still in the prompt's textarea
+    saved = client.post(urls["workspace-save"], data, **JSON)
+    assert saved.status_code == 400 and saved.json()["error"] == "invalid"
+    assert not Submission.objects.exists()
+
+
 def test_past_the_attempt_limit_the_agent_is_told(setup, client):
     _agent, _exercise, _scenario, urls = setup("tone", settings={"max_submissions": 1})
     client.get(urls["workspace"])
