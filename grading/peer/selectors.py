@@ -22,7 +22,7 @@ from ..models import ExampleSubmission, Flag
 from . import scoring
 from .models import CalibrationAttempt, InlineComment, PeerQueueEntry, PeerReview, PeerScore
 from .rubric import EMPATHY_QUESTIONS, CriterionSpec, commentable_fields, criteria_of
-from .services import available_count, peer_exercises
+from .services import MAX_TEXT, available_count, peer_exercises
 
 PEER_FLAG_REASONS = [
     Flag.Reason.DISPUTE,
@@ -250,6 +250,7 @@ class PeerFeedback:
     highlighted: list[tuple[str, SafeString]] = field(default_factory=list)
     to_give: int = 0
     given: int = 0
+    text_max_length: int = MAX_TEXT  # of a dispute's reason
 
 
 def highlight_inline(text: str, comments: list[tuple[int, int, str, str]]) -> SafeString:

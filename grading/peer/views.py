@@ -103,9 +103,10 @@ def peer_review_report(request, review_id):
     return redirect("grading:peer-home")
 
 
-def _back_to_submission(request, review):
-    fallback = reverse("grading:peer-submission", args=[review.submission_id])
-    return redirect(f"{fallback}#peer-review-{review.pk}")
+def _back_to_submission(request, review, *, failed: bool = False):
+    """To the review just rated or disputed; to the top, where the message shows, on error."""
+    url = reverse("grading:peer-submission", args=[review.submission_id])
+    return redirect(url if failed else f"{url}#peer-review-{review.pk}")
 
 
 @require_POST
@@ -117,8 +118,8 @@ def peer_review_rate(request, review_id):
         )
     except PeerReviewValidationError as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, "Thanks for rating the review.")
+        return _back_to_submission(request, review, failed=True)
+    messages.success(request, "Thanks for rating the review.")
     return _back_to_submission(request, review)
 
 
@@ -131,8 +132,8 @@ def peer_review_dispute(request, review_id):
         )
     except PeerReviewValidationError as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, "Your dispute has been sent to a trainer.")
+        return _back_to_submission(request, review, failed=True)
+    messages.success(request, "Your dispute has been sent to a trainer.")
     return _back_to_submission(request, review)
 
 

@@ -84,6 +84,19 @@ def test_agent_page_shows_progress_and_review_next(client, tone, author, reviewe
     assert response.url == reverse("grading:peer-review", args=[review.pk])
 
 
+def test_giving_more_reviews_than_asked_is_not_shown_as_a_fraction(client, tone, author):
+    submit(author)
+    for other in agents_in(author.memberships.get().cohort, 3):
+        submit(other)
+    for _ in range(tone.setting("peer_reviews_to_give") + 1):
+        finish(services.peer_review_next(reviewer=author, exercise=tone))
+    client.force_login(author)
+    html = client.get(reverse("grading:peer-home")).content.decode()
+    given = tone.setting("peer_reviews_to_give") + 1
+    assert f"You have given <strong>{given}</strong> reviews, more than the" in html
+    assert f"{given} of " not in html
+
+
 def test_nothing_left_is_said_plainly_and_does_not_block(client, tone, author):
     submit(author)
     client.force_login(author)
@@ -280,6 +293,26 @@ def test_rate_and_dispute_through_the_page(client, reviewed, author):
     reviews[0].refresh_from_db()
     reviews[1].refresh_from_db()
     assert reviews[0].helpfulness == 5 and reviews[1].dispute_reason == "Unfair"
+
+
+def test_a_refused_rating_or_dispute_lands_where_its_message_shows(client, reviewed, author):
+    target, reviews = reviewed
+    client.force_login(author)
+    page = reverse("grading:peer-submission", args=[target.pk])
+    rate = reverse("grading:peer-review-rate", args=[reviews[0].pk])
+    dispute = reverse("grading:peer-review-dispute", args=[reviews[1].pk])
+    # The messages show above the page: an #anchor would scroll past the error.
+    assert client.post(rate, {"helpfulness": ""}).url == page
+    assert client.post(dispute, {"reason": "x" * (services.MAX_TEXT + 1)}).url == page
+    assert client.post(rate, {"helpfulness": "4"}).url == f"{page}#peer-review-{reviews[0].pk}"
+
+
+def test_the_rating_and_dispute_forms_refuse_bad_input_before_it_is_sent(client, reviewed, author):
+    target, reviews = reviewed
+    client.force_login(author)
+    html = client.get(reverse("grading:peer-submission", args=[target.pk])).content.decode()
+    assert f'id="helpfulness-{reviews[0].pk}" required' in html
+    assert f'maxlength="{services.MAX_TEXT}" required' in html
 
 
 def test_template_tag_renders_for_the_submission_page(reviewed, author):
