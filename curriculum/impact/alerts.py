@@ -75,8 +75,14 @@ def _who(name: str | None) -> str:
     return name or "The team"
 
 
+def _enough(s: CohortImpact) -> int:
+    """Fewest tickets (or responses) an alert needs: the cohort's setting, but at least one,
+    since no alert can be computed from an empty bucket (a setting of 0 would crash)."""
+    return max(s.min_tickets, 1)
+
+
 def _tradeoff(s: CohortImpact, before: Slice, after: Slice, name: str | None):
-    if min(before.total.csat_n, after.total.csat_n) < s.min_tickets:
+    if min(before.total.csat_n, after.total.csat_n) < _enough(s):
         return None
     aht = change_pct(before.total.aht, after.total.aht)
     csat = change_pct(before.total.csat, after.total.csat)
@@ -91,7 +97,7 @@ def _tradeoff(s: CohortImpact, before: Slice, after: Slice, name: str | None):
 
 def _minimal_editing(s: CohortImpact, after: Slice, name: str | None):
     total = after.total
-    if total.n < s.min_tickets or total.edit_n < s.min_tickets:
+    if total.n < _enough(s) or total.edit_n < _enough(s):
         return None
     if (total.ai_share or 0) >= s.heavy_ai_share and (total.minimal_share or 0) >= (
         s.minimal_edit_share
@@ -108,7 +114,7 @@ def _minimal_editing(s: CohortImpact, after: Slice, name: str | None):
 
 def _zero_ai(s: CohortImpact, after: Slice, name: str | None):
     total = after.total
-    if total.n < s.min_tickets or (total.ai_share or 0) > s.zero_ai_share:
+    if total.n < _enough(s) or total.ai_share > s.zero_ai_share:
         return None
     return (
         f"{_who(name)}: {total.ai_share:.0%} of {total.n} tickets used an AI draft "
@@ -119,7 +125,7 @@ def _zero_ai(s: CohortImpact, after: Slice, name: str | None):
 
 def _full_ai_gap(s: CohortImpact, after: Slice, name: str | None):
     full, assisted = after.by_usage[AIUsage.FULL_AI], after.by_usage[AIUsage.AI_ASSISTED]
-    if min(full.csat_n, assisted.csat_n) < s.min_tickets:
+    if min(full.csat_n, assisted.csat_n) < _enough(s):
         return None
     if full.csat <= assisted.csat - s.full_ai_csat_gap:
         return (
@@ -132,7 +138,7 @@ def _full_ai_gap(s: CohortImpact, after: Slice, name: str | None):
 
 def _human_gap(s: CohortImpact, after: Slice, name: str | None):
     human, assisted = after.by_usage[AIUsage.HUMAN], after.by_usage[AIUsage.AI_ASSISTED]
-    if min(human.csat_n, assisted.csat_n) < s.min_tickets:
+    if min(human.csat_n, assisted.csat_n) < _enough(s):
         return None
     if human.csat >= assisted.csat + s.human_csat_gap:
         return (
@@ -206,15 +212,15 @@ def alerts_compute(summary: ImpactSummary, *, agent_id: int | None = None) -> li
 
 def _spread_alerts(summary: ImpactSummary) -> list[Alert]:
     s = summary.impact
-    before = csat_spread(summary, BASELINE, min_responses=s.min_tickets)
-    after = csat_spread(summary, PERIOD, min_responses=s.min_tickets)
+    before = csat_spread(summary, BASELINE, min_responses=_enough(s))
+    after = csat_spread(summary, PERIOD, min_responses=_enough(s))
     if before is None or after is None or after - before < s.csat_spread_increase:
         return []
     team_csat = summary.team[PERIOD].total.csat or 0
     below = [
         agent
         for agent in summary.agents
-        if (slice_ := summary.agent(agent.pk, PERIOD)).total.csat_n >= s.min_tickets
+        if (slice_ := summary.agent(agent.pk, PERIOD)).total.csat_n >= _enough(s)
         and slice_.total.csat < team_csat
     ]
     detail = (

@@ -75,6 +75,8 @@ class TicketFilterForm(forms.Form):
     date_to = forms.DateField(required=False, widget=forms.HiddenInput)
 
     def ticket_filter(self) -> TicketFilter:
+        if not self.is_bound:
+            return TicketFilter(phase=PERIOD)  # no query string: every ticket of the period
         if not self.is_valid():
             return TicketFilter(agent_id=-1)  # matches nothing rather than everything
         data = self.cleaned_data

@@ -311,8 +311,10 @@ def chart_tables(summary: ImpactSummary, *, agent_id: int | None = None) -> dict
     return tables
 
 
-def chart_svgs(tables: dict, summary: ImpactSummary) -> dict[str, SafeString]:
-    """The SVG of each chart, drawn from its table."""
+def chart_svgs(
+    tables: dict, summary: ImpactSummary, *, agent_name: str | None = None
+) -> dict[str, SafeString]:
+    """The SVG of each chart, drawn from its table (`agent_name` on an agent's dashboard)."""
     svgs = {}
     t = tables["targets"]
     change_rows = [r for r in t.rows if r[6] is not None]
@@ -368,10 +370,15 @@ def chart_svgs(tables: dict, summary: ImpactSummary) -> dict[str, SafeString]:
     )  # fmt: skip
     t = tables["rubric"]
     if t.rows:
+        # The team in the comparison colour, the agent in the highlight one; on the team's
+        # dashboard both columns are the team, so one series.
+        series = [("team", [r[2] for r in t.rows])]
+        if agent_name:
+            series.append((agent_name, [r[1] for r in t.rows]))
         svgs["rubric"] = charts.bar_chart(
             title=t.title,
-            labels=[r[0] for r in t.rows],
-            series=[("score", [r[1] for r in t.rows]), ("team", [r[2] for r in t.rows])],
+            labels=[r[0].replace("_", " ").capitalize() for r in t.rows],
+            series=series,
             fmt=share,
         )
     return svgs

@@ -1,7 +1,7 @@
 """Reads of the impact app: the access chokepoints, and the dashboard's aggregates.
 
-The dashboard runs a fixed handful of grouped queries (agent x phase x category x
-AI usage; agent x day; rubric averages) and rolls the small results up in Python, so its
+The dashboard runs a fixed handful of grouped queries (agent x category x AI usage, one per
+phase; agent x day; rubric averages) and rolls the small results up in Python, so its
 query count does not depend on the number of tickets.
 """
 
@@ -12,7 +12,7 @@ from statistics import pstdev
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -249,22 +249,10 @@ class ImpactSummary:
         return {key: sum(values) / len(values) for key, values in sorted(sums.items())}
 
 
-def _phase(period: Window, baseline: Window | None) -> Case:
-    start, end = period.bounds()
-    whens = [When(closed_at__gte=start, closed_at__lt=end, then=Value(PERIOD))]
-    if baseline is not None:
-        b_start, b_end = baseline.bounds()
-        whens.append(When(closed_at__gte=b_start, closed_at__lt=b_end, then=Value(BASELINE)))
-    return Case(*whens, default=Value(""), output_field=CharField())
-
-
-def _range_q(period: Window, baseline: Window | None) -> Q:
-    start, end = period.bounds()
-    condition = Q(closed_at__gte=start, closed_at__lt=end)
-    if baseline is not None:
-        b_start, b_end = baseline.bounds()
-        condition |= Q(closed_at__gte=b_start, closed_at__lt=b_end)
-    return condition
+def _windows(period: Window, baseline: Window | None) -> dict[str, Window]:
+    """The phases and their days. A chosen period may overlap the baseline; then the tickets
+    of the shared days count in both, so neither phase loses any."""
+    return {PERIOD: period} | ({BASELINE: baseline} if baseline is not None else {})
 
 
 def rubric_averages(*, agent_ids: list[int]) -> dict[int, dict[str, float]]:
@@ -291,47 +279,53 @@ def impact_summary(
     )
     agent_ids = [agent.pk for agent in agents]
     tickets = TicketMetric.objects.filter(agent_id__in=agent_ids).order_by()
-    scoped = tickets.filter(_range_q(period, baseline)).annotate(phase=_phase(period, baseline))
     minimal = Q(draft_edit_ratio__lte=impact.minimal_edit_ratio)
     substantial = Q(draft_edit_ratio__gte=impact.substantial_edit_ratio)
-    grouped = scoped.values("agent_id", "phase", "category", "ai_usage").annotate(
-        n=Count("id"),
-        handle=Sum("handle_time_seconds"),
-        frt=Sum("first_response_seconds"),
-        resolution=Sum("resolution_seconds"),
-        csat_n=Count("csat"),
-        csat_sum=Sum("csat"),
-        edit_n=Count("draft_edit_ratio"),
-        minimal_n=Count("id", filter=minimal),
-        substantial_n=Count("id", filter=substantial),
-        d2s_n=Count("draft_to_send_seconds"),
-        d2s_sum=Sum("draft_to_send_seconds"),
-    )
+    windows = _windows(period, baseline)
     team = {phase: Slice() for phase in PHASES}
     per_agent: dict[int, dict[str, Slice]] = defaultdict(lambda: {p: Slice() for p in PHASES})
-    for row in grouped:
-        if row["phase"] not in PHASES:
-            continue
-        bucket = Bucket(
-            **{name: row[name] or 0 for name in Bucket.__dataclass_fields__ if name in row},
+    for phase, window in windows.items():  # one grouped query per phase
+        start, end = window.bounds()
+        grouped = (
+            tickets.filter(closed_at__gte=start, closed_at__lt=end)
+            .values("agent_id", "category", "ai_usage")
+            .annotate(
+                n=Count("id"),
+                handle=Sum("handle_time_seconds"),
+                frt=Sum("first_response_seconds"),
+                resolution=Sum("resolution_seconds"),
+                csat_n=Count("csat"),
+                csat_sum=Sum("csat"),
+                edit_n=Count("draft_edit_ratio"),
+                minimal_n=Count("id", filter=minimal),
+                substantial_n=Count("id", filter=substantial),
+                d2s_n=Count("draft_to_send_seconds"),
+                d2s_sum=Sum("draft_to_send_seconds"),
+            )
         )
-        bucket.ai_n = bucket.n if row["ai_usage"] != AIUsage.HUMAN else 0
-        bucket.escalation_n = bucket.n if row["category"] == Category.ESCALATION else 0
-        for target in (team[row["phase"]], per_agent[row["agent_id"]][row["phase"]]):
-            target.total.add(bucket)
-            target.by_category[row["category"]].add(bucket)
-            target.by_usage[row["ai_usage"]].add(bucket)
+        for row in grouped:
+            bucket = Bucket(
+                **{name: row[name] or 0 for name in Bucket.__dataclass_fields__ if name in row},
+            )
+            bucket.ai_n = bucket.n if row["ai_usage"] != AIUsage.HUMAN else 0
+            bucket.escalation_n = bucket.n if row["category"] == Category.ESCALATION else 0
+            for target in (team[phase], per_agent[row["agent_id"]][phase]):
+                target.total.add(bucket)
+                target.by_category[row["category"]].add(bucket)
+                target.by_usage[row["ai_usage"]].add(bucket)
 
-    # One row per agent and day, from the baseline through training to the period's end:
-    # active days (per agent, and for the team) and the weekly trend are rolled up from it.
-    span_start = min(period.start, baseline.start) if baseline else period.start
+    # One row per agent and day, over every day of both phases and up to the period's end:
+    # active days (per agent, and for the team) and the weekly trend (baseline through
+    # training to the period's end) are rolled up from it.
+    span_start = min(window.start for window in windows.values())
+    span_end = max(window.end for window in windows.values())
     daily = (
         tickets.filter(
-            closed_at__gte=Window(span_start, period.end).bounds()[0],
-            closed_at__lt=period.bounds()[1],
+            closed_at__gte=Window(span_start, span_end).bounds()[0],
+            closed_at__lt=Window(span_start, span_end).bounds()[1],
         )
-        .annotate(phase=_phase(period, baseline), day=TruncDate("closed_at"))
-        .values("agent_id", "day", "phase")
+        .annotate(day=TruncDate("closed_at"))
+        .values("agent_id", "day")
         .annotate(
             n=Count("id"),
             handle=Sum("handle_time_seconds"),
@@ -346,11 +340,12 @@ def impact_summary(
         day = row["day"]
         if isinstance(day, str):  # SQLite hands back text for some expressions
             day = dt.date.fromisoformat(day)
-        if row["phase"] in PHASES:
-            per_agent[row["agent_id"]][row["phase"]].agent_days += 1
-            team[row["phase"]].agent_days += 1
-            team_days[row["phase"]].add(day)
-        if agent_id is None or row["agent_id"] == agent_id:
+        for phase, window in windows.items():
+            if window.start <= day <= window.end:
+                per_agent[row["agent_id"]][phase].agent_days += 1
+                team[phase].agent_days += 1
+                team_days[phase].add(day)
+        if day <= period.end and (agent_id is None or row["agent_id"] == agent_id):
             week = weeks[day - dt.timedelta(days=day.weekday())]
             for i, name in enumerate(("n", "handle", "csat_n", "csat_sum", "ai_n")):
                 week[i] += row[name] or 0

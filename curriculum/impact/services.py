@@ -50,6 +50,10 @@ class ImpactPayloadError(ImpactError):
     """An API payload that is not the documented shape."""
 
 
+class LeaderNotAllowedError(ImpactError):
+    """This account may not be made a support leader (it trains as an agent)."""
+
+
 # --- Roles and settings ------------------------------------------------------------
 
 
@@ -82,7 +86,16 @@ def cohort_impact_update(*, cohort: Cohort, values: dict) -> CohortImpact:
 
 @transaction.atomic(durable=True)
 def cohort_impact_add_leader(*, cohort: Cohort, user: User) -> CohortImpact:
-    """Attach a support leader to a cohort (granting the role if needed)."""
+    """Attach a support leader to a cohort (granting the role if needed).
+
+    Agents in training are refused: a leader sees colleagues' floor metrics, which agents
+    never do. Raises LeaderNotAllowedError.
+    """
+    if Membership.objects.filter(user=user, cohort__archived_at__isnull=True).exists():
+        raise LeaderNotAllowedError(
+            f"{user.display_name} is an agent in a cohort, and agents cannot see the support "
+            "leaders' pages. Remove them from their cohorts first, or use another account."
+        )
     impact, _ = CohortImpact.objects.get_or_create(cohort=cohort)
     user_grant_support_leader(user=user)
     impact.leaders.add(user)

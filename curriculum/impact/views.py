@@ -141,7 +141,7 @@ def _dashboard(request, slug, agent_id=None):
         if agent
         else None
     )
-    svgs = report.chart_svgs(tables, summary)
+    svgs = report.chart_svgs(tables, summary, agent_name=agent.display_name if agent else None)
     period_query = urlencode(
         {"date_from": date_param(period.start), "date_to": date_param(period.end)}
     )
@@ -264,8 +264,14 @@ def leaders_edit(request, slug):
             f"No account uses {email or 'that address'}. Ask them to sign up first, then add them.",
         )
     else:
-        services.cohort_impact_add_leader(cohort=impact.cohort, user=user)
-        messages.success(request, f"{user.display_name} is now a support leader of this cohort.")
+        try:
+            services.cohort_impact_add_leader(cohort=impact.cohort, user=user)
+        except services.LeaderNotAllowedError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, f"{user.display_name} is now a support leader of this cohort."
+            )
     return redirect("impact:cohort-settings", slug=impact.cohort.slug)
 
 

@@ -43,3 +43,23 @@ def test_leader_imports_an_export_and_follows_an_alert(page, tmp_path):
     page.wait_for_url("**/tickets/**")
     assert page.get_by_role("heading", name="Tickets of Demo cohort").is_visible()
     assert page.locator("tbody tr").count() > 10
+
+
+def test_the_dashboard_fits_a_phone_and_its_charts_stay_legible(page):
+    demo_seed()
+    ticket_demo_generate()
+    leader = User.objects.get(email="leader@coachline.example")
+    leader.set_password(TEST_PASSWORD)
+    leader.save(update_fields=["password"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(leader.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.goto("/impact/cohorts/demo-cohort/")
+    assert page.get_by_role("heading", name="Capacity and return").is_visible()
+    # The capacity figures used to push the page 37 px wider than the phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Charts scroll sideways instead of shrinking their 11 px labels to about 6 px.
+    width = page.locator(".impact-chart").first.bounding_box()["width"]
+    assert width >= 500

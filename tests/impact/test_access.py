@@ -215,3 +215,32 @@ def test_other_trainers_and_leaders_cannot_manage_leaders(client, db):
     for outsider in (TrainerFactory(), SupportLeaderFactory()):
         client.force_login(outsider)
         assert client.post(url, {"email": outsider.email}).status_code in {403, 404}
+
+
+def test_an_agent_in_training_cannot_be_made_a_leader(client, db):
+    from curriculum.impact.services import LeaderNotAllowedError
+    from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
+
+    trainer = TrainerFactory()
+    cohort = CohortFactory(trainers=[trainer])
+    agent = UserFactory(email="agent@example.com")
+    MembershipFactory(cohort=CohortFactory(), user=agent)
+    with pytest.raises(LeaderNotAllowedError):
+        cohort_impact_add_leader(cohort=cohort, user=agent)
+    client.force_login(trainer)
+    response = client.post(
+        reverse("impact:cohort-leaders", args=[cohort.slug]),
+        {"email": "agent@example.com"},
+        follow=True,
+    )
+    assert "agents cannot see the support leaders" in response.content.decode()
+    assert not access.is_support_leader(agent)
+    assert not CohortImpact.objects.filter(cohort=cohort, leaders=agent).exists()
+    # Someone who trained in a cohort that is now archived may lead.
+    from django.utils import timezone
+
+    from curriculum.models import Cohort
+
+    Cohort.objects.filter(memberships__user=agent).update(archived_at=timezone.now())
+    cohort_impact_add_leader(cohort=cohort, user=agent)
+    assert access.is_support_leader(agent)

@@ -120,3 +120,17 @@ def test_alerts_suggest_modules_of_the_shipped_curriculum():
     shipped = {yaml.safe_load(path.read_text())["id"] for path in modules.glob("*/module.yaml")}
     assert set(ALERT_MODULES.values()) <= shipped
     assert ALERT_MODULES["minimal_editing"] == "accuracy-auditing"
+
+
+def test_a_minimum_of_zero_tickets_does_not_break_the_alerts(impact, agents):
+    # With min_tickets=0 the checks used to read the CSAT or AI share of empty buckets
+    # (None) and the dashboard answered 500.
+    impact.min_tickets = 0
+    impact.save(update_fields=["min_tickets"])
+    ana, ben, _ = agents
+    make_tickets(ana, BEFORE_DAY, 5, ai_usage="human", csat=5, draft_edit_ratio=None)
+    make_tickets(ana, AFTER_DAY, 5, ai_usage="ai_assisted", csat=4)
+    make_tickets(ben, AFTER_DAY, 5, ai_usage="human", csat=3, draft_edit_ratio=None)
+    found = fired(impact)
+    assert ("zero_ai", ben.display_name) in found  # one ticket is enough now
+    assert ("human_beats_assisted", ana.display_name) not in found  # Ana has no human ticket

@@ -94,7 +94,7 @@ def test_the_dashboard_page_shows_comparisons_charts_and_csv_links(client, leade
     html = response.content.decode()
     assert "Average handle time" in html and "-33.3%" in html
     assert html.count("<svg") >= 8
-    assert "now handle the volume of 3.0" in html
+    assert "now have the handling capacity of 3.0" in html
     for name in report.CHART_NAMES:
         if name != "rubric":
             assert reverse("impact:chart-csv", args=[known_table.cohort.slug, name]) in html
@@ -151,6 +151,70 @@ def test_ticket_list_follows_the_alert_filters(client, leader, known_table, agen
     assert [t.ticket_id for t in page] == ["b-b-0"]
     page = client.get(url, {"agent": "x"}).context["page"]
     assert len(page) == 0  # a bad filter matches nothing rather than everything
+
+
+def test_ticket_list_shows_durations_in_minutes(client, leader, impact, agents):
+    # The times are stored in seconds; the list used to print 704 s as "704.0 min".
+    make_tickets(agents[0], AFTER_DAY, 1, prefix="dur", handle_time_seconds=704,
+                 first_response_seconds=90, draft_to_send_seconds=30)  # fmt: skip
+    client.force_login(leader)
+    url = reverse("impact:ticket-list", args=[impact.cohort.slug])
+    page = client.get(url, {"phase": "period"})
+    row = page.content.decode().split("dur-0", 1)[1].split("</tr>", 1)[0]
+    assert "11.7 min" in row and "1.5 min" in row and "0.5 min" in row
+    assert "704.0 min" not in row
+
+
+def test_the_ticket_list_without_filters_lists_the_period(client, leader, known_table):
+    # Without a query string the filter form was unbound, hence "invalid", and the list
+    # showed no tickets at all.
+    client.force_login(leader)
+    page = client.get(reverse("impact:ticket-list", args=[known_table.cohort.slug]))
+    assert {t.ticket_id for t in page.context["page"]} == {"a-a-0", "a-a-1", "b-a-0"}
+
+
+def test_a_period_overlapping_the_baseline_keeps_the_baseline_tickets(known_table):
+    # The period used to take the shared days' tickets away from the baseline, which then
+    # showed 0 tickets and no comparison at all.
+    period = selectors.Window(BEFORE_DAY, TODAY)
+    summary = selectors.impact_summary(impact=known_table, period=period)
+    assert summary.team["baseline"].total.n == 3
+    assert summary.team["baseline"].total.aht == pytest.approx(900)
+    assert summary.team["baseline"].agent_days == 2
+    assert summary.team["period"].total.n == 3 + 5 + 3  # baseline day, training, after
+
+
+def test_baseline_days_count_when_the_period_ends_before_the_baseline_does(known_table):
+    # Active days were counted only up to the period's end, so a period inside the
+    # baseline lost the baseline's later days (and its tickets per agent per day).
+    period = selectors.Window(dt.date(2025, 2, 1), dt.date(2025, 2, 28))
+    summary = selectors.impact_summary(impact=known_table, period=period)
+    assert summary.team["baseline"].agent_days == 2  # Ana and Ben on BEFORE_DAY (10 April)
+    assert summary.team["baseline"].tickets_per_agent_day == pytest.approx(1.5)
+
+
+def test_the_dashboard_says_when_the_period_overlaps_the_baseline(client, leader, known_table):
+    client.force_login(leader)
+    url = reverse("impact:cohort-dashboard", args=[known_table.cohort.slug])
+    page = client.get(url, {"date_from": "2025-04-01", "date_to": "2025-06-30"}).content.decode()
+    assert "The period overlaps the baseline" in page
+    assert "The period overlaps the baseline" not in client.get(url).content.decode()
+
+
+def test_the_team_rubric_chart_has_one_series_and_the_agents_names_the_agent(
+    client, leader, known_table, agents, monkeypatch
+):
+    scores = {agents[0].pk: {"tone_match": 0.5}, agents[1].pk: {"tone_match": 1.0}}
+    monkeypatch.setattr(selectors, "rubric_averages", lambda *, agent_ids: scores)
+    client.force_login(leader)
+    slug = known_table.cohort.slug
+    team = client.get(reverse("impact:cohort-dashboard", args=[slug])).context["svgs"]["rubric"]
+    assert "Tone match" in team and "tone_match" not in team
+    assert ">score<" not in team and team.count("<title>Tone match:") == 1
+    agent_page = client.get(reverse("impact:agent-dashboard", args=[slug, agents[0].pk]))
+    svg = agent_page.context["svgs"]["rubric"]
+    assert f">{agents[0].display_name}<" in svg and ">team<" in svg
+    assert "Tone match: 50%" in svg and "Tone match: 75%" in svg
 
 
 def test_leaders_tune_targets_and_thresholds(client, leader, impact):

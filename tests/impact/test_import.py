@@ -183,3 +183,23 @@ def test_the_upload_form_refuses_other_files(client, leader):
     assert response.status_code == 400
     assert "Upload a .csv file" in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize(("content", "expected", "wrong"), [
+    (HEADER.encode() + b"\nT-1,\xff\xfe\n", "the import stopped before any row was rejected",
+     "every row was imported"),
+    (b"id,name\n1,2\n", "the import stopped before any row was rejected",
+     "every row was imported"),
+    ((HEADER + "\n").encode(), "the file has a header but no ticket rows",
+     "every row was imported"),
+])  # fmt: skip
+def test_the_report_of_a_failed_or_empty_import_does_not_claim_every_row_was_imported(
+    client, leader, agents, django_capture_on_commit_callbacks, content, expected, wrong
+):
+    job = run_import(
+        leader, SimpleUploadedFile("x.csv", content), django_capture_on_commit_callbacks
+    )
+    client.force_login(leader)
+    page = client.get(reverse("impact:import-detail", args=[job.pk])).content.decode()
+    assert expected in page
+    assert wrong not in page

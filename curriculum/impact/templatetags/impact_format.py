@@ -21,6 +21,12 @@ def metric(value, unit: str) -> str:
 
 
 @register.filter
+def seconds_as_minutes(seconds) -> str:
+    """A duration stored in seconds (a ticket's handle time...), shown in minutes."""
+    return DASH if seconds is None else f"{seconds / 60:.1f} min"
+
+
+@register.filter
 def signed_pct(value) -> str:
     return DASH if value is None else f"{value:+.1f}%"
 
