@@ -164,7 +164,10 @@ def invitation_create(request, slug):
             invited_by=request.user,
         )
         detail = f" {row.detail}" if row.detail else ""
-        return f"{row.email}: {row.label.lower()}.{detail}"
+        message = f"{row.email}: {row.label.lower()}.{detail}"
+        if not row.sent:  # already a member, or a trainer: nobody was invited
+            raise CohortValidationError(message)
+        return message
 
     return _cohort_action(request, slug, invite)
 

@@ -62,8 +62,13 @@ def cohort_settings_update(
     audit_rate: float,
     mastery_threshold: float,
 ) -> CohortGradingSettings:
+    """Save a cohort's grading settings. Switching to release by hand keeps visible the
+    grades its agents can already see (they are released now); only later ones are held."""
     require_change(user, cohort)
     found, _ = CohortGradingSettings.objects.select_for_update().get_or_create(cohort=cohort)
+    held = CohortGradingSettings.ReleaseMode.ON_RELEASE
+    if release_mode == held and found.release_mode != held:
+        _release_visible_grades(trainer=user, cohort=cohort)
     found.release_mode = release_mode
     found.audit_rate = audit_rate
     found.mastery_threshold = mastery_threshold
@@ -71,6 +76,28 @@ def cohort_settings_update(
     found.full_clean()
     found.save()
     return found
+
+
+def _unreleased_graded_submissions(cohort: Cohort):
+    """The cohort's agents' submissions that have a grade and no release yet."""
+    from ..models import Grade
+
+    return Submission.objects.filter(
+        user__memberships__cohort=cohort, grade_release__isnull=True
+    ).filter(
+        Q(pk__in=Grade.objects.values("submission_id"))
+        | Q(pk__in=TrainerReview.objects.values("submission_id"))
+    )
+
+
+def _release_visible_grades(*, trainer: User, cohort: Cohort) -> None:
+    """Release what the cohort's agents see now, before their grades start being held."""
+    pairs = list(_unreleased_graded_submissions(cohort).values_list("pk", "user_id").distinct())
+    visible = grades.released_submission_ids(submissions=pairs)
+    GradeRelease.objects.bulk_create(
+        [GradeRelease(submission_id=pk, released_by=trainer) for pk in sorted(visible)],
+        ignore_conflicts=True,
+    )
 
 
 # ---- the audit sample ------------------------------------------------------------------
@@ -377,18 +404,9 @@ def grade_release_exercise(*, trainer: User, cohort: Cohort, exercise_id: int) -
     """Release every graded submission of the cohort's agents to one exercise; returns how
     many were newly released."""
     require_change(trainer, cohort)
-    from ..models import Grade
-
     candidates = list(
-        Submission.objects.filter(
-            exercise_id=exercise_id,
-            user__memberships__cohort=cohort,
-            grade_release__isnull=True,
-        )
-        .filter(
-            Q(pk__in=Grade.objects.values("submission_id"))
-            | Q(pk__in=TrainerReview.objects.values("submission_id"))
-        )
+        _unreleased_graded_submissions(cohort)
+        .filter(exercise_id=exercise_id)
         .values_list("pk", flat=True)
         .distinct()
     )

@@ -290,6 +290,27 @@ def test_an_invalid_address_keeps_what_was_typed(client, cohort, trainer):
     assert not Invitation.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("email", "said"),
+    [
+        ("member", "already a member."),
+        ("trainer", "trainer account. Add trainers as co-trainers instead."),
+    ],
+)
+def test_an_invitation_nobody_gets_is_reported_as_an_error(
+    client, cohort, trainer, member, email, said
+):
+    address = member.email if email == "member" else trainer.email
+    client.force_login(trainer)
+    response = client.post(
+        reverse("cohorts:invitation-create", args=[cohort.slug]), {"email": address}, follow=True
+    )
+    [message] = list(response.context["messages"])
+    assert message.level_tag == "error"
+    assert str(message) == f"{address}: {said}"
+    assert not Invitation.objects.exists()
+
+
 def test_inviting_again_sends_a_fresh_link(cohort, trainer, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.invitation_create(cohort=cohort, email="a@example.com", invited_by=trainer)

@@ -207,6 +207,25 @@ def test_held_grades_are_hidden_from_the_agent_until_released(
     assert not feedback_for_submission(submission=submission, viewer=agent_in).held
 
 
+def test_switching_to_release_by_hand_keeps_the_grades_agents_already_see(
+    exercise, agent_in, trainer, console_cohort
+):
+    seen = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
+    waiting = graded_submission(agent_in, exercise)  # not graded yet
+    services.cohort_settings_update(
+        user=trainer,
+        cohort=console_cohort,
+        release_mode=CohortGradingSettings.ReleaseMode.ON_RELEASE,
+        audit_rate=0.12,
+        mastery_threshold=0.7,
+    )
+    assert not feedback_for_submission(submission=seen, viewer=agent_in).held
+    grade(waiting, {"accuracy": 1, "empathy": 1})
+    assert feedback_for_submission(submission=waiting, viewer=agent_in).held
+    later = graded_submission(agent_in, exercise, {"accuracy": 3, "empathy": 3})
+    assert feedback_for_submission(submission=later, viewer=agent_in).held
+
+
 def test_bulk_release_per_exercise(exercise, agent_in, trainer, console_cohort):
     _on_release(console_cohort)
     first = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
