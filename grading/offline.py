@@ -1108,10 +1108,12 @@ def score_indicator_spotting(ctx: Context) -> Raw:
     recall = len(matched_gold) / len(gold) if gold else 1.0
     precision = len(relevant) / len(agent)
     subtle = [g for g in matched_gold if g.get("kind") not in ("all_caps", "exclamations")]
-    note = (
-        f"Found {len(matched_gold)}/{len(gold)} of the indicators; "
-        f"{len(agent) - len(relevant)} listed cue(s) match none."
-    )
+    note = f"Found {len(matched_gold)} of the {len(gold)} indicators in the message."
+    unmatched = len(agent) - len(relevant)
+    if unmatched == 1:
+        note += " One cue you listed is not one of them."
+    elif unmatched:
+        note += f" {unmatched} cues you listed are not among them."
     if invented:
         note += f" Not in the message: {_quote(invented[0])}."
     if not matched_gold:

@@ -171,6 +171,19 @@ def test_indicator_spotting(kb, indicators, expected):
 
 
 @pytest.mark.parametrize(
+    ("indicators", "says"),
+    [
+        (["third time", "losing money"], "Found 2 of the 2 indicators in the message."),
+        (["losing money", "the customer is very happy"], "One cue you listed is not one"),
+        (["losing money", "very happy", "calm"], "2 cues you listed are not among them."),
+    ],
+)
+def test_indicator_spotting_explains_itself_in_plain_words(kb, indicators, says):
+    verdict = _grade_tone({**GOOD_TONE_ANSWER, "indicators": indicators}, kb=kb)
+    assert says in verdict.criteria["indicator_spotting"].rationale
+
+
+@pytest.mark.parametrize(
     ("prompt", "expected"),
     [
         ("Write a reply.", 0),
