@@ -114,6 +114,14 @@ def cohort_get_for_trainer(*, user: User, slug: str) -> Cohort:
     return cohort
 
 
+def membership_get_for_trainer(*, user: User, slug: str, user_id: int) -> Membership:
+    """An agent's place in a cohort `user` manages; 404 when they are not in it."""
+    cohort = cohort_get_for_trainer(user=user, slug=slug)
+    return get_object_or_404(
+        Membership.objects.select_related("user", "cohort"), cohort=cohort, user_id=user_id
+    )
+
+
 @dataclass(frozen=True)
 class CohortSection:
     """A part of the cohort page contributed by an app above this one (see

@@ -219,8 +219,18 @@ def invitation_revoke(request, slug, invitation_id):
 
 
 @trainer_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def agent_remove(request, slug, user_id):
+    """GET asks the trainer to confirm (a misclick would cost the agent a new invitation);
+    POST removes."""
+    if request.method == "GET":
+        membership = selectors.membership_get_for_trainer(
+            user=request.user, slug=slug, user_id=user_id
+        )
+        return render(
+            request, "curriculum/cohorts/agent_remove_confirm.html", {"membership": membership}
+        )
+
     def remove(cohort):
         agent = services.cohort_agent_remove(cohort=cohort, user_id=user_id)
         return f"{agent.display_name} was removed from {cohort.name}."

@@ -42,6 +42,7 @@ def _cohort_urls(cohort, *, agent_id, trainer_id, invitation_id):
         ("post", reverse("cohorts:invitation-import", args=[slug])),
         ("post", reverse("cohorts:invitation-resend", args=[slug, invitation_id])),
         ("post", reverse("cohorts:invitation-revoke", args=[slug, invitation_id])),
+        ("get", reverse("cohorts:agent-remove", args=[slug, agent_id])),
         ("post", reverse("cohorts:agent-remove", args=[slug, agent_id])),
         ("post", reverse("cohorts:trainer-add", args=[slug])),
         ("post", reverse("cohorts:trainer-remove", args=[slug, trainer_id])),
@@ -217,12 +218,23 @@ def test_archiving_hides_the_cohort_from_agents_and_blocks_invitations(
 # ---- agents and co-trainers -------------------------------------------------------------------
 
 
-def test_removing_an_agent_keeps_their_account(client, cohort, trainer, member):
+def test_removing_an_agent_asks_first_then_keeps_their_account(client, cohort, trainer, member):
     client.force_login(trainer)
-    client.post(reverse("cohorts:agent-remove", args=[cohort.slug, member.pk]))
+    url = reverse("cohorts:agent-remove", args=[cohort.slug, member.pk])
+    assert (
+        f'href="{url}"'
+        in client.get(reverse("cohorts:detail", args=[cohort.slug])).content.decode()
+    )
+    confirm = client.get(url)
+    assert confirm.status_code == 200
+    assert f"Remove {member.display_name} from {cohort.name}?" in confirm.content.decode()
+    assert Membership.objects.filter(cohort=cohort, user=member).exists()
+    client.post(url)
     assert not Membership.objects.filter(cohort=cohort, user=member).exists()
     member.refresh_from_db()
     assert member.is_active
+    # Once out, there is nothing left to confirm.
+    assert client.get(url).status_code == 404
 
 
 def test_a_co_trainer_is_added_by_email_and_then_sees_the_cohort(client, cohort, trainer):
