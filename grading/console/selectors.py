@@ -280,6 +280,19 @@ def queue_for_trainer(
     return queue_rows(submissions, user=user, now=now)
 
 
+def _overrides_titled(submission: Submission, criteria: list) -> list[GradeOverride]:
+    """The submission's override log, newest first, each with its criterion's title."""
+    titles = {c.key: c.title for c in criteria}
+    overrides = list(
+        GradeOverride.objects.filter(submission=submission)
+        .select_related("trainer")
+        .order_by("-created_at", "criterion_key")
+    )
+    for override in overrides:
+        override.criterion_title = titles.get(override.criterion_key, override.criterion_key)
+    return overrides
+
+
 # ---- the review page -----------------------------------------------------------------------
 
 
@@ -413,11 +426,7 @@ def review_page(*, submission: Submission, user: User, data=None, errors=None, n
             .select_related("trainer")
             .order_by("-created_at", "-pk")
         ),
-        overrides=list(
-            GradeOverride.objects.filter(submission=submission)
-            .select_related("trainer")
-            .order_by("-created_at", "criterion_key")
-        ),
+        overrides=_overrides_titled(submission, criteria),
         release_mode=mode,
         released=bool(final and final.released),
         peer_required=peer.required,

@@ -76,6 +76,7 @@ def test_trainer_overrides_a_grade_from_the_queue(page, browser, live_server):
     log = page.locator("#override-log")
     assert "Promises SMS reminders Starter lacks." in log.inner_text()
     assert "Tess Trainer" in log.inner_text()
+    assert "Accuracy" in log.inner_text() and "accuracy" not in log.inner_text()
 
     record = GradeOverride.objects.get()
     assert (record.criterion_key, record.from_points, record.to_points) == ("accuracy", 2.0, 0)
