@@ -134,6 +134,8 @@ class CohortImpactForm(forms.ModelForm):
         "zero_ai_share",
     )
 
+    DROP_FIELDS = ("aht_drop_pct", "csat_drop_pct")
+
     def clean(self):
         data = super().clean()
         for name in self.SHARE_FIELDS:
@@ -149,6 +151,15 @@ class CohortImpactForm(forms.ModelForm):
             self.add_error("productive_hours_per_day", "Enter hours between 0 and 24.")
         if data.get("baseline_days") is not None and not 7 <= data["baseline_days"] <= 365:
             self.add_error("baseline_days", "Use a baseline of 7 to 365 days.")
+        minimal, substantial = data.get("minimal_edit_ratio"), data.get("substantial_edit_ratio")
+        if minimal is not None and substantial is not None and minimal >= substantial:
+            self.add_error(
+                "substantial_edit_ratio",
+                "A substantial edit must change more of the draft than a minimal one.",
+            )
+        for name in self.DROP_FIELDS:
+            if data.get(name) is not None and data[name] < 0:
+                self.add_error(name, "Enter how far it falls, as a positive percentage.")
         return data
 
 

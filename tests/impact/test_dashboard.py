@@ -230,6 +230,16 @@ def test_leaders_tune_targets_and_thresholds(client, leader, impact):
     response = client.post(url, data | {"heavy_ai_share": 1.5})
     assert response.status_code == 400
     assert "between 0 and 1" in response.content.decode()
+    for bad, says in [
+        ({"minimal_edit_ratio": 0.5, "substantial_edit_ratio": 0.2}, "more of the draft than"),
+        ({"aht_drop_pct": -5}, "as a positive percentage"),
+        ({"csat_drop_pct": -1}, "as a positive percentage"),
+    ]:
+        response = client.post(url, data | bad)
+        assert response.status_code == 400, bad
+        assert says in response.content.decode(), bad
+    impact.refresh_from_db()
+    assert impact.aht_drop_pct >= 0 and impact.minimal_edit_ratio < impact.substantial_edit_ratio
 
 
 def _bulk_tickets(agents, count: int, start: int) -> None:
