@@ -6,6 +6,9 @@ import pytest
 
 from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
 
+# The real-browser fixtures (`browser`, `page`), one Chromium for the whole session.
+pytest_plugins = ["tests.browser_fixtures"]
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -3,7 +3,6 @@ the page itself never scrolls sideways."""
 
 import pytest
 
-from tests.browser.conftest import browser, page  # noqa: F401 - the real-browser fixtures
 from tests.factories import TEST_PASSWORD
 from tests.grading.console.conftest import graded_submission
 
@@ -17,7 +16,7 @@ def _page_width(pg) -> int:
 
 
 def test_console_pages_do_not_scroll_sideways_on_a_phone(
-    page,  # noqa: F811
+    page,
     trainer,
     console_cohort,
     agent_in,

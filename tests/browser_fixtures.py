@@ -1,4 +1,6 @@
-"""Real-browser fixtures: Debian's Chromium driven by Playwright, against live_server."""
+"""Real-browser fixtures (a pytest plugin loaded by tests/conftest.py, so one Chromium
+serves every test that asks for `page`, wherever it lives): Debian's Chromium driven by
+Playwright, against live_server."""
 
 import os
 import shutil
