@@ -18,7 +18,7 @@ from django.utils import timezone
 from exercises.models import Submission
 
 from . import offline
-from .llm.errors import LLMPermanentError
+from .llm.errors import LLMPermanentError, LLMTransientError
 from .models import (
     CriterionScore,
     Flag,
@@ -130,6 +130,14 @@ def grading_run(*, submission_id: int, is_retry: bool = False) -> None:
         try:
             result = grade_llm(submission=submission, rubric_version=rubric_version)
         except LLMPermanentError as exc:
+            grading_finish(submission_id=submission_id, flag=Flag.Reason.LLM_FAILED, error=exc)
+            return
+        except LLMTransientError:
+            raise  # the task retries with backoff, then gives up (grading_llm_give_up)
+        except Exception as exc:
+            # A bug or an answer we did not foresee must not leave the job running for the
+            # sweep to re-queue forever: the offline grade stands, a trainer is asked.
+            logger.exception("LLM grading failed for submission %s", submission_id)
             grading_finish(submission_id=submission_id, flag=Flag.Reason.LLM_FAILED, error=exc)
             return
         grade_store(submission_id=submission_id, rubric_version=rubric_version, result=result)

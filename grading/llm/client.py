@@ -7,6 +7,9 @@ import functools
 
 import openai
 from django.conf import settings
+from openai.types.chat import ChatCompletion
+
+from .errors import LLMPermanentError, classify_openai_error
 
 
 def llm_configured() -> bool:
@@ -25,3 +28,16 @@ def llm_client(*, timeout: float | None = None) -> openai.OpenAI:
 @functools.lru_cache(maxsize=8)
 def _client_for(base_url: str, api_key: str, timeout: float) -> openai.OpenAI:
     return openai.OpenAI(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=0)
+
+
+def chat_completion(**request) -> ChatCompletion:
+    """One Chat Completions call; every failure is raised as LLMTransientError or
+    LLMPermanentError, so callers never see a raw SDK or decoding error."""
+    try:
+        completion = llm_client().chat.completions.create(**request)
+    except (openai.OpenAIError, ValueError) as exc:  # ValueError: a body that is not JSON
+        raise classify_openai_error(exc) from exc
+    if not isinstance(completion, ChatCompletion):
+        # The SDK hands back the raw text when the Content-Type is not JSON (a proxy's page).
+        raise LLMPermanentError("the model endpoint's answer is not a chat completion")
+    return completion

@@ -9,13 +9,12 @@ show the agent.
 import json
 from dataclasses import dataclass
 
-import openai
 from django.conf import settings
 
 from exercises.errors import DraftGenerationError
 
-from .client import llm_client
-from .errors import LLMTransientError, classify_openai_error
+from .client import chat_completion
+from .errors import LLMError, LLMTransientError
 
 TEMPERATURE = 0.3
 MAX_COMPLETION_TOKENS = 900
@@ -44,6 +43,23 @@ def _thread(scenario_data: dict) -> str:
     return "\n".join(lines)
 
 
+def _profile(profile) -> dict:
+    """The CRM profile as the help desk would show it: without the authored answer key
+    (`relevant` on past tickets), which is for grading the agent's selection."""
+    if not isinstance(profile, dict):
+        return profile
+    tickets = profile.get("past_tickets")
+    if not isinstance(tickets, list):
+        return profile
+    return {
+        **profile,
+        "past_tickets": [
+            {k: v for k, v in t.items() if k != "relevant"} if isinstance(t, dict) else t
+            for t in tickets
+        ],
+    }
+
+
 def build_messages(*, scenario_data: dict, prompt: str, variant: str, facts: list[dict]):
     """System prompt with the ticket (message, thread, profile, KB facts); user turn = prompt.
 
@@ -65,7 +81,7 @@ def build_messages(*, scenario_data: dict, prompt: str, variant: str, facts: lis
         parts += [
             "",
             "Customer profile (CRM):",
-            json.dumps(scenario_data["profile"], ensure_ascii=False, indent=1),
+            json.dumps(_profile(scenario_data["profile"]), ensure_ascii=False, indent=1),
         ]
     if with_context and scenario_data.get("customer_context"):
         parts += ["", "About the customer:", str(scenario_data["customer_context"]).strip()]
@@ -85,7 +101,7 @@ def generate_draft(*, scenario_data: dict, prompt: str, variant: str, facts: lis
     """One AI draft for the agent's prompt; raises DraftGenerationError (transient or not)."""
     model = settings.LLM_MODEL
     try:
-        completion = llm_client().chat.completions.create(
+        completion = chat_completion(
             model=model,
             messages=build_messages(
                 scenario_data=scenario_data, prompt=prompt, variant=variant, facts=facts
@@ -93,15 +109,14 @@ def generate_draft(*, scenario_data: dict, prompt: str, variant: str, facts: lis
             temperature=TEMPERATURE,
             max_tokens=MAX_COMPLETION_TOKENS,
         )
-    except openai.OpenAIError as exc:
-        error = classify_openai_error(exc)
-        transient = isinstance(error, LLMTransientError)
+    except LLMError as exc:
+        transient = isinstance(exc, LLMTransientError)
         message = (
             "The language model did not answer in time or is busy"
             if transient
-            else "The language model refused the request"
+            else "The language model could not write a draft"
         )
-        raise DraftGenerationError(f"{message} ({error}).", transient=transient) from exc
+        raise DraftGenerationError(f"{message} ({exc}).", transient=transient) from exc
     text = (completion.choices[0].message.content or "").strip() if completion.choices else ""
     if not text:
         raise DraftGenerationError("The language model returned an empty draft.")

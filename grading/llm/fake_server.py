@@ -3,9 +3,14 @@
 The real `openai` client talks to it over HTTP, so the whole client path is exercised.
 Queue behaviours with `server.respond(...)`; with none queued it answers with `default`,
 or, when `default` is None, with a valid answer derived from the request's JSON schema
-(every criterion at its lowest level). `delay` adds a fixed latency to every answer.
+(every criterion at its lowest level), or a short plain-text reply when the request asks
+for no schema (an AI draft). `delay` adds a fixed latency to every answer.
+
+Run on its own for a local stack (LLM_BASE_URL=http://127.0.0.1:8199/v1):
+    python -m grading.llm.fake_server --port 8199 [--delay 0.5]
 """
 
+import argparse
 import contextlib
 import json
 import threading
@@ -15,12 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeChatServer:
-    def __init__(self, *, delay: float = 0.0):
+    def __init__(self, *, delay: float = 0.0, port: int = 0):
         self.queue: deque = deque()
         self.default = None
         self.delay = delay
         self.requests: list[dict] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -67,7 +72,7 @@ class FakeChatServer:
                     return self._send(200, plan["raw"].encode())
                 content = plan["content"]
                 if content is None:
-                    content = answer_from_schema(body)
+                    content = answer_from_schema(body) if _schema(body) else DRAFT_REPLY
                 if not isinstance(content, str):
                     content = json.dumps(content)
                 completion = {
@@ -97,9 +102,19 @@ class FakeChatServer:
         return Handler
 
 
+DRAFT_REPLY = (
+    "Hi, thank you for getting in touch. I have looked into this and will follow up with "
+    "the details shortly. (Fake model: a plain-text draft.)"
+)
+
+
+def _schema(request_body: dict) -> dict:
+    return (request_body.get("response_format") or {}).get("json_schema", {}).get("schema", {})
+
+
 def answer_from_schema(request_body: dict) -> dict:
     """A valid structured answer for the request's json_schema: lowest level everywhere."""
-    schema = request_body.get("response_format", {}).get("json_schema", {}).get("schema", {})
+    schema = _schema(request_body)
     criteria = schema.get("properties", {}).get("criteria", {}).get("properties", {})
     return {
         "criteria": {
@@ -111,3 +126,19 @@ def answer_from_schema(request_body: dict) -> dict:
             for key, spec in criteria.items()
         }
     }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A fake Chat Completions server.")
+    parser.add_argument("--port", type=int, default=8199)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds added to every answer")
+    args = parser.parse_args(argv)
+    server = FakeChatServer(delay=args.delay, port=args.port)
+    print(f"Fake Chat Completions server on {server.base_url}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server._server.serve_forever()
+    server._server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -15,14 +15,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import openai
 from django.conf import settings
 
 from ..detectors.claims import check_claims
 from ..detectors.knowledge_base import KnowledgeBase
 from ..offline import CriterionScore, Verdict, total_of
-from .client import llm_client
-from .errors import LLMPermanentError, classify_openai_error
+from .client import chat_completion
+from .errors import LLMPermanentError
 
 PROMPT_VERSION = "grader-v1"
 MAX_ASKS = 3
@@ -185,14 +184,15 @@ def parse_reply(content: str | None, rubric: Mapping) -> dict:
         item = scores.get(criterion["id"])
         if not isinstance(item, dict):
             raise ValueError(f"criterion {criterion['id']!r} missing")
+        for part in ("reasoning", "quote"):
+            if not isinstance(item.get(part, ""), str):
+                raise ValueError(f"{part} for {criterion['id']!r} is not text")
         allowed = {level["points"] for level in criterion["levels"]}
         score = item.get("score")
         if score is None and criterion.get("allow_na"):
             continue
         if isinstance(score, bool) or score not in allowed:
             raise ValueError(f"score {score!r} for {criterion['id']!r} is not one of {allowed}")
-        if not isinstance(item.get("quote", ""), str):
-            raise ValueError(f"quote for {criterion['id']!r} is not text")
     return scores
 
 
@@ -215,7 +215,6 @@ def cache_key(*, model: str, rubric: Mapping, kb: KnowledgeBase, payload: Mappin
 
 def _ask(messages: list[dict], rubric: Mapping, model: str) -> tuple[dict, object]:
     """Call the model, re-asking on malformed output; returns (scores, usage)."""
-    client = llm_client()
     schema = {"name": "rubric_scores", "strict": True, "schema": response_schema(rubric)}
     problem = ""
     for _ in range(MAX_ASKS):
@@ -229,15 +228,12 @@ def _ask(messages: list[dict], rubric: Mapping, model: str) -> tuple[dict, objec
                     "Answer again with JSON matching the schema exactly.",
                 },
             ]
-        try:
-            completion = client.chat.completions.create(
-                model=model,
-                messages=asked,
-                temperature=0,
-                response_format={"type": "json_schema", "json_schema": schema},
-            )
-        except openai.OpenAIError as exc:
-            raise classify_openai_error(exc) from exc
+        completion = chat_completion(
+            model=model,
+            messages=asked,
+            temperature=0,
+            response_format={"type": "json_schema", "json_schema": schema},
+        )
         content = completion.choices[0].message.content if completion.choices else None
         try:
             return parse_reply(content, rubric), completion.usage

@@ -131,3 +131,30 @@ def test_injected_instructions_do_not_change_the_offline_grade(agent, rubric):
     services.grading_run(submission_id=injected.pk)
     plain_total = Grade.objects.get(submission=plain).total
     assert Grade.objects.get(submission=injected).total <= plain_total
+
+
+def test_reasoning_that_is_not_text_is_asked_again(agent, rubric, fake_llm):
+    off_schema = llm_scores(rubric.snapshot)
+    off_schema["criteria"]["empathy"]["reasoning"] = 5
+    fake_llm.respond(off_schema)
+    fake_llm.default = llm_scores(rubric.snapshot)
+    result = run_llm(make_submission(agent), rubric)
+    assert len(fake_llm.requests) == 2
+    assert (
+        "reasoning for 'empathy' is not text"
+        in (fake_llm.requests[1]["body"]["messages"][-1]["content"])
+    )
+    assert result.grader == "llm"
+
+
+@pytest.mark.parametrize("raw", ["<html>502 Bad Gateway</html>", '"a bare string"'])
+def test_an_answer_that_is_not_a_chat_completion_is_a_permanent_error(agent, rubric, fake_llm, raw):
+    fake_llm.respond(raw=raw)
+    with pytest.raises(LLMPermanentError, match="not a chat completion"):
+        run_llm(make_submission(agent), rubric)
+
+
+def test_an_endpoint_that_is_down_is_transient_and_says_so(agent, rubric, fake_llm):
+    fake_llm.stop()  # nothing listens on the port any more
+    with pytest.raises(LLMTransientError, match="could not be reached"):
+        run_llm(make_submission(agent), rubric)

@@ -178,3 +178,31 @@ def test_text_aimed_at_the_grader_is_flagged_for_a_trainer(loaded_content, agent
 def test_a_plain_answer_raises_no_flag(submission):
     services.grading_run(submission_id=submission.pk)
     assert not Flag.objects.filter(submission=submission).exists()
+
+
+def test_an_off_schema_answer_ends_flagged_with_the_offline_grade(submission, fake_llm):
+    rubric = Rubric.objects.get(slug="tone-calibration").current_version.snapshot
+    off_schema = llm_scores(rubric)
+    off_schema["criteria"]["tone_match"]["reasoning"] = {"text": "not a string"}
+    fake_llm.default = off_schema
+    services.grading_run(submission_id=submission.pk)
+    assert GradingJob.objects.get(submission=submission).status == "done"
+    assert Flag.objects.get(submission=submission).reason == Flag.Reason.LLM_FAILED
+    assert Grade.objects.filter(submission=submission, grader="offline").exists()
+    assert not Grade.objects.filter(submission=submission, grader="llm").exists()
+
+
+def test_an_unexpected_llm_grader_error_flags_instead_of_leaving_the_job_running(
+    submission, fake_llm, monkeypatch
+):
+    def broken(**kwargs):
+        raise AttributeError("'int' object has no attribute 'strip'")
+
+    monkeypatch.setattr(services, "grade_llm", broken)
+    services.grading_run(submission_id=submission.pk)
+    job = GradingJob.objects.get(submission=submission)
+    assert (job.status, job.last_error) == ("done", "'int' object has no attribute 'strip'")
+    assert Flag.objects.get(submission=submission).reason == Flag.Reason.LLM_FAILED
+    assert Grade.objects.filter(submission=submission, grader="offline").exists()
+    later = timezone.now() + services.STALE_AFTER * 2
+    assert services.grading_sweep_stuck(now=later) == []  # nothing left for the sweep
