@@ -12,6 +12,10 @@ class CohortValidationError(CohortError):
     """The change is not allowed (archived cohort, unknown trainer, last trainer, …)."""
 
 
+class CohortNameTakenError(CohortValidationError):
+    """Another active cohort already has this name (they would look the same in every list)."""
+
+
 class CohortImportError(CohortError):
     """The uploaded file cannot be read at all (no row was looked at)."""
 

@@ -25,7 +25,7 @@ class CohortForm(forms.Form):
     description = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Optional: who is in it and what it is for.",
+        help_text="Optional: who is in it and what it is for (Markdown).",
     )
 
     def clean_name(self) -> str:

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.safestring import SafeString, mark_safe
 
 from .access import require_change
 from .errors import (
@@ -17,6 +18,7 @@ from .errors import (
     InvitationInvalidError,
     InvitationUsedError,
 )
+from .markdown import render_markdown
 from .models import Cohort, Exercise, Invitation, Lesson, Membership, Module, User
 
 
@@ -143,6 +145,12 @@ class CohortPage:
     @property
     def agent_count(self) -> int:
         return len(self.memberships)
+
+    @property
+    def description_html(self) -> SafeString:
+        """The trainer's Markdown description, rendered and sanitised."""
+        # render_markdown sanitises with bleach, so its output is safe to mark safe.
+        return mark_safe(render_markdown(self.cohort.description))  # noqa: S308
 
 
 def cohort_page(*, user: User, slug: str) -> CohortPage:

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from .errors import (
     CohortImportError,
+    CohortNameTakenError,
     CohortValidationError,
     InvitationError,
     InvitationWrongAccountError,
@@ -110,10 +111,28 @@ def _require_active(cohort: Cohort) -> None:
         )
 
 
+def _cohort_name(name: str, *, cohort: Cohort | None = None) -> str:
+    """The name with its spaces tidied, refused when another active cohort has it (in any
+    case): two cohorts called the same look identical in every list."""
+    name = " ".join(name.split())
+    others = Cohort.objects.filter(name__iexact=name, archived_at__isnull=True)
+    if cohort is not None:
+        others = others.exclude(pk=cohort.pk)
+    if others.exists():
+        raise CohortNameTakenError(
+            f"Another active cohort is already called “{name}”. Choose a name that tells "
+            "them apart, such as the start month or the team."
+        )
+    return name
+
+
 @transaction.atomic(durable=True)
 def cohort_create(*, user: User, name: str, description: str = "") -> Cohort:
-    """A new cohort run by `user`; its slug (the URL) is derived from the name once."""
-    name = name.strip()
+    """A new cohort run by `user`; its slug (the URL) is derived from the name once.
+
+    Raises CohortNameTakenError when another active cohort has the name.
+    """
+    name = _cohort_name(name)
     cohort = Cohort.objects.create(
         name=name, slug=_cohort_slug(name), description=description.strip()
     )
@@ -123,8 +142,11 @@ def cohort_create(*, user: User, name: str, description: str = "") -> Cohort:
 
 @transaction.atomic(durable=True)
 def cohort_update(*, cohort: Cohort, name: str, description: str) -> Cohort:
-    """Rename a cohort or change its description; the slug stays, so links keep working."""
-    cohort.name = name.strip()
+    """Rename a cohort or change its description; the slug stays, so links keep working.
+
+    Raises CohortNameTakenError when another active cohort has the name.
+    """
+    cohort.name = _cohort_name(name, cohort=cohort)
     cohort.description = description.strip()
     cohort.save(update_fields=["name", "description"])
     return cohort
@@ -132,7 +154,10 @@ def cohort_update(*, cohort: Cohort, name: str, description: str) -> Cohort:
 
 @transaction.atomic(durable=True)
 def cohort_set_archived(*, cohort: Cohort, archived: bool) -> Cohort:
-    """Archive (read-only, hidden from agents' homes) or bring back a cohort."""
+    """Archive (read-only, hidden from agents' homes) or bring back a cohort; one whose name
+    an active cohort took meanwhile comes back only after a rename (CohortNameTakenError)."""
+    if not archived and cohort.is_archived:
+        _cohort_name(cohort.name, cohort=cohort)
     if archived != cohort.is_archived:
         cohort.archived_at = timezone.now() if archived else None
         cohort.save(update_fields=["archived_at"])
@@ -385,12 +410,12 @@ def _csv_entries(data: bytes) -> list[tuple[int, list[str]]]:
             entries.append((reader.line_num, cells))
     except csv.Error as exc:
         raise CohortImportError(f"Line {reader.line_num} is not valid CSV: {exc}.") from None
-    # A header row is optional; trailing blank lines are not rows.
-    first = next((i for i, (_, cells) in enumerate(entries) if any(c.strip() for c in cells)), None)
-    if first is not None and entries[first][1][0].strip().lower() in HEADER_NAMES:
-        del entries[first]
-    while entries and not any(cell.strip() for cell in entries[-1][1]):
-        entries.pop()
+    # Blank lines (and a spreadsheet's emptied rows, ",,") are not rows, wherever they are;
+    # the others keep the line numbers the reader counted, blank lines included.
+    entries = [(line, cells) for line, cells in entries if any(cell.strip() for cell in cells)]
+    # A header row is optional.
+    if entries and entries[0][1][0].strip().lower() in HEADER_NAMES:
+        del entries[0]
     if not entries:
         raise CohortImportError("The file has no rows: one address per line, as email,name.")
     if len(entries) > IMPORT_MAX_ROWS:

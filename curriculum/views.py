@@ -15,6 +15,7 @@ from .access import is_support_leader, is_trainer, trainer_required
 from .errors import (
     CohortError,
     CohortImportError,
+    CohortNameTakenError,
     CohortValidationError,
     InvitationError,
     InvitationUsedError,
@@ -81,9 +82,13 @@ def cohort_create(request):
     form = CohortForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            cohort = services.cohort_create(user=request.user, **form.cleaned_data)
-            messages.success(request, f"{cohort.name} is ready: invite its agents.")
-            return redirect("cohorts:detail", slug=cohort.slug)
+            try:
+                cohort = services.cohort_create(user=request.user, **form.cleaned_data)
+            except CohortNameTakenError as exc:
+                form.add_error("name", str(exc))
+            else:
+                messages.success(request, f"{cohort.name} is ready: invite its agents.")
+                return redirect("cohorts:detail", slug=cohort.slug)
         return render(request, "curriculum/cohorts/cohort_form.html", {"form": form}, status=400)
     return render(request, "curriculum/cohorts/cohort_form.html", {"form": form})
 
@@ -114,9 +119,13 @@ def cohort_edit(request, slug):
     form = CohortForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if form.is_valid():
-            services.cohort_update(cohort=cohort, **form.cleaned_data)
-            messages.success(request, "Saved.")
-            return redirect("cohorts:detail", slug=cohort.slug)
+            try:
+                services.cohort_update(cohort=cohort, **form.cleaned_data)
+            except CohortNameTakenError as exc:
+                form.add_error("name", str(exc))
+            else:
+                messages.success(request, "Saved.")
+                return redirect("cohorts:detail", slug=cohort.slug)
         status = 400
     else:
         status = 200
@@ -129,7 +138,11 @@ def cohort_edit(request, slug):
 def cohort_archive(request, slug):
     cohort = selectors.cohort_get_for_trainer(user=request.user, slug=slug)
     archived = request.POST.get("archived") == "1"
-    services.cohort_set_archived(cohort=cohort, archived=archived)
+    try:
+        services.cohort_set_archived(cohort=cohort, archived=archived)
+    except CohortNameTakenError as exc:
+        messages.error(request, f"{exc} Rename this one first, then unarchive it.")
+        return redirect("cohorts:detail", slug=cohort.slug)
     if archived:
         messages.success(request, f"{cohort.name} is archived: agents no longer see it.")
     else:

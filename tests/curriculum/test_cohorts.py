@@ -169,12 +169,72 @@ def test_a_trainer_creates_a_cohort_and_runs_it(client, trainer):
     assert list(cohort.trainers.all()) == [trainer]
 
 
+def test_the_cohort_description_is_rendered_as_safe_markdown(client, cohort, trainer):
+    cohort.description = (
+        "Created by `make run`. **Tier 1** agents.\n\n<script>alert(1)</script>"
+        '<a href="javascript:alert(2)">x</a>'
+    )
+    cohort.save(update_fields=["description"])
+    client.force_login(trainer)
+    content = client.get(reverse("cohorts:detail", args=[cohort.slug])).content.decode()
+    assert "<code>make run</code>" in content and "<strong>Tier 1</strong>" in content
+    assert "`make run`" not in content
+    assert "<script>alert(1)" not in content and "javascript:" not in content
+
+
 def test_cohort_slugs_stay_unique_and_avoid_the_reserved_paths(trainer):
     first = services.cohort_create(user=trainer, name="Spring intake")
+    services.cohort_set_archived(cohort=first, archived=True)
     second = services.cohort_create(user=trainer, name="Spring Intake")
     reserved = services.cohort_create(user=trainer, name="New")
     assert (first.slug, second.slug) == ("spring-intake", "spring-intake-2")
     assert reserved.slug == "new-cohort"
+
+
+def test_a_name_another_active_cohort_has_is_refused_on_the_name_field(client, trainer):
+    other_trainer = TrainerFactory()
+    taken = services.cohort_create(user=other_trainer, name="Spring intake")
+    client.force_login(trainer)
+    response = client.post(
+        reverse("cohorts:create"), {"name": " spring  INTAKE ", "description": "Tier 2"}
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors["name"] == [
+        "Another active cohort is already called “spring INTAKE”. Choose a name that tells "
+        "them apart, such as the start month or the team."
+    ]
+    assert "Tier 2" in response.content.decode()
+    assert Cohort.objects.count() == 1
+
+    mine = services.cohort_create(user=trainer, name="Autumn intake")
+    url = reverse("cohorts:edit", args=[mine.slug])
+    response = client.post(url, {"name": "SPRING INTAKE", "description": ""})
+    assert (
+        response.status_code == 400
+        and "already called" in response.context["form"].errors["name"][0]
+    )
+    mine.refresh_from_db()
+    assert mine.name == "Autumn intake"
+    # Its own name in another case is fine; an archived cohort's name is free again.
+    assert client.post(url, {"name": "AUTUMN intake", "description": ""}).status_code == 302
+    services.cohort_set_archived(cohort=taken, archived=True)
+    assert client.post(url, {"name": "Spring intake", "description": ""}).status_code == 302
+
+
+def test_a_cohort_whose_name_was_taken_meanwhile_is_unarchived_only_after_a_rename(client, trainer):
+    old = services.cohort_create(user=trainer, name="Spring intake")
+    services.cohort_set_archived(cohort=old, archived=True)
+    services.cohort_create(user=trainer, name="Spring intake")
+    with pytest.raises(CohortValidationError, match="already called"):
+        services.cohort_set_archived(cohort=old, archived=False)
+    client.force_login(trainer)
+    response = client.post(
+        reverse("cohorts:archive", args=[old.slug]), {"archived": "0"}, follow=True
+    )
+    assert "Rename this one first" in response.content.decode()
+    old.refresh_from_db()
+    assert old.is_archived
 
 
 def test_a_cohort_without_a_name_keeps_what_was_typed(client, trainer):
@@ -386,7 +446,6 @@ def test_csv_import_reports_every_row_and_invites_only_the_good_ones(
         (3, InviteOutcome.MEMBER),
         (4, InviteOutcome.INVALID),
         (5, InviteOutcome.DUPLICATE),
-        (6, InviteOutcome.EMPTY),
         (7, InviteOutcome.INVITED),
         (8, InviteOutcome.TRAINER),
         (9, InviteOutcome.INVALID),
@@ -403,7 +462,25 @@ def test_csv_import_reports_every_row_and_invites_only_the_good_ones(
         "good.two@example.com",
     ]
     content = response.content.decode()
-    assert "Invalid email" in content and "Duplicate row" in content and "Empty row" in content
+    assert "Invalid email" in content and "Duplicate row" in content
+    assert "Empty row" not in content  # the "," line is a blank row, skipped
+    assert "4 rows need your attention" in content
+
+
+def test_blank_lines_in_a_csv_are_skipped_and_still_counted_as_lines(
+    client, cohort, trainer, django_capture_on_commit_callbacks
+):
+    data = b"email,name\n\na@example.com,A\n  \n,,\n\nb@example.com,B\n\n"
+    client.force_login(trainer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("cohorts:invitation-import", args=[cohort.slug]),
+            {"file": SimpleUploadedFile("agents.csv", data, "text/csv")},
+        )
+    rows = response.context["report"].rows
+    assert [(row.line, row.email) for row in rows] == [(3, "a@example.com"), (7, "b@example.com")]
+    assert response.context["report"].problems == 0
+    assert "your attention" not in response.content.decode()
 
 
 def test_importing_the_same_file_again_invites_nobody_twice(
