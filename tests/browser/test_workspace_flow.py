@@ -1,11 +1,13 @@
 """An agent logs in, does a tone exercise in a real browser and finds the submission."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from exercises.models import Submission, Workspace
-from tests.factories import TEST_PASSWORD, UserFactory, exercise_with_scenarios
+from tests.factories import TEST_PASSWORD, UserFactory, WorkspaceFactory, exercise_with_scenarios
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -116,6 +118,8 @@ def test_agent_marks_an_audit_finding_by_selecting_text(page, offline, live_serv
     page.get_by_role("button", name="Add finding").click()
     assert page.locator("[data-audit-draft] mark").inner_text() == wrong
     assert page.locator("[data-findings-list] li").count() == 1
+    badge = page.locator("[data-findings-list] .badge")
+    assert badge.inner_text() == "Invented feature"
     page.get_by_label("Pricing accuracy").check()
     page.wait_for_function(
         "() => document.querySelector('[data-autosave-status]').textContent.startsWith('Saved')"
@@ -135,3 +139,41 @@ def test_agent_marks_an_audit_finding_by_selecting_text(page, offline, live_serv
     page.reload()
     assert page.locator("[data-audit-draft] mark").inner_text() == wrong
     assert page.get_by_label("Pricing accuracy").is_checked()
+    assert badge.inner_text() == "Invented feature"
+
+
+def _log_in(page, agent):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(agent.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/agent/")
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown"),
+    [
+        (0, "Saved just now"),
+        (1, "Saved 1 minute ago"),
+        (5, "Saved 5 minutes ago"),
+        (180, "Saved 3 hours ago"),
+    ],
+)
+def test_the_save_status_says_just_now_and_pluralises(page, offline, minutes, shown):
+    exercise = exercise_with_scenarios(type="tone", scenarios=[SCENARIO])
+    agent = UserFactory()
+    workspace = WorkspaceFactory(
+        user=agent, exercise=exercise, scenario=exercise.scenarios.get(), revision=1
+    )
+    saved_at = timezone.now() - timedelta(minutes=minutes, seconds=10)
+    Workspace.objects.filter(pk=workspace.pk).update(updated_at=saved_at)
+    _log_in(page, agent)
+    page.goto(f"/exercises/{exercise.slug}/{SCENARIO}/")
+    status = page.locator("[data-autosave-status]")
+    assert status.inner_text() == shown
+    # An autosave is "just now" too, not a clock time or "0 minutes ago".
+    page.locator("#id_prompt").fill("Be kind.")
+    page.wait_for_function(
+        "() => document.querySelector('[data-autosave-status]').textContent.startsWith('Saved')"
+    )
+    assert status.inner_text() == "Saved just now"

@@ -222,6 +222,28 @@ def test_without_javascript_audit_findings_are_added_and_removed(setup, client):
     assert Workspace.objects.get(user=agent).answer["findings"] == []
 
 
+def test_without_javascript_findings_show_their_type_label_and_the_save_time_reads_well(
+    setup, client
+):
+    _agent, _exercise, _scenario, urls = setup("audit")
+    client.get(urls["workspace"])
+    data = _form(
+        "audit",
+        {"findings": [], "reply": "x", "checklist": []},
+        action="add_finding",
+        new_finding_span="$49 per seat per month",
+        new_finding_type="wrong_price",
+        new_finding_correction="It is $55.",
+        new_finding_fact_id="plan-enterprise",
+    )
+    client.post(urls["workspace-save"], data)
+    content = client.get(urls["workspace"]).content.decode()
+    assert '<span class="badge warn">Wrong price or contract term</span>' in content
+    assert ">wrong_price<" not in content
+    assert "0\xa0minutes" not in content and "0 minutes" not in content
+    assert "data-saved-at=" in content
+
+
 # ---- drafts without an LLM ----------------------------------------------------------------
 
 

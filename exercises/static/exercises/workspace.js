@@ -24,9 +24,41 @@
 
   function setStatus(text, isError) {
     if (!statusEl) return;
+    showingSaved = false;
     statusEl.textContent = text;
     statusEl.classList.toggle("error", !!isError);
   }
+
+  // ---- "Saved just now", then "Saved 3 minutes ago", kept current -------------------------
+  // Times are on the server's clock: `clockSkew` is how far this browser's clock is ahead.
+  var savedAt = null;
+  var showingSaved = false;
+  var clockSkew = 0;
+
+  function plural(n, unit) { return n + " " + unit + (n === 1 ? "" : "s"); }
+
+  function savedText() {
+    var seconds = Math.max(0, (Date.now() - clockSkew - savedAt) / 1000);
+    var minutes = Math.floor(seconds / 60), hours = Math.floor(minutes / 60);
+    if (minutes < 1) return "Saved just now";
+    if (hours < 1) return "Saved " + plural(minutes, "minute") + " ago";
+    if (hours < 24) return "Saved " + plural(hours, "hour") + " ago";
+    return "Saved " + plural(Math.floor(hours / 24), "day") + " ago";
+  }
+
+  function showSaved(at) {
+    savedAt = at === undefined ? Date.now() - clockSkew : at;
+    setStatus(savedText());
+    showingSaved = true;
+  }
+
+  if (statusEl && statusEl.dataset.savedAt) {
+    var serverNow = Date.parse(statusEl.dataset.serverNow);
+    clockSkew = isNaN(serverNow) ? 0 : Date.now() - serverNow;
+    var loadedSavedAt = Date.parse(statusEl.dataset.savedAt);
+    if (!isNaN(loadedSavedAt)) showSaved(loadedSavedAt);
+  }
+  setInterval(function () { if (showingSaved) statusEl.textContent = savedText(); }, 20000);
 
   function revision() { return parseInt(revisionInput.value || "0", 10); }
 
@@ -116,7 +148,7 @@
         if (result.status === 200) {
           revisionInput.value = result.data.revision;
           writeStore(false);
-          setStatus("Saved at " + new Date().toLocaleTimeString());
+          showSaved();
         } else {
           handleFailure(result);
           if (result.status >= 500) scheduleSave(5000);
@@ -245,7 +277,7 @@
         }
         revisionInput.value = result.data.revision;
         writeStore(false);
-        setStatus("Saved at " + new Date().toLocaleTimeString());
+        showSaved();
         result.data.drafts.forEach(function (draft) {
           replacePanel(draft);
           poll(draft, Date.now());
@@ -343,6 +375,12 @@
     auditDraft.appendChild(document.createTextNode(draftText.slice(pos)));
   }
 
+  // The readable name of a finding type, from the options the server rendered.
+  function findingLabel(type) {
+    var option = form.querySelector("[data-finding-type] option[value='" + CSS.escape(type || "") + "']");
+    return option && type ? option.textContent : type;
+  }
+
   function renderFindings() {
     if (!findingsList) return;
     var list = findings();
@@ -350,7 +388,7 @@
     list.forEach(function (f, index) {
       var li = document.createElement("li");
       var q = document.createElement("q"); q.textContent = f.span; li.appendChild(q);
-      var badge = document.createElement("span"); badge.className = "badge warn"; badge.textContent = f.type;
+      var badge = document.createElement("span"); badge.className = "badge warn"; badge.textContent = findingLabel(f.type);
       li.appendChild(document.createTextNode(" ")); li.appendChild(badge);
       var correction = document.createElement("div"); correction.textContent = f.correction; li.appendChild(correction);
       var source = document.createElement("div"); source.className = "muted"; source.textContent = "Source: " + (f.fact_id || "none"); li.appendChild(source);
