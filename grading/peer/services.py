@@ -97,6 +97,11 @@ def _clean_scores(
     return scores
 
 
+def inline_error_key(index: int) -> str:
+    """The errors key of the index-th inline comment, so its message shows next to it."""
+    return f"inline-{index}"
+
+
 def _clean_inline(
     submission: Submission, items: list[InlineInput], errors: dict[str, list[str]]
 ) -> list[InlineInput]:
@@ -107,32 +112,34 @@ def _clean_inline(
             f"At most {MAX_INLINE_COMMENTS} inline comments per review."
         )
         return []
-    for item in items:
+    for index, item in enumerate(items):
         target = fields.get(item.field)
         quote, body = item.quote or "", (item.body or "").strip()
         if not quote.strip() and not body:
             continue  # an empty row of the no-JavaScript form
+        item_errors = errors.setdefault(inline_error_key(index), [])
         if target is None:
-            errors.setdefault("inline", []).append("An inline comment points at an unknown part.")
-            continue
-        if not body:
-            errors.setdefault("inline", []).append(f"Write a comment for “{quote[:60]}”.")
-            continue
-        if len(body) > MAX_TEXT:
-            errors.setdefault("inline", []).append("An inline comment is too long.")
-            continue
-        start, end = item.start, item.end
-        if start is None or end is None or target.text[start:end] != quote or not quote:
-            # Re-anchor by the quoted text (the no-JavaScript form sends only the quote).
-            start = target.text.find(quote.strip()) if quote.strip() else -1
-            quote = quote.strip()
-            end = start + len(quote)
-        if start < 0:
-            errors.setdefault("inline", []).append(
-                f"The passage “{quote[:60]}” is not in the {target.label.lower()}."
-            )
-            continue
-        cleaned.append(InlineInput(item.field, quote, body, start, end))
+            item_errors.append("This comment points at an unknown part.")
+        elif not body:
+            item_errors.append(f"Write a comment for “{quote[:60]}”.")
+        elif len(body) > MAX_TEXT:
+            item_errors.append(f"Keep the comment under {MAX_TEXT} characters.")
+        else:
+            start, end = item.start, item.end
+            if start is None or end is None or target.text[start:end] != quote or not quote:
+                # Re-anchor by the quoted text (the no-JavaScript form sends only the quote).
+                start = target.text.find(quote.strip()) if quote.strip() else -1
+                quote = quote.strip()
+                end = start + len(quote)
+            if start < 0:
+                item_errors.append(
+                    f"The passage “{quote[:60]}” is not in the {target.label.lower()}: "
+                    "copy it exactly, or choose the part it is in."
+                )
+            else:
+                cleaned.append(InlineInput(item.field, quote, body, start, end))
+        if not item_errors:
+            del errors[inline_error_key(index)]
     return cleaned
 
 

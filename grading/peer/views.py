@@ -47,6 +47,7 @@ def peer_next(request, exercise_slug):
 def _render_review(request, review, *, values=None, errors=None, status=200):
     page = selectors.review_page(review=review)
     values = values or services.ReviewInput()
+    errors = errors or {}
     context = {
         "page": page,
         "review": review,
@@ -55,7 +56,13 @@ def _render_review(request, review, *, values=None, errors=None, status=200):
             (c, f"score__{c.key}", (values.scores.get(c.key) or "").strip()) for c in page.criteria
         ],
         "question_rows": [(key, q, getattr(values, key)) for key, q in page.questions],
-        "errors": errors or {},
+        # Each comment with its errors key; a refused one comes back with its passage editable.
+        "inline_rows": [
+            (item, services.inline_error_key(index), services.inline_error_key(index) in errors)
+            for index, item in enumerate(values.inline)
+            if (item.quote or "").strip() or (item.body or "").strip()
+        ],
+        "errors": errors,
         "is_self": review.kind == review.Kind.SELF,
     }
     return render(request, "grading/peer/review_form.html", context, status=status)

@@ -154,6 +154,54 @@ def test_bad_input_keeps_everything_typed(client, tone, author, reviewers):
     assert review.status == PeerReview.Status.IN_PROGRESS
 
 
+def test_a_passage_not_in_the_text_comes_back_editable_next_to_its_error(
+    client, tone, author, reviewers
+):
+    submit(author)
+    submit(reviewers[0])
+    review = services.peer_review_next(reviewer=reviewers[0], exercise=tone)
+    from grading.peer.rubric import criteria_of
+
+    data = {f"score__{c.key}": "2" for c in criteria_of(review.rubric_version.snapshot)}
+    data |= {"acknowledges_feelings": "Yes", "would_feel_heard": "Yes", "more_empathetic": "-"}
+    client.force_login(reviewers[0])
+    url = reverse("grading:peer-review", args=[review.pk])
+    refused = client.post(
+        url,
+        data
+        | {
+            "inline_field": ["reply", "reply"],
+            "inline_start": ["", ""],
+            "inline_end": ["", ""],
+            "inline_quote": ["prorated cost", "the prorated costs"],
+            "inline_body": ["Explain this.", "Too vague."],
+        },
+    )
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    item = html[html.index("the prorated costs") - 1500 : html.index("Too vague.")]
+    assert '<ul class="errorlist" id="inline-1-error"><li>The passage “the prorated costs”' in item
+    assert '<select name="inline_field" id="inline-field-2">' in item
+    assert 'name="inline_quote" id="inline-quote-2" rows="2" aria-invalid="true"' in item
+    assert ">the prorated costs</textarea>" in item
+    # The comment that was fine stays as it was, with no error.
+    assert '<input type="hidden" name="inline_quote" value="prorated cost">' in html
+    assert "inline-0-error" not in html
+    # Corrected in place, the review goes through with both comments.
+    fixed = data | {
+        "inline_field": ["reply", "reply"],
+        "inline_start": ["", ""],
+        "inline_end": ["", ""],
+        "inline_quote": ["prorated cost", "Billing history"],
+        "inline_body": ["Explain this.", "Too vague."],
+    }
+    assert client.post(url, fixed).status_code == 302
+    assert sorted(review.inline_comments.values_list("quote", flat=True)) == [
+        "Billing history",
+        "prorated cost",
+    ]
+
+
 def test_an_empty_form_is_refused_without_losing_the_review(client, tone, author, reviewers):
     submit(author)
     submit(reviewers[0])
