@@ -165,6 +165,8 @@ class CalibrationCriterion:
     title: str
     levels: list[tuple[int, str]]
     value: str = ""
+    name: str = ""  # the form field's name
+    error: str = ""  # why the hand-in refused this score
     scores: list[tuple[str, int | None]] = field(default_factory=list)  # (trainer, points)
 
     @property
@@ -203,10 +205,11 @@ class CalibrationPage:
         return sum(1 for p in self.participants if p.submitted_at is None)
 
 
-def calibration_page(*, session: TrainerCalibrationSession, user: User, values=None):
-    """The blind scoring form, or (once every participant handed in) the spread per
+def calibration_page(*, session: TrainerCalibrationSession, user: User, values=None, errors=None):
+    """The blind scoring form (with what was entered and, after a refused hand-in, the
+    message of each field), or (once every participant handed in) the spread per
     criterion; nobody sees another trainer's scores before that."""
-    values = values or {}
+    values, errors = values or {}, errors or {}
     participants = list(session.participants.select_related("trainer").order_by("pk"))
     me = next((p for p in participants if p.trainer_id == user.pk), None)
     revealed = bool(participants) and all(p.submitted_at is not None for p in participants)
@@ -245,6 +248,8 @@ def calibration_page(*, session: TrainerCalibrationSession, user: User, values=N
                         levels=[(lv.points, lv.title) for lv in spec.levels]
                         + ([("na", "Not applicable")] if spec.allow_na else []),
                         value=str(values.get((item.pk, spec.key), "")),
+                        name=f"score__{item.pk}__{spec.key}",
+                        error=errors.get(f"score__{item.pk}__{spec.key}", ""),
                         scores=sorted(scores.get((item.pk, spec.key), []), key=lambda s: s[0]),
                     )
                     for spec in rubrics[slug]

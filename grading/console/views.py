@@ -251,7 +251,9 @@ def calibration_session(request, session_id):
         else:
             messages.success(request, "Scores handed in.")
             return redirect("grading:console-calibration", session_id=session.pk)
-    page = quality.calibration_page(session=session, user=request.user, values=values)
+    page = quality.calibration_page(
+        session=session, user=request.user, values=values, errors=errors
+    )
     context = {"session": session, "page": page, "errors": errors}
     return render(
         request,

@@ -198,6 +198,24 @@ def test_release_buttons(client, world, trainer, console_cohort, agent_in):
     assert world["mine"].grade_release is not None
 
 
+def test_a_partial_calibration_hand_in_marks_each_missing_score_and_keeps_the_rest(
+    client, world, trainer
+):
+    client.force_login(trainer)
+    url = reverse("grading:console-calibration", args=[world["session"].pk])
+    item = world["session"].items.get()
+    response = client.post(url, {f"score__{item.pk}__accuracy": "2"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "1 score still to choose, marked below" in html
+    empathy = html[html.index(f'aria-describedby="score__{item.pk}__empathy-error"') :]
+    assert empathy.index(f'<p class="errorlist" id="score__{item.pk}__empathy-error">') < (
+        empathy.index("</fieldset>")
+    )
+    assert f"score__{item.pk}__accuracy-error" not in html
+    assert f'name="score__{item.pk}__accuracy" value="2" checked' in html
+
+
 def test_calibration_pages(client, world, trainer, console_cohort):
     client.force_login(trainer)
     url = reverse("grading:console-calibration", args=[world["session"].pk])
