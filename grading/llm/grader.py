@@ -19,7 +19,7 @@ from django.conf import settings
 
 from ..detectors.claims import check_claims
 from ..detectors.knowledge_base import KnowledgeBase
-from ..offline import CriterionScore, Verdict, total_of
+from ..offline import CriterionScore, Evidence, Verdict, total_of
 from .client import chat_completion
 from .errors import LLMPermanentError
 
@@ -120,6 +120,26 @@ def _squash(text: str) -> str:
 def quote_is_verbatim(quote: str, text: str) -> bool:
     quote = _squash(quote).strip(QUOTE_MARKS)
     return bool(quote) and quote in _squash(text)
+
+
+def quote_evidence(quote: str, answer: Mapping, note: str) -> tuple[Evidence, ...]:
+    """Where the model's verbatim quote sits in the answer (the field and its characters),
+    so the submission page can mark it as it marks the offline grader's evidence."""
+    words = _squash(quote).strip(QUOTE_MARKS).split(" ")
+    if not words or not words[0]:
+        return ()
+    pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
+
+    def walk(value, path: str):
+        if isinstance(value, str):
+            found = pattern.search(value)
+            if found:
+                yield Evidence(path, found.start(), found.end(), note)
+        elif isinstance(value, Mapping):
+            for key in sorted(value):
+                yield from walk(value[key], f"{path}.{key}" if path else str(key))
+
+    return tuple(walk(answer, ""))[:1]
 
 
 def build_messages(
@@ -323,9 +343,11 @@ def _verdict_from_scores(scores, *, rubric, answer, kb, evidence, plan) -> tuple
                     + ")."
                 )
             points = capped
+        marked: tuple[Evidence, ...] = ()
         if quote and quote_is_verbatim(quote, text):
             rationale += f" Quote: “{_squash(quote)[:200]}”"
-        criteria[key] = CriterionScore(points=points, rationale=rationale.strip())
+            marked = quote_evidence(quote, answer, "the model's quote")
+        criteria[key] = CriterionScore(points=points, rationale=rationale.strip(), evidence=marked)
     verdict = Verdict(
         criteria=criteria,
         total=total_of(rubric["criteria"], criteria),

@@ -158,3 +158,26 @@ def test_an_endpoint_that_is_down_is_transient_and_says_so(agent, rubric, fake_l
     fake_llm.stop()  # nothing listens on the port any more
     with pytest.raises(LLMTransientError, match="could not be reached"):
         run_llm(make_submission(agent), rubric)
+
+
+def test_the_models_quotes_are_marked_in_the_answer_like_offline_evidence(agent, rubric, fake_llm):
+    fake_llm.default = llm_scores(rubric.snapshot, quote="  I'm sorry the   second charge. ")
+    submission = make_submission(agent)
+    result = run_llm(submission, rubric)
+    reply = submission.answer["reply"]
+    marked = [e for c in result.criteria for e in c.evidence]
+    assert marked, "no quote was located"
+    for item in marked:
+        assert item["field"] == "reply"
+        assert reply[item["start"] : item["end"]] == "I'm sorry the second charge"
+
+
+def test_quote_evidence_finds_nested_fields_across_whitespace_and_nothing_else():
+    from grading.llm.grader import quote_evidence
+
+    answer = {"plan": {"acknowledge": "Say sorry\nfor the  outage first."}, "reply": "Hi"}
+    (found,) = quote_evidence("sorry for the outage", answer, "note")
+    assert found.field == "plan.acknowledge"
+    assert answer["plan"]["acknowledge"][found.start : found.end] == "sorry\nfor the  outage"
+    assert quote_evidence("not in it", answer, "note") == ()
+    assert quote_evidence("  ", answer, "note") == ()
