@@ -43,8 +43,33 @@ def _text(value) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def draft_prompts(*, exercise_type: str, answer: dict) -> dict[str, str]:
-    """The prompt sent for each variant, built from what the agent wrote; {} if not ready."""
+def _past_tickets(ticket_ids: list[str], scenario_data: dict | None) -> str:
+    """The past tickets the agent picked, as the CRM shows them (id, subject, summary,
+    outcome); only their ids when the scenario has no such ticket."""
+    profile = (scenario_data or {}).get("profile")
+    tickets = profile.get("past_tickets") if isinstance(profile, dict) else None
+    by_id = {t.get("id"): t for t in tickets or [] if isinstance(t, dict)}
+    lines = []
+    for ticket_id in ticket_ids:
+        ticket = by_id.get(ticket_id)
+        if ticket is None:
+            lines.append(f"- {ticket_id}")
+            continue
+        details = " ".join(
+            _text(ticket.get(key)) for key in ("summary", "outcome") if _text(ticket.get(key))
+        )
+        lines.append(f"- {ticket_id} · {_text(ticket.get('subject'))}: {details}".rstrip(": "))
+    return "\n".join(lines)
+
+
+def draft_prompts(
+    *, exercise_type: str, answer: dict, scenario_data: dict | None = None
+) -> dict[str, str]:
+    """The prompt sent for each variant, built from what the agent wrote; {} if not ready.
+
+    For the context exercise the "with context" prompt carries the agent's own summary and
+    the past tickets they picked, in full: the model sees the context the agent chose.
+    """
     if exercise_type in ("tone", "empathy"):
         prompt = _text(answer.get("prompt"))
         return {"default": prompt} if prompt else {}
@@ -58,7 +83,7 @@ def draft_prompts(*, exercise_type: str, answer: dict) -> dict[str, str]:
         if summary:
             parts.append(f"Thread summary:\n{summary}")
         if history:
-            parts.append("Relevant past tickets: " + ", ".join(history))
+            parts.append("Relevant past tickets:\n" + _past_tickets(history, scenario_data))
         parts.append(prompt)
         return {"with_context": "\n\n".join(parts), "without_context": WITHOUT_CONTEXT_PROMPT}
     if exercise_type == "escalation":

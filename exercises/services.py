@@ -101,14 +101,16 @@ def draft_request_create(*, user: User, workspace_id: int) -> list[DraftRequest]
     of paying for new ones.
     """
     workspace = (
-        Workspace.objects.select_for_update()
-        .select_related("exercise")
+        Workspace.objects.select_for_update(of=("self",))
+        .select_related("exercise", "scenario")
         .get(pk=workspace_id, user=user)
     )
     exercise_type = workspace.exercise.type
     if not drafting.supports_drafts(exercise_type):
         raise DraftUnavailableError("This exercise has no AI draft to generate.")
-    prompts = drafting.draft_prompts(exercise_type=exercise_type, answer=workspace.answer)
+    prompts = drafting.draft_prompts(
+        exercise_type=exercise_type, answer=workspace.answer, scenario_data=workspace.scenario.data
+    )
     if not prompts:
         if exercise_type == "escalation":
             raise DraftUnavailableError("Fill in the de-escalation plan first: it is your prompt.")

@@ -60,11 +60,21 @@ def _profile(profile) -> dict:
     }
 
 
+def _profile_basics(profile) -> dict:
+    """The CRM profile's account facts (plan, tenure, CSAT, engagement) without its ticket
+    history: in the context exercise the agent picks which past tickets matter."""
+    if not isinstance(profile, dict):
+        return {}
+    return {k: v for k, v in profile.items() if k != "past_tickets"}
+
+
 def build_messages(*, scenario_data: dict, prompt: str, variant: str, facts: list[dict]):
     """System prompt with the ticket (message, thread, profile, KB facts); user turn = prompt.
 
-    The `without_context` variant leaves the thread and customer history out on purpose:
-    the context exercise shows agents what the model does without them.
+    The context exercise's two variants show agents what their context does to a draft:
+    `with_context` gets the account facts but not the thread or ticket history, because the
+    agent's prompt carries their own summary and the past tickets they picked;
+    `without_context` gets neither. Every other exercise gets the whole ticket.
     """
     customer = scenario_data.get("customer") or {}
     parts = [SYSTEM_PROMPT, ""]
@@ -73,17 +83,18 @@ def build_messages(*, scenario_data: dict, prompt: str, variant: str, facts: lis
         + ", ".join(str(customer[key]) for key in ("name", "company") if customer.get(key))
         + (f" (plan: {customer['plan']})" if customer.get("plan") else "")
     )
-    with_context = variant != "without_context"
-    if with_context and scenario_data.get("thread"):
+    whole_ticket = variant not in ("with_context", "without_context")
+    if whole_ticket and scenario_data.get("thread"):
         parts += ["", "Earlier messages in this ticket:", _thread(scenario_data)]
     parts += ["", "The customer's latest message:", str(scenario_data.get("message", "")).strip()]
-    if with_context and scenario_data.get("profile"):
-        parts += [
-            "",
-            "Customer profile (CRM):",
-            json.dumps(_profile(scenario_data["profile"]), ensure_ascii=False, indent=1),
-        ]
-    if with_context and scenario_data.get("customer_context"):
+    profile = None
+    if whole_ticket and scenario_data.get("profile"):
+        profile = _profile(scenario_data["profile"])
+    elif variant == "with_context":
+        profile = _profile_basics(scenario_data.get("profile")) or None
+    if profile:
+        parts += ["", "Customer profile (CRM):", json.dumps(profile, ensure_ascii=False, indent=1)]
+    if variant != "without_context" and scenario_data.get("customer_context"):
         parts += ["", "About the customer:", str(scenario_data["customer_context"]).strip()]
     if facts:
         parts += ["", "Knowledge base facts (the truth; cite the source link you rely on):"]

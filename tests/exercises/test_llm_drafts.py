@@ -89,12 +89,21 @@ def test_context_drafts_differ_in_what_the_model_is_shown(
         r["body"]["messages"][1]["content"]: r["body"]["messages"][0]["content"]
         for r in fake_llm.requests
     }
-    with_context = next(s for p, s in systems.items() if "Thread summary" in p)
+    prompt, with_context = next((p, s) for p, s in systems.items() if "Thread summary" in p)
     without_context = systems["Reply to the customer's latest message."]
-    assert "pending card charges" in with_context  # the earlier (wrong) reply in the thread
-    assert "tkt-30817" in with_context  # the CRM profile
+    # With context, the model sees the context the agent chose: their summary and the
+    # past ticket they picked, in full, plus the account facts...
+    assert answer["summary"] in prompt
+    assert "tkt-30817 · " in prompt
+    assert '"plan"' in with_context
+    # ...but not the raw thread or the ticket history they did not pick.
+    assert "pending card charges" not in with_context
+    assert "tkt-" not in with_context
+    # Without context: the latest message alone.
     assert "pending card charges" not in without_context
+    assert '"plan"' not in without_context
     assert "Still waiting on a proper answer" in without_context
+    assert "Still waiting on a proper answer" in with_context
 
 
 @pytest.mark.parametrize(
@@ -164,3 +173,25 @@ def test_a_retry_after_a_transient_error_can_still_succeed(
     assert (draft.status, draft.text) == (DraftRequest.Status.DONE, "Second time lucky.")
     prompt = json.dumps(fake_llm.requests[-1]["body"]["messages"][1]["content"])
     assert "credit note" in prompt  # the de-escalation plan is the prompt
+
+
+def test_the_context_prompt_spells_out_the_picked_tickets_and_keeps_unknown_ids():
+    from exercises.drafting import draft_prompts
+
+    scenario_data = {
+        "profile": {
+            "past_tickets": [
+                {"id": "t-1", "subject": "Card expiring", "summary": "Told to add a new card.",
+                 "outcome": "Solved", "relevant": True},
+                {"id": "t-2", "subject": "Late fees", "summary": "Set up late fees."},
+            ]
+        }
+    }  # fmt: skip
+    answer = {"summary": "Card declined.", "relevant_history": ["t-1", "t-9"], "prompt": "Fix."}
+    prompt = draft_prompts(exercise_type="context", answer=answer, scenario_data=scenario_data)
+    with_context = prompt["with_context"]
+    assert "- t-1 · Card expiring: Told to add a new card. Solved" in with_context
+    assert "- t-9" in with_context  # not in the profile: passed on as typed
+    assert "Late fees" not in with_context and "relevant" not in with_context
+    assert with_context.endswith("Fix.")
+    assert draft_prompts(exercise_type="context", answer={**answer, "prompt": ""}) == {}

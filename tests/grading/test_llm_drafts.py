@@ -31,7 +31,7 @@ def draft(**overrides):
 
 def test_the_profile_sent_to_the_model_leaves_out_the_answer_key():
     system = build_messages(
-        scenario_data=CONTEXT_SCENARIO, prompt="Reply.", variant="with_context", facts=[]
+        scenario_data=CONTEXT_SCENARIO, prompt="Reply.", variant="default", facts=[]
     )[0]["content"]
     assert "Card expiring soon" in system and "tkt-2" in system  # the history is there...
     assert "relevant" not in system  # ...but not which tickets the exercise counts as relevant
@@ -82,3 +82,15 @@ def test_the_fake_server_runs_as_its_own_process(unused_tcp_port):
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_the_context_variants_leave_the_ticket_history_to_the_agents_prompt():
+    def system(variant):
+        return build_messages(
+            scenario_data=CONTEXT_SCENARIO, prompt="Reply.", variant=variant, facts=[]
+        )[0]["content"]
+
+    with_context, without_context = system("with_context"), system("without_context")
+    assert "tkt-1" not in with_context and "Card expiring soon" not in with_context
+    assert "Customer profile (CRM)" in with_context
+    assert "Customer profile (CRM)" not in without_context
