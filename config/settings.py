@@ -6,6 +6,7 @@ Celery tasks run eagerly in-process, console email and the offline grader.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -49,7 +50,31 @@ if not DEBUG and not ALLOWED_HOSTS:
         "ALLOWED_HOSTS is empty. In production mode set it to the host names Coachline is "
         "served on, comma-separated (for example ALLOWED_HOSTS=coachline.example.com)."
     )
+
+# Where users reach the site. Links in emails sent outside a request (invitations,
+# assignment notices and reminders) start with it, so production mode needs the real one.
+SITE_URL = os.environ.get("SITE_URL", "").strip()
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SITE_URL is not set. In production mode set it to the address users reach "
+            "Coachline at (for example SITE_URL=https://coachline.example.com): the links in "
+            "invitation and assignment emails start with it."
+        )
+    SITE_URL = "http://127.0.0.1:8000"
+_site = urlsplit(SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.netloc:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an absolute http(s) address such as https://coachline.example.com, "
+        f"not {SITE_URL!r}."
+    )
+SITE_ORIGIN = f"{_site.scheme}://{_site.netloc}"
+
+# The site's own origin is always trusted for CSRF, so a TLS proxy that does not pass the
+# Host header through still works; list any other origins (comma-separated) in the variable.
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+if SITE_ORIGIN not in CSRF_TRUSTED_ORIGINS:
+    CSRF_TRUSTED_ORIGINS.append(SITE_ORIGIN)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -146,17 +171,49 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS_ENABLED = env_bool("ACCOUNT_RATE_LIMITS_ENABLED", True)
 if not ACCOUNT_RATE_LIMITS_ENABLED:
     ACCOUNT_RATE_LIMITS = False
+# allauth builds the links in its emails from the request; never let them say http when
+# the site is reached over https (a proxy that drops X-Forwarded-Proto).
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = _site.scheme
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Coachline] "
+# The rate limits count per client IP. Behind a reverse proxy every request comes from the
+# proxy's address, so without these one person's failed logins would lock everyone out:
+# the number of proxies in front of gunicorn that append to X-Forwarded-For, or the header
+# a single trusted proxy puts the client's address in (e.g. X-Real-IP). Leave both unset
+# when clients reach gunicorn directly, as the headers can then be forged.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "").strip() or "0")
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER", "").strip() or None
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+# Email: printed to the console in development. Production mode needs real delivery
+# (password resets, invitations and reminders are emails), so it refuses to start without
+# EMAIL_HOST (SMTP) or an explicit EMAIL_BACKEND.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip() or "localhost"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip()
+if not EMAIL_BACKEND:
+    if DEBUG:
+        EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    elif os.environ.get("EMAIL_HOST", "").strip():
+        EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    else:
+        raise ImproperlyConfigured(
+            "Email is not configured. In production mode set EMAIL_HOST (and EMAIL_PORT, "
+            "EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS) for SMTP, or set "
+            "EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend to print emails to "
+            "the log on purpose (see .env.example)."
+        )
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "").strip() or "25")
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "Set only one of EMAIL_USE_TLS (STARTTLS, usually port 587) and EMAIL_USE_SSL "
+        "(implicit TLS, usually port 465)."
+    )
+# An SMTP server that stops answering must not hold a web request (or a worker) forever.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "").strip() or "10")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Coachline <coachline@localhost>")
-# Where users reach the site: the links in emails sent outside a request (invitations,
-# assignment notices and reminders) start with it.
-SITE_URL = os.environ.get("SITE_URL", "").strip() or "http://127.0.0.1:8000"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -201,6 +258,8 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# CSRF failures (a form left open past a logout, blocked cookies) get the site's own page.
+CSRF_FAILURE_VIEW = "curriculum.views.csrf_failure"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True

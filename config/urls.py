@@ -1,5 +1,6 @@
 """Top-level URL configuration."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,6 +9,10 @@ from exercises import views as exercises_views
 
 admin.site.site_header = "Coachline administration"
 admin.site.site_title = "Coachline admin"
+# The admin logs in through allauth's login page, so its rate limits cover staff accounts
+# too (the admin's own login form has none); logged-in non-staff users get a 403.
+admin.site.login = secure_admin_login(admin.site.login)
+
 
 urlpatterns = [
     path("", curriculum_views.landing, name="landing"),

@@ -334,3 +334,9 @@ def invitation_accept(request, token):
         and request.user.email.lower() == invitation.email.lower(),
     }
     return render(request, "curriculum/cohorts/invitation_accept.html", context)
+
+
+@login_not_required
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the site's own page, with the navigation of whoever is logged in."""
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)

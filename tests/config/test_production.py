@@ -41,12 +41,15 @@ def production_server(tmp_path):
         k: v
         for k, v in os.environ.items()
         if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_BROKER_URL", "REDIS_URL"}
+        and not k.startswith(("EMAIL_", "TRUSTED_"))
     }
     env.update(
         DEBUG="0",
         SECRET_KEY=STRONG_KEY,
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
+        SITE_URL="https://coachline.example.com",
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         STATIC_ROOT=str(tmp_path / "static"),
     )
@@ -61,17 +64,20 @@ def production_server(tmp_path):
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"],
         cwd=PROJECT_DIR,
         env=env,
+        # A file, not a pipe nobody reads: a full pipe would block the server's logging.
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=(tmp_path / "gunicorn.log").open("w"),
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # The first request loads Django in the worker: on a busy machine that takes seconds,
+        # and a read timeout (TimeoutError) is as much "not ready yet" as a refused connection.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(base + "/", timeout=1)  # noqa: S310 - local server
+                urllib.request.urlopen(base + "/", timeout=10)  # noqa: S310 - local server
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:
                 time.sleep(0.2)
         yield base
     finally:
@@ -103,3 +109,26 @@ def test_protected_pages_redirect_to_login_and_unknown_pages_are_404(production_
     missing = fetch(production_server + "/accounts/no-such-page/")
     assert missing.status == 404
     assert "Traceback" not in missing.read().decode()
+
+
+def test_error_pages_and_cookies_with_debug_off(production_server):
+    proxied = {"X-Forwarded-Proto": "https"}
+    missing = fetch(production_server + "/no-such-page/", **proxied)
+    assert missing.status == 404
+    body = missing.read().decode()
+    assert "Page not found" in body
+    assert re.search(r'href="/static/coachline/app\.[0-9a-f]+\.css"', body)
+    login = fetch(production_server + "/accounts/login/", **proxied)
+    assert "Secure" in login.headers["Set-Cookie"]
+    # A form posted without its CSRF cookie gets the site's own explanation.
+    request = urllib.request.Request(  # noqa: S310 - local server
+        production_server + "/accounts/login/",
+        data=b"login=a%40example.com&password=x",
+        headers={**proxied, "Referer": "https://127.0.0.1/accounts/login/"},
+    )
+    try:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310 - local server
+        raise AssertionError("a POST without a CSRF cookie was accepted")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 403
+        assert "Your form could not be sent" in exc.read().decode()

@@ -9,10 +9,25 @@ import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 STRONG_KEY = "x7Qp2-vLr9_ZkT4mN8wB1cY6hJ3sD0fG5aE-uRiOqWlXe2tKy9PzMnBvCq4Hj7Ls"
+# Everything production mode requires, so each test can leave out or change one thing.
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": STRONG_KEY,
+    "ALLOWED_HOSTS": "coachline.example.com",
+    "SITE_URL": "https://coachline.example.com",
+    "EMAIL_HOST": "smtp.example.com",
+}
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    unsafe = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    unsafe = {
+        "SECRET_KEY",
+        "DEBUG",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "SITE_URL",
+        "CSRF_TRUSTED_ORIGINS",
+    }
+    unsafe |= {name for name in os.environ if name.startswith(("EMAIL_", "TRUSTED_"))}
     base = {k: v for k, v in os.environ.items() if k not in unsafe}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -49,15 +64,7 @@ def test_production_mode_requires_allowed_hosts():
 
 
 def test_check_deploy_is_clean_in_production_mode():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DEBUG="0",
-        SECRET_KEY=STRONG_KEY,
-        ALLOWED_HOSTS="coachline.example.com",
-    )
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
@@ -71,9 +78,7 @@ def test_debug_is_read_from_the_environment(value, expected):
         "shell",
         "-c",
         "from django.conf import settings; print(settings.DEBUG)",
-        DEBUG=value,
-        SECRET_KEY=STRONG_KEY,
-        ALLOWED_HOSTS="localhost",
+        **{**PRODUCTION, "DEBUG": value, "ALLOWED_HOSTS": "localhost"},
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
@@ -100,3 +105,70 @@ def test_unset_database_url_means_sqlite_in_the_project_folder():
     engine, name = result.stdout.strip().splitlines()[-1].split()
     assert engine == "django.db.backends.sqlite3"
     assert Path(name).parent == PROJECT_DIR
+
+
+def print_settings(*names: str, **env: str) -> list[str]:
+    code = "from django.conf import settings as s; " + "; ".join(f"print(s.{n})" for n in names)
+    result = run_manage("shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-len(names) :]
+
+
+def test_production_mode_requires_site_url():
+    result = run_manage("check", **{**PRODUCTION, "SITE_URL": ""})
+    assert result.returncode != 0
+    assert "SITE_URL is not set" in result.stderr
+
+
+def test_site_url_must_be_an_absolute_address():
+    result = run_manage("check", **{**PRODUCTION, "SITE_URL": "coachline.example.com"})
+    assert result.returncode != 0
+    assert "SITE_URL must be an absolute http(s) address" in result.stderr
+
+
+def test_production_mode_requires_email_delivery():
+    result = run_manage("check", **{**PRODUCTION, "EMAIL_HOST": ""})
+    assert result.returncode != 0
+    assert "Email is not configured" in result.stderr
+
+
+def test_production_mode_sends_email_by_smtp_with_a_timeout():
+    backend, timeout = print_settings("EMAIL_BACKEND", "EMAIL_TIMEOUT", **PRODUCTION)
+    assert backend == "django.core.mail.backends.smtp.EmailBackend"
+    assert timeout == "10"
+
+
+def test_production_mode_may_print_emails_when_asked_explicitly():
+    console = "django.core.mail.backends.console.EmailBackend"
+    env = {**PRODUCTION, "EMAIL_HOST": "", "EMAIL_BACKEND": console}
+    assert print_settings("EMAIL_BACKEND", **env) == [console]
+
+
+def test_email_tls_and_ssl_are_exclusive():
+    result = run_manage("check", **PRODUCTION, EMAIL_USE_TLS="1", EMAIL_USE_SSL="1")
+    assert result.returncode != 0
+    assert "only one of EMAIL_USE_TLS" in result.stderr
+
+
+def test_site_url_origin_is_trusted_for_csrf_and_sets_the_email_link_scheme():
+    origins, protocol = print_settings(
+        "CSRF_TRUSTED_ORIGINS",
+        "ACCOUNT_DEFAULT_HTTP_PROTOCOL",
+        **{
+            **PRODUCTION,
+            "SITE_URL": "https://coachline.example.com/",
+            "CSRF_TRUSTED_ORIGINS": "https://admin.example.com",
+        },
+    )
+    assert origins == "['https://admin.example.com', 'https://coachline.example.com']"
+    assert protocol == "https"
+
+
+def test_trusted_proxy_settings_reach_allauths_rate_limits():
+    assert print_settings(
+        "ALLAUTH_TRUSTED_PROXY_COUNT", "ALLAUTH_TRUSTED_CLIENT_IP_HEADER", **PRODUCTION
+    ) == ["0", "None"]
+    env = {**PRODUCTION, "TRUSTED_PROXY_COUNT": "1", "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"}
+    assert print_settings(
+        "ALLAUTH_TRUSTED_PROXY_COUNT", "ALLAUTH_TRUSTED_CLIENT_IP_HEADER", **env
+    ) == ["1", "X-Real-IP"]

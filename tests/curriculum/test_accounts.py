@@ -98,3 +98,39 @@ def test_repeated_failed_logins_are_rate_limited(client, agent):
     assert "_auth_user_id" not in client.session
     assert "Too many failed login attempts" in response.content.decode()
     cache.clear()
+
+
+def test_account_emails_are_signed_coachline(client, agent):
+    client.post(reverse("account_reset_password"), {"email": agent.email})
+    assert mail.outbox[0].subject.startswith("[Coachline] ")
+
+
+def _failed_logins_from(client, address: str, count: int) -> None:
+    for i in range(count):
+        client.post(
+            reverse("account_login"),
+            {"login": f"nobody{i}@example.com", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=address,
+        )
+
+
+@pytest.mark.parametrize(("proxies", "locked_out"), [(0, True), (1, False)])
+def test_behind_a_proxy_the_rate_limit_tells_clients_apart(
+    client, agent, settings, proxies, locked_out
+):
+    """Behind one proxy every request has its address: TRUSTED_PROXY_COUNT=1 keeps one
+    client's failed logins from locking everyone else out."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    cache.clear()
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
+    _failed_logins_from(client, "203.0.113.5", 10)
+    other = Client()
+    other.post(
+        reverse("account_login"),
+        {"login": agent.email, "password": TEST_PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert ("_auth_user_id" not in other.session) is locked_out
+    cache.clear()
