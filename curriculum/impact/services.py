@@ -58,7 +58,16 @@ class LeaderNotAllowedError(ImpactError):
 
 
 def user_grant_support_leader(*, user: User) -> None:
-    """Make a user a support leader (member of the "Support leaders" group)."""
+    """Make a user a support leader (member of the "Support leaders" group).
+
+    Agents in training are refused: a leader sees colleagues' floor metrics, which agents
+    never do. Raises LeaderNotAllowedError.
+    """
+    if Membership.objects.filter(user=user, cohort__archived_at__isnull=True).exists():
+        raise LeaderNotAllowedError(
+            f"{user.display_name} is an agent in a cohort, and agents cannot see the support "
+            "leaders' pages. Remove them from their cohorts first, or use another account."
+        )
     group, _ = Group.objects.get_or_create(name=access.SUPPORT_LEADERS_GROUP)
     user.groups.add(group)
     if hasattr(user, "_is_support_leader"):
@@ -86,18 +95,10 @@ def cohort_impact_update(*, cohort: Cohort, values: dict) -> CohortImpact:
 
 @transaction.atomic(durable=True)
 def cohort_impact_add_leader(*, cohort: Cohort, user: User) -> CohortImpact:
-    """Attach a support leader to a cohort (granting the role if needed).
-
-    Agents in training are refused: a leader sees colleagues' floor metrics, which agents
-    never do. Raises LeaderNotAllowedError.
-    """
-    if Membership.objects.filter(user=user, cohort__archived_at__isnull=True).exists():
-        raise LeaderNotAllowedError(
-            f"{user.display_name} is an agent in a cohort, and agents cannot see the support "
-            "leaders' pages. Remove them from their cohorts first, or use another account."
-        )
-    impact, _ = CohortImpact.objects.get_or_create(cohort=cohort)
+    """Attach a support leader to a cohort (granting the role if needed); raises
+    LeaderNotAllowedError for an agent in training."""
     user_grant_support_leader(user=user)
+    impact, _ = CohortImpact.objects.get_or_create(cohort=cohort)
     impact.leaders.add(user)
     return impact
 
