@@ -244,6 +244,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis hands an unacknowledged task (acks_late) to another worker after this long, so it
+# must outlast the longest task, a ticket import (61 minutes at most): Redis's default of one
+# hour would run a long import twice. Tasks lost with a killed worker come back after it;
+# the beat sweeps recover stuck drafts and grading much sooner.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_TIMEZONE = TIME_ZONE
 
 # LLM: unset LLM_BASE_URL/LLM_MODEL means the offline grader and authored drafts.

@@ -78,3 +78,20 @@ def test_database_is_postgresql_when_configured(postgres_db):
     with postgres_db.cursor() as cursor:
         cursor.execute("select version()")
         assert "PostgreSQL" in cursor.fetchone()[0]
+
+
+def test_redis_redelivers_a_task_only_after_every_task_could_have_finished():
+    """acks_late + Redis: a task still running past the visibility timeout would be handed
+    to a second worker. Every task's hard time limit, plus its longest retry wait (5 min),
+    must fit inside it."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    ours = [t for name, t in app.tasks.items() if not name.startswith("celery.")]
+    assert len(ours) >= 5
+    for task in ours:
+        limit = task.time_limit or settings.CELERY_TASK_TIME_LIMIT
+        assert limit + 300 < timeout, task.name
