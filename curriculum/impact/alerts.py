@@ -64,6 +64,11 @@ class Alert:
     def module_slug(self) -> str:
         return ALERT_MODULES[self.kind]
 
+    @property
+    def agents(self) -> list[tuple[int, str]]:
+        """(id, name) of each agent the alert names, for links that say whose page it is."""
+        return list(zip(self.agent_ids, self.agent_names, strict=False))
+
 
 def change_pct(before: float | None, after: float | None) -> float | None:
     if before is None or after is None or before == 0:

@@ -65,9 +65,16 @@ def cohort_impact_get_for_viewer(*, user: User, slug: str, change: bool = False)
     return impact
 
 
+def cohort_agent_find(*, impact: CohortImpact, agent_id: int | None) -> User | None:
+    """An agent of the cohort, or None (never someone outside it)."""
+    if not agent_id:
+        return None
+    return User.objects.filter(pk=agent_id, memberships__cohort=impact.cohort).first()
+
+
 def cohort_agent_get(*, impact: CohortImpact, agent_id: int) -> User:
     """An agent of the cohort, or 404."""
-    agent = User.objects.filter(pk=agent_id, memberships__cohort=impact.cohort).first()
+    agent = cohort_agent_find(impact=impact, agent_id=agent_id)
     if agent is None:
         raise Http404("No such agent in this cohort.")
     return agent

@@ -117,6 +117,10 @@ def _period(request, impact):
     return form, form.window(default)
 
 
+def _period_query(period) -> str:
+    return urlencode({"date_from": date_param(period.start), "date_to": date_param(period.end)})
+
+
 def _dashboard(request, slug, agent_id=None):
     impact = selectors.cohort_impact_get_for_viewer(user=request.user, slug=slug)
     agent = selectors.cohort_agent_get(impact=impact, agent_id=agent_id) if agent_id else None
@@ -142,9 +146,7 @@ def _dashboard(request, slug, agent_id=None):
         else None
     )
     svgs = report.chart_svgs(tables, summary, agent_name=agent.display_name if agent else None)
-    period_query = urlencode(
-        {"date_from": date_param(period.start), "date_to": date_param(period.end)}
-    )
+    period_query = _period_query(period)
     context = {
         "impact": impact,
         "cohort": impact.cohort,
@@ -217,10 +219,18 @@ def ticket_list(request, slug):
     page = Paginator(tickets, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    all_agents = query.copy()
+    all_agents.pop("agent", None)
+    agent_id = (
+        filters.cleaned_data.get("agent") if filters.is_bound and filters.is_valid() else None
+    )
     context = {
         "impact": impact,
         "cohort": impact.cohort,
         "filters": filters,
+        "agent": selectors.cohort_agent_find(impact=impact, agent_id=agent_id),
+        "all_agents_query": all_agents.urlencode(),
+        "period_query": _period_query(period),
         "period": period,
         "baseline": selectors.baseline_window(impact=impact),
         "page": page,

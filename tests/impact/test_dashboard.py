@@ -153,6 +153,26 @@ def test_ticket_list_follows_the_alert_filters(client, leader, known_table, agen
     assert len(page) == 0  # a bad filter matches nothing rather than everything
 
 
+def test_ticket_list_names_the_agent_it_is_filtered_to_and_offers_everyone(
+    client, leader, known_table, agents
+):
+    client.force_login(leader)
+    url = reverse("impact:ticket-list", args=[known_table.cohort.slug])
+    response = client.get(url, {"agent": agents[0].pk, "phase": "period", "csat_max": 5})
+    html = response.content.decode()
+    assert f"of {agents[0].display_name} (" in html
+    assert 'href="?phase=period&amp;csat_max=5">show every agent</a>' in html
+    # Links to an agent's dashboard keep the period the list shows.
+    period = response.context["period"]
+    assert f"?date_from={period.start.isoformat()}&amp;date_to={period.end.isoformat()}" in html
+    # An id from outside the cohort names nobody.
+    from tests.factories import UserFactory
+
+    outsider = UserFactory(full_name="Oscar Outside")
+    html = client.get(url, {"agent": outsider.pk}).content.decode()
+    assert "Oscar Outside" not in html and "outside this cohort" in html
+
+
 def test_ticket_list_shows_durations_in_minutes(client, leader, impact, agents):
     # The times are stored in seconds; the list used to print 704 s as "704.0 min".
     make_tickets(agents[0], AFTER_DAY, 1, prefix="dur", handle_time_seconds=704,
