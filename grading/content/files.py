@@ -90,10 +90,19 @@ def _child_node(node: yaml.Node, part) -> yaml.Node | None:
     return None
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): several times faster.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _parse_yaml(text: str, rel: str, errors: list[ContentError], line_offset: int = 0):
+    """(data, node): the values, and the node tree whose marks give line numbers."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = YAML_LOADER(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + line_offset if mark else None
