@@ -1,5 +1,6 @@
 """The one place user and author Markdown becomes HTML: rendered, then sanitised by bleach."""
 
+import functools
 import threading
 
 import bleach
@@ -50,8 +51,10 @@ class _Renderers(threading.local):
 _renderers = _Renderers()
 
 
+@functools.lru_cache(maxsize=1024)
 def render_markdown(text: str) -> str:
-    """Render Markdown to HTML that is safe to mark safe in a template."""
+    """Render Markdown to HTML that is safe to mark safe in a template. Pure, so the
+    results of recent texts are kept (lessons are rendered on every load and page view)."""
     if not text:
         return ""
     converter = _renderers.markdown
