@@ -77,6 +77,13 @@ def loaded_content(db):
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Factories hash a password per user and failed logins hash a dummy one; the real
+    hasher is slow on purpose, which would make every test that makes users slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager_in_process():
     """In-process tests run tasks eagerly even when CI points CELERY_BROKER_URL at Redis;
     the real-worker tests talk to a worker subprocess through their own client."""

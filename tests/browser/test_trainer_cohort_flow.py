@@ -17,7 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def offline(settings):
     settings.LLM_BASE_URL = ""
     settings.LLM_MODEL = ""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def test_trainer_creates_a_cohort_invites_an_agent_and_assigns_a_module(

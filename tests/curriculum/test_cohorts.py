@@ -25,11 +25,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _cohort_urls(cohort, *, agent_id, trainer_id, invitation_id):
     """Every trainer page and action of one cohort: (method, url)."""
     slug = cohort.slug

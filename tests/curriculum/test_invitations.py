@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 PASSPHRASE = "a-long-unique-passphrase"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def invitation(cohort, trainer):
     return InvitationFactory(

@@ -25,11 +25,6 @@ def submission_hook(settings):
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def no_llm(settings):
     settings.LLM_BASE_URL = ""
     settings.LLM_MODEL = ""

@@ -25,8 +25,6 @@ AFTER_DAY = dt.date(2025, 6, 10)  # inside the default period (training end → 
 @pytest.fixture(autouse=True)
 def _import_files_in_tmp(settings, tmp_path):
     settings.IMPACT_IMPORT_ROOT = tmp_path / "imports"
-    # The impact tests create many users; the real password hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

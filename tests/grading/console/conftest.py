@@ -43,11 +43,6 @@ SNAPSHOT = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def rubric_version(db) -> RubricVersion:
     rubric = Rubric.objects.create(slug="console-test", title="Console test", content_hash="t")

@@ -16,12 +16,6 @@ SCENARIOS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Factories hash a password per user; the default hasher makes big cohorts slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def configure(exercise: Exercise, **settings) -> Exercise:
     exercise.settings = {**exercise.settings, **settings}
     exercise.save(update_fields=["settings"])
