@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -84,6 +85,15 @@ class Cohort(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # Two active cohorts called alike look the same in every list (the service
+            # refuses it with a message; this closes the race of two trainers at once).
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=Q(archived_at__isnull=True),
+                name="cohort_active_name_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

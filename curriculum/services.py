@@ -1,5 +1,6 @@
 """Write operations of the base app: roles, cohorts, invitations and the demo seed."""
 
+import contextlib
 import csv
 import io
 import secrets
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -119,11 +120,28 @@ def _cohort_name(name: str, *, cohort: Cohort | None = None) -> str:
     if cohort is not None:
         others = others.exclude(pk=cohort.pk)
     if others.exists():
-        raise CohortNameTakenError(
-            f"Another active cohort is already called “{name}”. Choose a name that tells "
-            "them apart, such as the start month or the team."
-        )
+        raise CohortNameTakenError(_name_taken_message(name))
     return name
+
+
+def _name_taken_message(name: str) -> str:
+    return (
+        f"Another active cohort is already called “{name}”. Choose a name that tells them "
+        "apart, such as the start month or the team."
+    )
+
+
+@contextlib.contextmanager
+def _name_kept_unique(name: str):
+    """The database's last word on the name (cohort_active_name_unique): two trainers
+    saving the same name at once both pass the check above, and one of them lands here."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        if "cohort_active_name_unique" not in str(exc):
+            raise
+        raise CohortNameTakenError(_name_taken_message(name)) from None
 
 
 @transaction.atomic(durable=True)
@@ -133,9 +151,10 @@ def cohort_create(*, user: User, name: str, description: str = "") -> Cohort:
     Raises CohortNameTakenError when another active cohort has the name.
     """
     name = _cohort_name(name)
-    cohort = Cohort.objects.create(
-        name=name, slug=_cohort_slug(name), description=description.strip()
-    )
+    with _name_kept_unique(name):
+        cohort = Cohort.objects.create(
+            name=name, slug=_cohort_slug(name), description=description.strip()
+        )
     cohort.trainers.add(user)
     return cohort
 
@@ -148,7 +167,8 @@ def cohort_update(*, cohort: Cohort, name: str, description: str) -> Cohort:
     """
     cohort.name = _cohort_name(name, cohort=cohort)
     cohort.description = description.strip()
-    cohort.save(update_fields=["name", "description"])
+    with _name_kept_unique(cohort.name):
+        cohort.save(update_fields=["name", "description"])
     return cohort
 
 
@@ -160,7 +180,8 @@ def cohort_set_archived(*, cohort: Cohort, archived: bool) -> Cohort:
         _cohort_name(cohort.name, cohort=cohort)
     if archived != cohort.is_archived:
         cohort.archived_at = timezone.now() if archived else None
-        cohort.save(update_fields=["archived_at"])
+        with _name_kept_unique(cohort.name):
+            cohort.save(update_fields=["archived_at"])
     return cohort
 
 

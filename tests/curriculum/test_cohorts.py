@@ -186,6 +186,25 @@ def test_cohort_slugs_stay_unique_and_avoid_the_reserved_paths(trainer):
     assert reserved.slug == "new-cohort"
 
 
+def test_the_database_keeps_active_cohort_names_unique_when_two_trainers_race(trainer, monkeypatch):
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone as django_timezone
+
+    from curriculum.errors import CohortNameTakenError
+
+    services.cohort_create(user=trainer, name="Spring intake")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Cohort.objects.create(name="SPRING INTAKE", slug="spring-intake-x")
+    # Both trainers pass the service's check at the same moment; the database decides.
+    monkeypatch.setattr(services, "_cohort_name", lambda name, cohort=None: name)
+    with pytest.raises(CohortNameTakenError, match="already called “spring intake”"):
+        services.cohort_create(user=trainer, name="spring intake")
+    assert Cohort.objects.count() == 1
+    # An archived cohort's name is free.
+    Cohort.objects.update(archived_at=django_timezone.now())
+    services.cohort_create(user=trainer, name="Spring intake")
+
+
 def test_a_name_another_active_cohort_has_is_refused_on_the_name_field(client, trainer):
     other_trainer = TrainerFactory()
     taken = services.cohort_create(user=other_trainer, name="Spring intake")
