@@ -10,6 +10,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from grading import rubrics
 from grading.detectors.claims import (
     CONTRADICTED,
     SUPPORTED,
@@ -23,6 +24,7 @@ from grading.detectors.knowledge_base import KnowledgeBase
 from grading.detectors.messages import STATES, analyze_message
 from grading.detectors.replies import (
     JARGON,
+    SCRIPTED,
     TONES_FOR_STATE,
     ReplyAnalysis,
     analyze_reply,
@@ -31,6 +33,8 @@ from grading.detectors.replies import (
 from grading.detectors.text import (
     Span,
     content_words,
+    dedupe_overlaps,
+    find_all,
     normalise,
     phrase_pattern,
     regex,
@@ -571,9 +575,10 @@ class Context:
 
     @cached_property
     def _scored_reply(self) -> str:
-        """The reply with text aimed at the grader blanked out (same length, same offsets)."""
+        """The reply with text aimed at the grader, padding and keyword lists blanked out
+        (same length, same offsets): what is scored is what the customer would read as prose."""
         text = self.reply
-        for span in self.reply_analysis.grader_directed:
+        for span in self.reply_analysis.ignored:
             text = text[: span.start] + " " * (span.end - span.start) + text[span.end :]
         return text
 
@@ -598,36 +603,83 @@ def _no_reply(top: int = 3) -> Raw:
     return Raw(0, top, "No reply was submitted.")
 
 
+CORE_TONE = {
+    "urgent": "action_focused",
+    "frustrated": "empathetic",
+    "confused": "educational",
+    "satisfied": "appreciative",
+}
+
+
 def score_tone_match(ctx: Context) -> Raw:
+    """3 core and supporting register; 2 core only; 1 core missing; 0 works against the state."""
     ra = ctx.reply_analysis
     if not ctx.reply.strip():
         return _no_reply()
-    found = ra.tones_found
-    points = 1 + len(found)
+    state = ctx.target_state
+    core = CORE_TONE.get(state, "")
+    supporting = next((t for t in ra.target_tones if t != core), "")
+    has_core, has_support = bool(ra.tone_markers.get(core)), bool(ra.tone_markers.get(supporting))
+    hostile = [*ra.defensive, *ra.mismatched_tone]
+    if state == "frustrated" and ctx.reply.count("!") >= 2:
+        at = ctx.reply.index("!")
+        hostile.append(Span("mismatch", "!", at, at + 1))
+    repeated = _repeated_failed_fix(ctx)
+    hostile += repeated
     notes = [
-        (
-            f"Customer is {ctx.target_state}; the reply needs "
-            f"{' and '.join(t.replace('_', '-') for t in ra.target_tones)}."
-        )
+        f"Customer is {state}; the reply needs {core.replace('_', '-')} "
+        f"with {supporting.replace('_', '-')}."
     ]
-    for tone in ra.target_tones:
+    for tone in (core, supporting):
         spans = ra.tone_markers.get(tone, ())
         notes.append(f"{tone.replace('_', '-')}: {_quotes(spans) if spans else 'not found'}.")
-    evidence = [e for t in found for e in _evidence("reply", ra.tone_markers[t][:2], t)]
-    slips = [*ra.mismatched_tone, *ra.defensive]
-    if ctx.target_state == "frustrated" and ctx.reply.count("!") >= 2:
-        slips.append(Span("mismatch", "!", ctx.reply.index("!"), ctx.reply.index("!") + 1))
-    if ctx.target_state == "urgent" and found and _first_marker_sentence(ctx) > 2:
-        points -= 1
-        notes.append("The action comes after the opening sentences.")
-    if slips:
-        points -= 1
-        notes.append(f"Tone slips: {_quotes(slips)}.")
-        evidence += _evidence("reply", slips, "tone slip")
+    evidence = [
+        e for t in (core, supporting) for e in _evidence("reply", ra.tone_markers.get(t, ())[:2], t)
+    ]
+    if hostile:
+        notes.append(f"Works against the customer's state: {_quotes(hostile)}.")
+        evidence += _evidence("reply", hostile, "tone slip")
+        return Raw(0, 3, " ".join(notes), tuple(evidence))
+    points = 3 if has_core and has_support else 2 if has_core else 1
+    if state == "urgent" and has_core and _first_marker_sentence(ctx) > 2:
+        points = min(points, 1)
+        notes.append("The action comes only after a preamble.")
+    if ra.over_apologising:
+        points = min(points, 1)
+        notes.append(f"{ra.apology_count} apologies delay the answer.")
     if ra.stuffing:
-        points -= 1
+        points = max(0, points - 1)
         notes.append(f"Padding or keyword lists ignored: {_quotes(ra.stuffing, 2)}.")
-    return Raw(max(0, min(3, points)), 3, " ".join(notes), tuple(evidence))
+    return Raw(points, 3, " ".join(notes), tuple(evidence))
+
+
+FAILED_FIX = regex(
+    r"(?:already|just) (?:tried|did|done|followed|re-?\w+)",
+    r"tried (?:that|this|it|everything)",
+    r"(?:didn't|did not|doesn't|does not|hasn't|has not) (?:work|help|fix|change)",
+    r"(?:still|again) (?:not|failing|broken|the same)",
+)
+
+
+def _repeated_failed_fix(ctx: Context) -> list[Span]:
+    """Steps the reply recommends that the customer says they already tried without success."""
+    message = ctx.message or ctx.thread_text
+    tried = [s.text for s in sentences(message) if FAILED_FIX.search(s.text)]
+    if not tried:
+        return []
+    tried_words = {stem(w) for t in tried for w in content_words(t)} - COMMON_STEMS
+    found = []
+    for step in ctx.reply_analysis.next_steps:
+        step_words = {stem(w) for w in content_words(step.text)} - COMMON_STEMS
+        if (
+            len(step_words) >= 2
+            and len(step_words & tried_words) >= 2
+            and not re.search(
+                r"\b(?:again|instead|already|you tried|you've tried|didn't)\b", step.text, re.I
+            )
+        ):
+            found.append(Span("repeated_fix", step.text, step.start, step.end))
+    return found[:2]
 
 
 def _body_sentences(text: str) -> list:
@@ -652,24 +704,10 @@ def _first_marker_sentence(ctx: Context) -> int:
 
 
 def score_empathy(ctx: Context) -> Raw:
+    """3 feeling and situation; 2 real but generic; 1 token or scripted; 0 none or dismissive."""
     ra = ctx.reply_analysis
     if not ctx.reply.strip():
         return _no_reply()
-    feeling = [*ra.empathy["acknowledge_feeling"], *ra.empathy["reassurance"]]
-    if "apology" in ra.empathy_parts:
-        feeling += list(ra.empathy["apology"])
-    if ctx.target_state == "satisfied":
-        feeling += list(ra.tone_markers.get("appreciative", ()))
-    impact = _impact_mentions(ctx)
-    if ctx.target_state in ("urgent", "confused") and impact:
-        feeling += impact
-    specific = len(ra.specifics) >= 2
-    owned = bool(re.search(r"\b(?:I|we)(?:'ve| have| will|'ll| am|'m) ", ctx.reply)) and bool(
-        ra.next_steps
-    )
-    evidence = _evidence("reply", feeling, "acknowledgement") + _evidence(
-        "reply", ra.specifics[:2], "specific"
-    )
     if ra.defensive:
         return Raw(
             0,
@@ -677,31 +715,52 @@ def score_empathy(ctx: Context) -> Raw:
             f"Defensive or blaming language: {_quotes(ra.defensive)}.",
             _evidence("reply", ra.defensive, "defensive"),
         )
+    feeling = [*ra.empathy["acknowledge_feeling"], *ra.empathy["reassurance"]]
+    feeling += list(ra.empathy["apology"])
+    if ctx.target_state == "satisfied":
+        feeling += list(ra.tone_markers.get("appreciative", ()))
+    feeling = sorted(dedupe_overlaps(feeling), key=lambda s: s.start)
     if not feeling:
-        return Raw(0, 3, "No acknowledgement of how the customer feels.", evidence)
+        return Raw(0, 3, "No acknowledgement of how the customer feels.")
+    scripted_spans = [
+        Span("scripted", m.group(0), m.start(), m.end())
+        for m in SCRIPTED.finditer(ctx._scored_reply)
+    ]
+    real = [f for f in feeling if not any(_overlaps(f, x) for x in scripted_spans)]
+    situation = _situated(ctx, feeling)
+    evidence = _evidence("reply", feeling, "acknowledgement") + _evidence(
+        "reply", situation[:2], "specific situation"
+    )
     if ra.over_apologising:
-        return Raw(
-            1,
-            3,
-            f"Over-apologises ({ra.apology_count} apologies), which reads as scripted.",
-            evidence,
+        others = [f for f in feeling if not any(_overlaps(f, a) for a in ra.empathy["apology"])]
+        note = f"{ra.apology_count} apologies read as scripted, not as empathy."
+        return Raw(1 if others else 0, 3, note, evidence)
+    if real and situation:
+        note = (
+            f"Acknowledges the feeling ({_quotes(real)}) and their situation "
+            f"({_quotes(situation)})."
         )
-    if not specific:
-        return Raw(
-            1,
-            3,
-            f"Acknowledgement is generic ({_quotes(feeling)}); nothing specific to this customer.",
-            evidence,
-        )
-    points = 3 if owned and len(set(_kinds(feeling))) >= 2 else 2
-    parts = ", ".join(p.replace("_", " ") for p in ra.empathy_parts)
-    note = f"Empathy parts found: {parts} ({_quotes(feeling)}); specifics: {_quotes(ra.specifics)}."
-    if points == 3:
-        note += " Carries the empathy into owned action."
-    if ra.stuffing:
-        points -= 1
-        note += " Padding or keyword lists were ignored and cost a point."
-    return Raw(points, 3, note, evidence)
+        return Raw(3, 3, note, evidence)
+    if real or (scripted_spans and situation):
+        note = f"A real acknowledgement ({_quotes(feeling)}), but not of their specific situation."
+        return Raw(2, 3, note, evidence)
+    return Raw(1, 3, f"Only a stock phrase: {_quotes(scripted_spans or feeling)}.", evidence)
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _situated(ctx: Context, feeling: list[Span]) -> list[Span]:
+    """Specifics of the customer's case in or right after a sentence that acknowledges a feeling."""
+    parts = sentences(ctx.reply)
+    near: list[tuple[int, int]] = []
+    for index, sentence in enumerate(parts):
+        if any(sentence.start <= f.start < sentence.end + 1 for f in feeling):
+            following = parts[index + 1] if index + 1 < len(parts) else sentence
+            near.append((sentence.start, following.end))
+    specifics = [*ctx.reply_analysis.specifics, *_impact_mentions(ctx)]
+    return [s for s in specifics if any(a <= s.start < b for a, b in near)]
 
 
 def _impact_mentions(ctx: Context) -> list[Span]:
@@ -725,13 +784,16 @@ def _kinds(spans) -> list[str]:
 
 
 def score_accuracy(ctx: Context) -> Raw:
+    """0 two or more contradicted claims; 1 one; 2 vague, hedged or link only; 3 right and specific.
+
+    A link is not accuracy: it neither raises nor lowers the score.
+    """
     if not ctx.reply.strip():
         return _no_reply()
     claims = ctx.reply_claims + _repeated_planted_errors(ctx)
     wrong = [c for c in claims if c.status == CONTRADICTED]
     unsure = [c for c in claims if c.status == UNSUPPORTED]
     right = [c for c in claims if c.status == SUPPORTED]
-    links = ctx.reply_analysis.source_links
     evidence = tuple(
         Evidence("reply", c.start, c.end, f"{c.status}: {c.detail}") for c in claims[:6]
     )
@@ -739,23 +801,42 @@ def score_accuracy(ctx: Context) -> Raw:
         fixes = "; ".join(
             f"{_quote(c.text, 40)} ({c.fact_id}): {c.correction or c.detail}" for c in wrong[:3]
         )
-        return Raw(0, 3, f"Contradicts the knowledge base: {fixes}", evidence)
-    hedges = [m.group(0) for m in HEDGES.finditer(ctx.reply)]
-    if len(unsure) >= 2 or (hedges and not right):
-        detail = _quotes([Span("x", c.text, c.start, c.end) for c in unsure]) or ", ".join(hedges)
-        return Raw(1, 3, f"Claims that cannot be verified or are hedged: {detail}.", evidence)
-    kb_links = [s for s in links if _is_kb_link(s.text, ctx.kb)]
-    checked = f"{len(right)} claim(s) checked against the knowledge base"
-    if unsure:
-        return Raw(2, 3, f"{checked}; one unverified: {_quote(unsure[0].text)}.", evidence)
-    if kb_links:
         return Raw(
-            3,
-            3,
-            f"{checked}, none wrong; links the help centre ({_quote(kb_links[0].text)}).",
-            evidence + _evidence("reply", kb_links, "source link"),
+            0 if len(wrong) >= 2 else 1, 3, f"Contradicts the knowledge base: {fixes}", evidence
         )
-    return Raw(2, 3, f"{checked}, none wrong; no help-centre link.", evidence)
+    hedges = [m.group(0) for m in HEDGES.finditer(ctx._scored_reply)]
+    checked = f"{len(right)} claim(s) checked against the knowledge base, none wrong"
+    if hedges or unsure:
+        detail = _quotes([Span("x", c.text, c.start, c.end) for c in unsure]) or ", ".join(hedges)
+        return Raw(2, 3, f"{checked}; hedged or unverifiable: {detail}.", evidence)
+    if right:
+        return Raw(3, 3, f"{checked}.", evidence)
+    if _needs_facts(ctx):
+        return Raw(
+            2,
+            3,
+            "Nothing contradicted, but the reply does not state the facts the question needs "
+            "(a link alone is not an answer).",
+            evidence,
+        )
+    return Raw(3, 3, "No factual claim was needed and none is wrong.", evidence)
+
+
+FACT_QUESTION = regex(
+    r"how (?:much|long|many|soon|often)",
+    r"when (?:do|does|will|can|is|are|did)",
+    r"(?:what|which) (?:plan|price|cost|fee|limit|date|day|time)",
+    r"(?:price|cost|charge|fee|refund|limit|quota|window)\w*",
+    r"(?:is|are|does|do|can|will) (?:it|this|that|there|we|i|my|our)\b[^?]*\?",
+    r"where (?:do|can|is|are)",
+    r"how (?:do|can) (?:i|we)",
+)
+
+
+def _needs_facts(ctx: Context) -> bool:
+    """Does the customer's message ask for something the knowledge base answers?"""
+    message = ctx.message or ctx.thread_text
+    return bool(topics_in(message, ctx.kb)) and bool(FACT_QUESTION.search(message))
 
 
 def _is_kb_link(url: str, kb: KnowledgeBase) -> bool:
@@ -906,40 +987,39 @@ def score_completeness(ctx: Context) -> Raw:
     return Raw(max(0, min(3, points)), 3, note)
 
 
+AGENT_COMMITMENT = regex(
+    r"I(?:'ll| will| am going to|'m going to) (?!be happy|be glad)\w+",
+    r"I(?:'m| am) (?:now |currently )?\w+ing (?:this|it|your|the)\b",
+    r"we(?:'ll| will) (?!be happy|be glad)(?:\w+)",
+)
+
+
 def score_next_steps(ctx: Context) -> Raw:
+    """3 a step and a commitment; 2 a step, passive follow-up; 1 vague; 0 none."""
     ra = ctx.reply_analysis
     if not ctx.reply.strip():
         return _no_reply()
-    clear, follow, vague = ra.next_steps, ra.follow_up, ra.vague_next_steps
-    timed = [t for t in ra.timeframes if any(_same_sentence(ctx.reply, t, f) for f in follow)]
-    evidence = _evidence("reply", clear, "next step") + _evidence(
-        "reply", [*follow, *timed], "follow-up"
-    )
-    if not clear and not follow and _pure_thanks(ctx):
+    steps = list(ra.next_steps)
+    commitment = [*ra.follow_up, *find_all(AGENT_COMMITMENT, ctx._scored_reply, "commitment")]
+    vague = list(ra.vague_next_steps)
+    evidence = _evidence("reply", steps, "next step") + _evidence("reply", commitment, "commitment")
+    if not steps and not commitment and _pure_thanks(ctx):
         return Raw(None, 3, "The customer only said thank you; no action is needed.")
-    if clear and follow and (timed or ra.timeframes):
+    if steps and commitment:
+        note = f"A concrete step ({_quotes(steps, 1)}) and a commitment ({_quotes(commitment, 1)})."
+        return Raw(3, 3, note, evidence)
+    if steps:
         return Raw(
-            3,
-            3,
-            (
-                f"Clear steps ({_quotes(clear, 2)}) and a dated follow-up "
-                f"({_quotes([*follow, *timed], 2)})."
-            ),
-            evidence,
+            2, 3, f"A concrete step ({_quotes(steps, 2)}), but no commitment from us.", evidence
         )
-    if clear:
-        missing = "no follow-up commitment" if not follow else "no time frame for the follow-up"
-        return Raw(2, 3, f"Clear steps ({_quotes(clear, 2)}) but {missing}.", evidence)
-    if follow:
-        return Raw(
-            1, 3, f"Promises follow-up ({_quotes(follow, 1)}) but gives no concrete step.", evidence
+    if commitment:
+        note = (
+            f"We commit to act ({_quotes(commitment, 1)}), but the customer gets no concrete step."
         )
-    note = (
-        f"Only a vague closing ({_quotes(vague, 1)})."
-        if vague
-        else "No next step for the customer or for us."
-    )
-    return Raw(0, 3, note, evidence)
+        return Raw(2, 3, note, evidence)
+    if vague:
+        return Raw(1, 3, f"Only a vague closing ({_quotes(vague, 1)}).", evidence)
+    return Raw(0, 3, "No next step for the customer or for us.", evidence)
 
 
 def _same_sentence(text: str, a: Span, b: Span) -> bool:
@@ -958,39 +1038,33 @@ def _pure_thanks(ctx: Context) -> bool:
 
 
 def score_personalization(ctx: Context) -> Raw:
+    """3 name and specifics; 2 name and situation, or specifics; 1 name only; 0 neither."""
     ra = ctx.reply_analysis
     if not ctx.reply.strip():
         return _no_reply()
-    named, specifics = bool(ra.name_mentions), len(ra.specifics)
-    context = _account_context(ctx)
+    named = bool(ra.name_mentions)
+    specifics = [*ra.specifics, *_account_context(ctx)]
     evidence = _evidence("reply", ra.name_mentions[:1], "name") + _evidence(
-        "reply", [*ra.specifics, *context], "specific"
+        "reply", specifics, "specific"
     )
-    if specifics >= 2 and context:
+    many = len({stem(s.text.lower()) for s in specifics}) >= 2
+    if named and many:
+        points, note = 3, f"Uses their name and the specifics of their case ({_quotes(specifics)})."
+    elif named and (specifics or _on_topic(ctx._scored_reply, ctx.message or ctx.thread_text)):
+        points, note = 2, "Uses their name and speaks to their situation in general terms."
+    elif specifics and not named:
         points, note = (
-            3,
-            (
-                f"Uses their details ({_quotes(ra.specifics)}) and account context "
-                f"({_quotes(context, 2)})."
-            ),
+            2,
+            f"Uses the specifics of their case ({_quotes(specifics)}) but not their name.",
         )
-    elif specifics >= 2:
-        points, note = 2, f"Uses their details ({_quotes(ra.specifics)})."
-    elif named or specifics:
-        points, note = (
-            1,
-            "Uses their name only."
-            if named
-            else f"Barely uses their details ({_quotes(ra.specifics)}).",
-        )
+    elif named:
+        points, note = 1, "Uses their name only."
     else:
         points, note = 0, "No name and nothing from their message; reads like a template."
     if ra.generic_greetings:
-        points -= 1
+        points = max(0, points - 1)
         note += f" Template greeting: {_quotes(ra.generic_greetings, 1)}."
-    if not named and ctx.customer_name and points > 1:
-        note += " Does not use their name."
-    return Raw(max(0, points), 3, note, evidence)
+    return Raw(points, 3, note, evidence)
 
 
 def _account_context(ctx: Context) -> list[Span]:
@@ -1812,44 +1886,21 @@ SCORERS: dict[str, Callable[[Context], Raw]] = {**REPLY_SCORERS, **EXERCISE_SCOR
 
 
 def _level_points(criterion: Mapping) -> list[int]:
-    points = sorted(
-        int(level["points"])
-        for level in _list(criterion.get("levels"))
-        if _dict(level).get("points") is not None
-    )
-    return points or [0, 1, 2, 3]
+    return rubrics.level_points(criterion)
 
 
 def snap(raw: Raw, criterion: Mapping) -> int | None:
     """Map a scorer's points on its own 0..top scale onto the rubric's own level points."""
     if raw.points is None:
         return None if criterion.get("allow_na") else _level_points(criterion)[-1]
-    levels = _level_points(criterion)
-    low, high = levels[0], levels[-1]
-    target = low + (high - low) * max(0.0, min(1.0, raw.points / raw.top if raw.top else 0.0))
-    return min(levels, key=lambda p: (abs(p - target), p))
+    return rubrics.snap_fraction(raw.points / raw.top if raw.top else 0.0, criterion)
 
 
 def total_of(criteria: list[Mapping], scores: dict[str, CriterionScore]) -> float:
     """Weighted mean of each scored criterion's fraction of its range, with critical caps."""
-    weighted, weights, cap = 0.0, 0.0, 1.0
-    for criterion in criteria:
-        score = scores.get(_text(criterion.get("id")))
-        if score is None or score.points is None:
-            continue
-        levels = _level_points(criterion)
-        span = (levels[-1] - levels[0]) or 1
-        weight = float(criterion.get("weight") or 1)
-        weighted += weight * (score.points - levels[0]) / span
-        weights += weight
-        if (
-            criterion.get("critical")
-            and score.points == levels[0]
-            and criterion.get("critical_cap") is not None
-        ):
-            cap = min(cap, float(criterion["critical_cap"]))
-    total = weighted / weights if weights else 0.0
-    return round(min(total, cap), 4)
+    return rubrics.weighted_total(
+        criteria, {cid: score.points for cid, score in scores.items() if score is not None}
+    )
 
 
 def expand_rubric(rubric: Mapping, rubrics_by_id: Mapping[str, Mapping]) -> dict:
@@ -1923,23 +1974,25 @@ def grade_answer(
 
 
 def _reply_quality_rubric() -> dict:
-    def criterion(cid: str, *, critical: bool = False, allow_na: bool = False) -> dict:
+    def criterion(cid: str, *, critical_at: int | None = None, allow_na: bool = False) -> dict:
         return {
             "id": cid,
             "weight": 1,
             "allow_na": allow_na,
-            "critical": critical,
-            "critical_cap": 0.5 if critical else None,
+            "critical": critical_at is not None,
+            "critical_cap": 0.5 if critical_at is not None else None,
+            "critical_at": critical_at,
             "levels": [{"points": p} for p in range(4)],
         }
 
+    # Misinforming (any contradicted claim) or not answering outweighs warmth.
     return {
         "id": "reply-quality",
         "criteria": [
             criterion("tone_match"),
             criterion("empathy"),
-            criterion("accuracy", critical=True),
-            criterion("completeness"),
+            criterion("accuracy", critical_at=1),
+            criterion("completeness", critical_at=0),
             criterion("next_steps", allow_na=True),
             criterion("personalization"),
         ],

@@ -21,6 +21,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from curriculum.models import Exercise, Membership
 from exercises.models import Submission
 
+from .. import rubrics
 from ..models import CriterionScore, Grade, GraderKind, RubricVersion
 from ..peer import scoring
 from ..peer.models import PeerQueueEntry, PeerReview, PeerScore
@@ -94,23 +95,18 @@ class FinalGrade:
 
 
 def total_of(specs: list[CriterionSpec], points: dict[str, float | None], snapshot: dict) -> float:
-    """Weighted mean of the criteria's fractions, with critical caps (see module doc)."""
+    """Weighted mean of the criteria's fractions, with critical caps (grading.rubrics)."""
     raw = {c["id"]: c for c in snapshot.get("criteria", [])}
-    weighted = weights = 0.0
-    cap = 1.0
-    for spec in specs:
-        value = points.get(spec.key)
-        if value is None:
-            continue
-        span = (spec.max_points - spec.min_points) or 1
-        weighted += spec.weight * (value - spec.min_points) / span
-        weights += spec.weight
-        extra = raw.get(spec.key, {})
-        critical = extra.get("critical") and extra.get("critical_cap") is not None
-        if critical and value <= spec.min_points:
-            cap = min(cap, float(extra["critical_cap"]))
-    total = weighted / weights if weights else 0.0
-    return round(max(0.0, min(total, cap)), 4)
+    criteria = [
+        {
+            **raw.get(spec.key, {}),
+            "id": spec.key,
+            "weight": spec.weight,
+            "levels": [{"points": spec.min_points}, {"points": spec.max_points}],
+        }
+        for spec in specs
+    ]
+    return rubrics.weighted_total(criteria, points)
 
 
 def released_submission_ids(*, submissions: list[tuple[int, int]]) -> set[int]:

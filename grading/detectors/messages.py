@@ -519,6 +519,261 @@ def pick_states(scores: dict[str, float]) -> tuple[str, str | None]:
     return primary, secondary
 
 
+# ---- what the message is mainly for ----------------------------------------------------
+# Surface cues (capitals, exclamation marks, the word "urgent", polite thanks) say how loud
+# a message is, not what it is for. The state is decided by its purpose: a real deadline or
+# damage running now (urgent), a grievance (frustrated), a question about how something
+# works (confused), praise with no grievance (satisfied). Loudness only sets severity.
+
+QUOTED = re.compile(
+    r"(?<![\w'’])(['\"‘“])([^'\"‘’“”\n]{1,80})"
+    r"(?:['\"’”])(?![\w'’])"
+)
+IMMINENT = regex(
+    r"(?:by|before|until|due|for|later|goes out|going out|sends?|launch\w*|need\w* (?:it|this|them)"
+    r"|(?:must|has to|have to|needs? to) [^.!?\n]{0,40}) today",
+    r"today at",
+    r"today's",
+    r"tonight",
+    r"tomorrow",
+    r"this (?:morning|afternoon|evening)",
+    r"(?:in|within) (?:the next )?(?:an?|one|two|three|few|\d+|\d+-\d+) ?"
+    r"(?:min(?:ute)?s?|hours?|hrs?|h)\b",
+    r"\d+ ?(?:min(?:ute)?s?|hours?|hrs?|h) (?:ago|from now|left|away)",
+    r"\d{1,2}(?::\d\d)? ?(?:am|pm)",
+    r"\d{1,2}(?::\d\d)? o'?clock",
+    r"\d{1,2}:\d\d",
+    r"noon",
+    r"end of (?:the )?day",
+    r"eod",
+    r"close of business",
+    r"right away",
+    r"as we speak",
+    r"every (?:hour|minute|day) (?:we|this|it)",
+    r"expir\w*",
+    r"deadline",
+    r"cut-?off",
+    r"(?:going|goes|went) out",
+    r"(?:scheduled|set|due|booked|planned) (?:for|to (?:go|send|launch))",
+    r"before (?:the |our |my )?(?:launch|send|sale|event|webinar|meeting|morning|weekend)",
+    r"(?:launch|sale|event|campaign|send|webinar)\w* (?:is |starts? |goes )?(?:today|tonight|"
+    r"tomorrow|in \d+)",
+    r"(?:losing|lose|losing out on) (?:sales|money|orders|customers|revenue|signups)",
+    r"still (?:going|sending|running)",
+    r"(?:stop|recall|cancel|pause|halt) (?:it|this|the (?:send|campaign|email))",
+)
+LOOSE_URGENCY = regex(
+    r"urgent\w*", r"asap", r"immediately", r"as soon as (?:possible|you can)", r"emergency"
+)
+ULTIMATUM = regex(
+    r"(?:by|before|until) [^.!?\n]{1,40}\bor (?:we|I)(?:'ll| will)? (?:cancel|leave|move|switch|go)",
+    r"(?:fix|sort|resolve|restore)[^.!?\n]{0,40}\bor (?:we|I)(?:'ll| will)? (?:cancel|leave|move|switch|"
+    r"go|take)",
+    r"if [^.!?\n]{1,80}\b(?:by|before) [^.!?\n]{1,40}\b(?:I|we)(?:'ll| will)? (?:cancel|leave|move|"
+    r"switch|take|go)",
+    r"last chance",
+    r"final warning",
+)
+GRIEVANCE = regex(
+    r"again",
+    r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time",
+    r"(?:two|three|four|five|several|many|multiple|\d+) (?:times|tickets|emails|messages|calls)",
+    r"already (?:told|asked|reported|explained|contacted|emailed|wrote|sent|tried)",
+    r"still (?:not|no|isn't|hasn't|doesn't|can't|waiting|broken|nothing)",
+    r"(?:was|were|been) (?:promised|told|assured)",
+    r"promised",
+    r"nothing\.",
+    r"(?:no|zero|without any?) (?:answers?|replies|reply|response|update|callback|call back)",
+    r"(?:nobody|no one|no-one) (?:has|is|will|seems|replied|answered|called|got back)",
+    r"(?:it's|it has|it's been|has been|have been|been) (?:\d+|two|three|four|five|six|ten|several|"
+    r"many) (?:days|weeks|months)",
+    r"for (?:a |\d+ |two |three |four |five |ten |several )?(?:days|weeks|months|week|month)"
+    r"(?: now)?",
+    r"(?:lost|losing|cost us|costing us|wasted|wasting)",
+    r"(?:(?:been|was|were|got|being) overcharged|overcharged (?:me|us)|charged (?:me|us) "
+    r"(?:twice|double|again)|charged (?:twice|double|again)|double[- ]charged)",
+    r"gutted",
+    r"let (?:me|us) down",
+    r"(?:it )?turns? out",
+    r"(?:now )?(?:I|we) (?:find|found) out",
+    r"mislead\w*|misled",
+    r"feels? (?:a bit |so |really |very )?(?:cheap|unfair|wrong|like a bait)",
+    r"after all (?:this|that|these) (?:time|years)",
+    r"complain\w*",
+    r"unacceptable",
+    r"ridiculous",
+    r"useless",
+    r"terrible",
+    r"awful",
+    r"worse",
+    r"disappoint\w*",
+    r"frustrat\w*",
+    r"annoy\w*",
+    r"angry",
+    r"furious",
+    r"fed up",
+    r"sick of",
+    r"tired of",
+    r"(?:other|another|different) (?:providers?|tools?|platforms?|services?)",
+    r"competitor",
+    r"cancel\w*",
+    r"(?:move|moving|switch\w*) (?:my|our) (?:list|account|business)",
+    r"(?:your|the) (?:fault|mistake|bug|error)",
+    r"data protection",
+    r"lawyer",
+    r"chargeback",
+    r"(?:keeps?|kept) (?:happening|failing|breaking|crashing|sending)",
+    r"(?:broke|broken|failed|stopped) again",
+    r"how many (?:more )?times",
+    r"is anyone (?:actually )?(?:reading|listening)",
+    r"(?:patient|patience) for",
+    r"(?:never|didn't|did not) (?:got|get|received?|arrived?|heard)",
+)
+STRONG_GRIEVANCE = regex(  # counted on top of GRIEVANCE: one of these is a grievance alone
+    r"again",
+    r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time",
+    r"unacceptable",
+    r"ridiculous",
+    r"useless",
+    r"terrible",
+    r"awful",
+    r"fed up",
+    r"sick of",
+    r"tired of",
+    r"furious",
+    r"angry",
+    r"how many (?:more )?times",
+    r"already (?:told|asked|reported|explained)",
+)
+FAILURE = regex(
+    r"error\w*",
+    r"fail\w*",
+    r"broke\w*",
+    r"blocked",
+    r"bounc\w*",
+    r"(?:stopped|stops|won't|doesn't|does not|isn't|didn't|not) (?:work|firing|fire|send|sending|"
+    r"load|arrive|appear|showing)\w*",
+    r"wrong",
+    r"missing",
+    r"lost",
+    r"(?:is|are|was|went|goes|has gone|been) down\\b(?! by| to)",
+    r"zero contacts",
+    r"nothing (?:arrived|happened|went|sent)",
+    r"(?:takes|took) \d+ (?:hours|days)",
+)
+PRAISE = regex(
+    r"thank(?:s| you)",
+    r"cheers",
+    r"appreciat\w*",
+    r"lov(?:e|es|ed|ing)",
+    r"great",
+    r"excellent",
+    r"amazing",
+    r"fantastic",
+    r"awesome",
+    r"perfect(?:ly)?",
+    r"brilliant",
+    r"wonderful",
+    r"happy",
+    r"delighted",
+    r"pleased",
+    r"impressed",
+    r"legends?",
+    r"(?:the )?best(?! regards| wishes| way| practice)",
+    r"(?:it )?work(?:s|ed)(?: great| perfectly| well| like a charm)?!",
+    r"finally (?:works|fires|working)",
+    r"well done",
+    r"kudos",
+    r"(?:doubled|tripled|record)",
+    r"celebrat\w*",
+    r"helpful",
+    r"recommend",
+)
+COURTESY = regex(
+    r"thanks? (?:in advance|anyway|for (?:looking|your help|reading|checking|any help))",
+    r"thank you (?:in advance|for (?:looking|your help|reading|checking|any help))",
+    r"kind regards",
+    r"best regards",
+    r"cheers,?$",
+    r"appreciate (?:any|your) help",
+    r"sorry (?:to bother|for (?:my|the) english)",
+)
+QUESTIONING = regex(
+    r"(?:how|where|what|which|why|when) (?:do|does|did|can|should|is|are|would|will) ",
+    r"(?:do|does|did|can|should|is|are|would|will) (?:i|we|it|they|this|that|the|my|our|you|there) ",
+    r"(?:don't|do not|doesn't) (?:understand|get|know)",
+    r"not sure",
+    r"confus\w*",
+    r"(?:try|trying) to understand",
+    r"no idea",
+    r"(?:what's|what is) the difference",
+    r"(?:can|could) (?:you|someone) explain",
+    r"i thought",
+    r"wondering",
+    r"or (?:is|does|do|will|should)",
+)
+OPERATIONAL = regex(
+    r"(?:campaign|send|newsletter|email|launch|sale|list|automation|import|form|site|store|"
+    r"payment|invoice|order|event|webinar)s?",
+)
+
+
+def _unquoted(text: str) -> tuple[str, list[str]]:
+    """The text with quoted passages blanked (same offsets), and the short scare-quoted phrases."""
+    scare = []
+    blanked = text
+    for match in QUOTED.finditer(text):
+        inner = match.group(2)
+        if len(inner.split()) <= 3:
+            scare.append(inner)
+        blanked = (
+            blanked[: match.start()] + " " * (match.end() - match.start()) + blanked[match.end() :]
+        )
+    return blanked, scare
+
+
+def _hits(pattern: re.Pattern[str], text: str) -> int:
+    return len(pattern.findall(text))
+
+
+def purpose_states(text: str, compound: float) -> tuple[str, str | None] | None:
+    """Primary and secondary state by what the message is for; None when no purpose shows."""
+    plain, scare = _unquoted(text)
+    courtesy_free = COURTESY.sub(" ", plain)
+    imminent = _hits(IMMINENT, plain)
+    ultimatum = _hits(ULTIMATUM, plain)
+    grievance = _hits(GRIEVANCE, plain) + _hits(STRONG_GRIEVANCE, plain)
+    failure = _hits(FAILURE, plain)
+    praise = _hits(PRAISE, courtesy_free)
+    scare_positive = sum(1 for s in scare if PRAISE.search(s) or re.search(r"\w+ed\b", s))
+    questions = plain.count("?") + _hits(QUESTIONING, plain)
+    sarcastic = bool(SARCASM.search(plain)) or bool(
+        (scare_positive and (failure or grievance)) or (scare and grievance)
+    )
+    if ultimatum:
+        return "frustrated", "urgent"
+    if failure and _hits(LOOSE_URGENCY, plain):
+        imminent += 1  # "urgent", "asap" count only when something is actually broken
+    grievance_strong = grievance >= 2 or (grievance and (failure or sarcastic)) or sarcastic
+    if imminent and (failure or OPERATIONAL.search(plain) or questions):
+        if grievance >= 3 and not re.search(r"\b(?:today|tonight|tomorrow|\d+ ?min)", plain, re.I):
+            return "frustrated", "urgent"
+        return "urgent", "frustrated" if grievance_strong else None
+    if grievance_strong:
+        return "frustrated", None
+    if praise and not (
+        failure and not re.search(r"\b(?:finally|now|fixed|works?|worked)\b", plain, re.I)
+    ):
+        return "satisfied", "confused" if "?" in plain else None
+    if grievance and failure:
+        return "frustrated", None
+    if questions or _hits(CONFUSION, plain):
+        return "confused", None
+    if failure:
+        return ("frustrated" if compound < -0.3 else "confused"), None
+    return None
+
+
 BASE_SEVERITY = {"satisfied": 1, "confused": 3, "frustrated": 5, "urgent": 6}
 
 
@@ -559,7 +814,7 @@ def analyze_message(text: str | None) -> MessageAnalysis:
     compound = sentiment_compound(text)
     indicators, sarcasm = find_indicators(text)
     scores = state_scores(text, indicators, sarcasm, compound)
-    state, secondary = pick_states(scores)
+    state, secondary = purpose_states(text, compound) or pick_states(scores)
     severity = severity_for(text, state, indicators, sarcasm, compound)
     return MessageAnalysis(
         state=state,

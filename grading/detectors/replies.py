@@ -68,6 +68,18 @@ APOLOGY = regex(
     r"apologies for",
     r"sorry (?:for|about|that)",
 )
+SCRIPTED = regex(
+    r"(?:for|about) (?:any|the|this) (?:inconvenience|trouble|frustration|confusion)"
+    r"(?: (?:this|that|it) (?:may have|has|might have) caused)?",
+    r"(?:any|the) inconvenience",
+    r"I (?:completely |totally |fully )?understand (?:your|the) (?:frustration|concern)s?",
+    r"sorry to hear (?:that|about (?:this|that|the issue))",
+    r"(?:thank you|thanks) for your (?:patience|understanding)",
+    r"we (?:value|appreciate) your (?:business|patience|feedback)",
+    r"your (?:satisfaction|experience) is (?:our|very) (?:top )?(?:priority|important)",
+    r"I (?:can )?understand how (?:frustrating|stressful|annoying|upsetting|difficult) "
+    r"(?:this|that|it) (?:is|must be|can be)",
+)
 DEFENSIVE = regex(
     r"as (?:I|we) (?:already |previously |clearly )?(?:said|mentioned|stated|explained|told you)",
     r"you should have",
@@ -715,7 +727,6 @@ def find_next_steps(text: str) -> list[Span]:
         *find_all(NEXT_STEP_PHRASE, text, "next_step"),
         *find_all(AGENT_ACTION_DONE, text, "next_step"),
         *find_all(AGENT_ACTION_NEXT, text, "next_step"),
-        *find_all(URL, text, "next_step"),
     ]
     return [Span(s.kind, s.text.strip(), s.start, s.start + len(s.text.rstrip())) for s in spans]
 

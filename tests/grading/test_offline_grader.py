@@ -226,12 +226,20 @@ def test_good_reply_beats_plain_reply_on_every_criterion(kb):
     assert _reply_verdict(GOOD_REPLY, kb).total > _reply_verdict(PLAIN_REPLY, kb).total
 
 
-def test_wrong_price_zeroes_accuracy_and_caps_the_total(kb):
+def test_one_wrong_price_scores_accuracy_1_and_caps_the_total(kb):
     reply = GOOD_REPLY.replace("Guide:", "Growth costs $25 per seat per month. Guide:")
     verdict = _reply_verdict(reply, kb)
-    assert verdict.criteria["accuracy"].points == 0
+    assert verdict.criteria["accuracy"].points == 1
     assert "$30" in verdict.criteria["accuracy"].rationale
     assert verdict.total <= 0.5
+
+
+def test_two_wrong_claims_zero_accuracy(kb):
+    reply = GOOD_REPLY.replace(
+        "Guide:",
+        "Growth costs $25 per seat per month, and Starter costs $9 per seat per month. Guide:",
+    )
+    assert _reply_verdict(reply, kb).criteria["accuracy"].points == 0
 
 
 def test_evidence_spans_point_into_the_reply(kb):

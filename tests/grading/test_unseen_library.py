@@ -113,4 +113,4 @@ def test_uses_the_unseen_knowledge_base_for_accuracy(library, tmp_path):
     wrong = grade(library, tmp_path, REPLY.replace(
         "On the Crew plan,", "The Crew plan is only $99 per seat per month, and"))  # fmt: skip
     assert wrong["criteria"]["accuracy"]["score"] < right["criteria"]["accuracy"]["score"]
-    assert wrong["criteria"]["accuracy"]["score"] == 0
+    assert wrong["criteria"]["accuracy"]["score"] == 1  # exactly one contradicted claim
