@@ -31,6 +31,18 @@ test: install
 benchmark: install
 	$(BIN)/python manage.py benchmark_grading
 
+# The graders measured on every company's development set (never the held-back half);
+# each company's knowledge base is fixtures/packs/<company>, else the demo content.
+.PHONY: evaluate
+evaluate: install
+	@status=0; for set in fixtures/evaluation/*/dev; do \
+	  company=$$(basename $$(dirname $$set)); kb=fixtures/packs/$$company; \
+	  [ -d $$kb ] || kb=fixtures/content; \
+	  echo "== $$company: $$set (--kb $$kb)"; \
+	  $(BIN)/python manage.py evaluate_grading --kb $$kb $$set $(EVALUATE_ARGS) || status=1; \
+	  echo; \
+	done; exit $$status
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
