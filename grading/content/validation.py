@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
 
 from ..offline import expand_rubric
 from .files import ContentBundle, ContentError, SourceItem
@@ -48,10 +49,28 @@ def validator_for(kind: str) -> Draft202012Validator:
 def _schema_errors(item: SourceItem) -> list[ContentError]:
     found = []
     for error in sorted(validator_for(item.kind).iter_errors(item.data), key=str):
+        error = _most_specific(error)
         parts = list(error.absolute_path)
         message = error.message if len(error.message) < 300 else error.message[:297] + "..."
         found.append(item.error(parts, message))
     return found
+
+
+def _most_specific(error: ValidationError) -> ValidationError:
+    """For 'not valid under any of the given schemas', the sub-error that says why.
+
+    A duration is `{value, unit}` or `{min, max, unit}` (a oneOf); an unknown unit should
+    read "'fortnights' is not one of [...]" at `data.duration.unit`, not "not valid under
+    any of the given schemas" at `data.duration`.
+    """
+    while error.context:
+        deeper = best_match(error.context)
+        if deeper is None or len(deeper.absolute_path) < len(error.absolute_path):
+            break
+        if deeper.validator == "required" and error.validator in ("oneOf", "anyOf"):
+            break  # "needs one of these fields" reads better from the parent
+        error = deeper
+    return error
 
 
 def validate_bundle(bundle: ContentBundle) -> list[ContentError]:
@@ -106,6 +125,9 @@ class _References:
 def _cross_reference_errors(valid: dict[str, list[SourceItem]]) -> list[ContentError]:
     refs = _References(valid)
     errors: list[ContentError] = []
+    help_site = next((i.data.get("help_site", "") for i in valid["company"]), "")
+    for item in valid["fact"]:
+        errors.extend(_fact_errors(item, refs, help_site))
     for item in valid["rubric"]:
         errors.extend(_rubric_errors(item, refs))
     for item in valid["lesson"] + valid["exercise"]:
@@ -118,6 +140,68 @@ def _cross_reference_errors(valid: dict[str, list[SourceItem]]) -> list[ContentE
     for item in valid["example"]:
         errors.extend(_example_errors(item, refs))
     return errors
+
+
+def _fact_plan_names(data: dict) -> list[tuple[list, str]]:
+    """(field path, plan name) for every plan a fact's data names."""
+    category, body = data.get("category"), data.get("data") or {}
+    found: list[tuple[list, str]] = []
+    if category in ("feature", "addon"):
+        found += [(["data", "plans", i], p) for i, p in enumerate(body.get("plans") or [])]
+    if category in ("quota", "policy"):
+        found += [(["data", "by_plan", p], p) for p in body.get("by_plan") or {}]
+    if category == "sla":
+        found.append((["data", "plan"], body["plan"]))
+    return found
+
+
+def _fact_errors(item: SourceItem, refs: _References, help_site: str) -> list[ContentError]:
+    """What the schema cannot see in one fact: plan names, ranges, the help site."""
+    data, body = item.data, item.data.get("data") or {}
+    errors = [
+        item.error(parts, f"unknown plan {name!r} (plans: {sorted(refs.plans)})")
+        for parts, name in _fact_plan_names(data)
+        if name not in refs.plans
+    ]
+    for parts, duration in _fact_durations(body):
+        if "min" in duration and duration["min"] > duration["max"]:
+            errors.append(item.error(["data", *parts], "a range's min is above its max"))
+    if "days" in body and ("duration" in body or "by_plan" in body):
+        errors.append(item.error(["data", "days"], "give the duration once: `duration` only"))
+    if "first_response" in body and "first_response_hours" in body:
+        errors.append(item.error(["data", "first_response_hours"], "give `first_response` only"))
+    seats, limit = body.get("seats_included"), body.get("seat_limit")
+    is_plan = data.get("category") == "plan"
+    if is_plan and seats is not None and limit is not None and seats > limit:
+        errors.append(item.error(["data", "seats_included"], "more than the seat limit"))
+    purchasable = body.get("extra_seats") == "purchasable"
+    if is_plan and purchasable and None not in (seats, limit) and seats >= limit:
+        errors.append(item.error(["data", "extra_seats"], "no seat can be added: included = limit"))
+    url = data.get("source_url", "")
+    if help_site and not _under(url, help_site):
+        errors.append(item.error(["source_url"], f"{url!r} is not under the help site {help_site}"))
+    return errors
+
+
+def _fact_durations(body: dict) -> list[tuple[list, dict]]:
+    found = []
+    for name in ("duration", "first_response"):
+        if isinstance(body.get(name), dict):
+            found.append(([name], body[name]))
+    for name in ("by_plan", "by_billing_cycle"):
+        for key, value in (body.get(name) or {}).items():
+            if isinstance(value, dict):
+                found.append(([name, key], value))
+    return found
+
+
+def _under(url: str, site: str) -> bool:
+    def host(u: str) -> str:
+        return u.split("://", 1)[-1].split("/", 1)[0].lower()
+
+    path = site.split("://", 1)[-1].partition("/")[2].strip("/")
+    rest = url.split("://", 1)[-1].partition("/")[2]
+    return host(url) == host(site) and (not path or rest.startswith(path))
 
 
 def _rubric_errors(item: SourceItem, refs: _References) -> list[ContentError]:
