@@ -327,3 +327,32 @@ def test_details_write_each_records_outcome(labelled, tmp_path):
     assert [r["id"] for r in rows] == ["d1", "d2"]
     assert rows[0]["errors"][0]["span"] == "costs $10 a month"
     assert "found" in rows[0]["errors"][0]
+
+
+def test_the_llm_grader_is_measured_beside_the_offline_one(tmp_path, fake_llm):
+    path = write_jsonl(tmp_path / "replies.jsonl", REPLIES)
+    report, err, error = evaluate(str(path), "--json", "--grader", "llm", "--no-robustness")
+    assert error is None, err
+    graders = report["replies"]["graders"]
+    assert set(graders) == {"offline", "llm"}
+    assert graders["llm"]["n"] + graders["llm"]["failed"] == 2
+    assert fake_llm.requests  # the endpoint was asked
+
+
+def test_a_failing_llm_leaves_the_offline_figures(tmp_path, fake_llm):
+    fake_llm.stop()
+    path = write_jsonl(tmp_path / "replies.jsonl", REPLIES[:1])
+    report, err, error = evaluate(str(path), "--json", "--grader", "llm", "--no-robustness")
+    assert error is None, err
+    assert report["replies"]["graders"]["offline"]["n"] == 1
+    assert (
+        report["replies"]["graders"]["llm"] | {"n": 0, "failed": 1}
+        == report["replies"]["graders"]["llm"]
+    )
+
+
+def test_llm_needs_an_endpoint(tmp_path, settings):
+    settings.LLM_BASE_URL = ""
+    path = write_jsonl(tmp_path / "replies.jsonl", REPLIES[:1])
+    _, _, error = evaluate(str(path), "--grader", "llm")
+    assert "--grader llm needs LLM_BASE_URL" in str(error)
