@@ -307,13 +307,14 @@ class Evaluation:
         }
 
     def _grade(self, record: dict, grader: str) -> dict | None:
-        """The grader's verdict as JSON; None when the LLM failed for this record."""
+        """The grader's verdict as JSON; None when the LLM failed or its grade was void."""
         try:
-            return grade_reply_record(record, self.kb, grader=grader, cache=self.cache)
+            result = grade_reply_record(record, self.kb, grader=grader, cache=self.cache)
         except BadLine:
             if grader == "offline":
                 raise
             return None
+        return result if result.get("grader", grader) == grader else None
 
     def _reply(self, record: dict) -> dict:
         grades = _score_dict(record, "grades")

@@ -246,7 +246,7 @@ def _agreement_lines(a: dict) -> list[str]:
 def _replies_text(r: dict, sources: list[str]) -> str:
     lines = [f"Replies: {r['n']} from {', '.join(sources)}"]
     for grader, figures in r["graders"].items():
-        failed = f", {figures['failed']} failed" if figures["failed"] else ""
+        failed = f", {figures['failed']} failed or void" if figures["failed"] else ""
         lines.append(f"{grader} grader against the labels ({figures['n']} graded{failed})")
         lines.extend(_agreement_lines(figures))
     for grader, table in r.get("robustness", {}).items():
