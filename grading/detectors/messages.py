@@ -526,12 +526,15 @@ def pick_states(scores: dict[str, float]) -> tuple[str, str | None]:
 # works (confused), praise with no grievance (satisfied). Loudness only sets severity.
 
 QUOTED = re.compile(
-    r"(?<![\w'’])(['\"‘“])([^'\"‘’“”\n]{1,80})"
-    r"(?:['\"’”])(?![\w'’])"
+    r"(?<![\w'\u2019])(['\"\u2018\u201c])([^'\"\u2018\u2019\u201c\u201d\n]{1,80})"
+    r"(?:['\"\u2019\u201d])(?![\w'\u2019])"
 )
+_DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight)"
 IMMINENT = regex(
-    r"(?:by|before|until|due|for|later|goes out|going out|sends?|launch\w*|need\w* (?:it|this|them)"
-    r"|(?:must|has to|have to|needs? to) [^.!?\n]{0,40}) today",
+    r"(?:by|before|until|due|for|later|goes out|going out|sends?|launch\w*"
+    r"|(?:need|needs|needed|must|has to|have to)\b[^.!?\n]{0,40}) today",
+    r"(?:booked|scheduled|appointments?|patients|clients|classes|orders?|sessions?) "
+    r"(?:\w+ ){0,2}today",
     r"today at",
     r"today's",
     r"tonight",
@@ -540,65 +543,103 @@ IMMINENT = regex(
     r"(?:in|within) (?:the next )?(?:an?|one|two|three|few|\d+|\d+-\d+) ?"
     r"(?:min(?:ute)?s?|hours?|hrs?|h)\b",
     r"\d+ ?(?:min(?:ute)?s?|hours?|hrs?|h) (?:ago|from now|left|away)",
+    r"(?:at|by|before|until|from) \d{1,2}(?::\d\d)? ?(?:am|pm|o'?clock)?"
+    r"(?! ?(?:%|days|weeks|months|"
+    r"years|seats|per|clients|people|contacts))",
     r"\d{1,2}(?::\d\d)? ?(?:am|pm)",
-    r"\d{1,2}(?::\d\d)? o'?clock",
-    r"\d{1,2}:\d\d",
     r"noon",
     r"end of (?:the )?day",
     r"eod",
     r"close of business",
     r"right away",
     r"as we speak",
-    r"every (?:hour|minute|day) (?:we|this|it)",
+    r"(?:every|each) (?:hour|minute)",
     r"expir\w*",
     r"deadline",
     r"cut-?off",
-    r"(?:going|goes|went) out",
     r"(?:scheduled|set|due|booked|planned) (?:for|to (?:go|send|launch))",
-    r"before (?:the |our |my )?(?:launch|send|sale|event|webinar|meeting|morning|weekend)",
-    r"(?:launch|sale|event|campaign|send|webinar)\w* (?:is |starts? |goes )?(?:today|tonight|"
-    r"tomorrow|in \d+)",
-    r"(?:losing|lose|losing out on) (?:sales|money|orders|customers|revenue|signups)",
-    r"still (?:going|sending|running)",
-    r"(?:stop|recall|cancel|pause|halt) (?:it|this|the (?:send|campaign|email))",
+    rf"(?:starts?|opens?|begins?|launch(?:es)?|arrive|arriving|is|are|goes|go) "
+    rf"(?:on |this )?{_DAY}",
+    r"(?:starts?|opens?|begins?|arriv\w+|due|coming|booked) (?:in|at) \d",
+    r"before (?:the |our |my )?(?:launch|send|sale|event|webinar|meeting|morning|weekend|opening)",
+    r"(?:losing|lose) (?:sales|money|orders|customers|clients|revenue|signups|bookings)",
+    r"no (?:new )?(?:bookings|orders|sales|signups|payments) (?:since|for|at all)",
+    r"still (?:going out|sending|charging|running)",
+    r"(?:stop|recall|cancel|pause|halt|block) (?:\w+ ){0,3}(?:now|immediately|before|right)",
+    r"(?:stop|recall|pause|halt) (?:it|this|them|the \w+)",
+    r"right now",
+    r"(?:pls|please|asap)[^.!?\n]{0,30}\bnow\b",
+)
+# Sentences that report a past promise, a policy or a past event: their times are not a deadline.
+REPORTED = regex(
+    r"promised",
+    r"(?:was|were) told",
+    r"said (?:it|they|you|we)",
+    r"policy says",
+    r"(?:it is|it's) now",
+    r"between",
+    r"last (?:week|month|night|year)",
+    r"(?:on|since|from) (?:the )?\d{1,2}(?:st|nd|rd|th)",
+    r"yesterday",
 )
 LOOSE_URGENCY = regex(
     r"urgent\w*", r"asap", r"immediately", r"as soon as (?:possible|you can)", r"emergency"
 )
+_LEAVE = r"(?:cancel\w*|leav\w*|mov\w*|switch\w*|tak\w*|tak\w* (?:my|our) business|go\w*)"
 ULTIMATUM = regex(
-    r"(?:by|before|until) [^.!?\n]{1,40}\bor (?:we|I)(?:'ll| will)? (?:cancel|leave|move|switch|go)",
-    r"(?:fix|sort|resolve|restore)[^.!?\n]{0,40}\bor (?:we|I)(?:'ll| will)? (?:cancel|leave|move|switch|"
-    r"go|take)",
-    r"if [^.!?\n]{1,80}\b(?:by|before) [^.!?\n]{1,40}\b(?:I|we)(?:'ll| will)? (?:cancel|leave|move|"
-    r"switch|take|go)",
+    rf"(?:by|before|until) [^.!?\n]{{1,40}}\bor (?:we|I)(?:'ll|'m| will| am)? {_LEAVE}",
+    rf"(?:fix|sort|resolve|restore|refund)[^.!?\n]{{0,40}}\bor (?:we|I)(?:'ll|'m| will| am)? "
+    rf"{_LEAVE}",
+    rf"if [^.!?\n]{{1,80}}\b(?:by|before) [^.!?\n]{{1,60}}\b(?:I|we)(?:'ll|'m|'re| will| am| are)? "
+    rf"{_LEAVE}",
     r"last chance",
     r"final warning",
 )
 GRIEVANCE = regex(
     r"again",
-    r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time",
+    r"(?:second|third|fourth|fifth|sixth|\d+(?:st|nd|rd|th)) (?:time|ticket|email|message|request|"
+    r"call|chat)",
     r"(?:two|three|four|five|several|many|multiple|\d+) (?:times|tickets|emails|messages|calls)",
+    r"(?:twice|three times) (?:already|now)",
     r"already (?:told|asked|reported|explained|contacted|emailed|wrote|sent|tried)",
+    r"asked (?:twice|three times|again)",
+    r"in a row",
     r"still (?:not|no|isn't|hasn't|doesn't|can't|waiting|broken|nothing)",
     r"(?:was|were|been) (?:promised|told|assured)",
     r"promised",
     r"nothing\.",
-    r"(?:no|zero|without any?) (?:answers?|replies|reply|response|update|callback|call back)",
-    r"(?:nobody|no one|no-one) (?:has|is|will|seems|replied|answered|called|got back)",
+    r"(?:no|zero|without any?) (?:answers?|replies|reply|response|update|callback|call back|"
+    r"heads[- ]up|notice|warning)",
+    r"(?:nobody|no one|no-one|no human|no person|nobody) (?:has |have )?(?:actually )?(?:answered|"
+    r"replied|responded|called|got back|helped|bothered|told)",
     r"(?:it's|it has|it's been|has been|have been|been) (?:\d+|two|three|four|five|six|ten|several|"
     r"many) (?:days|weeks|months)",
-    r"for (?:a |\d+ |two |three |four |five |ten |several )?(?:days|weeks|months|week|month)"
-    r"(?: now)?",
-    r"(?:lost|losing|cost us|costing us|wasted|wasting)",
-    r"(?:(?:been|was|were|got|being) overcharged|overcharged (?:me|us)|charged (?:me|us) "
-    r"(?:twice|double|again)|charged (?:twice|double|again)|double[- ]charged)",
+    r"(?:it is|it's) now",
+    r"for (?:\d+ |two |three |four |five |ten |several )?(?:days|weeks|months)(?: now)?",
+    r"lost (?:\w+ ){0,3}(?:bookings|sales|orders|customers|clients|money|revenue|data|contacts|"
+    r"signups|subscribers|\d+)",
+    r"(?:cost|costing) (?:us|me)",
+    r"wast(?:ed|ing|e of) (?:my |our )?(?:time|money|morning|day|afternoon)",
+    r"(?:been|was|were|got|being) overcharged",
+    r"overcharged (?:me|us)",
+    r"(?:charged|billed) (?:me |us )?(?:twice|double|again|for both|both)",
+    r"double[- ]charge\w*",
+    r"(?:charged|billed) (?:me |us )?for [^.!?\n]{1,40} when (?:I|we)",
+    r"(?:please |want a |like a )?refund (?:the|my|me|us|it)",
+    r"compensation",
     r"gutted",
     r"let (?:me|us) down",
     r"(?:it )?turns? out",
     r"(?:now )?(?:I|we) (?:find|found) out",
     r"mislead\w*|misled",
+    r"expected (?:better|more)",
     r"feels? (?:a bit |so |really |very )?(?:cheap|unfair|wrong|like a bait)",
     r"after all (?:this|that|these) (?:time|years)",
+    r"(?:days|weeks|months) after (?:I|we) (?:reported|asked|raised|told|flagged)",
+    r"not even surprised",
+    r"still (?:say|says|show|shows|happen\w*|there|wrong|the same)",
+    r"told (?:me|us) to (?:contact|email|call|ask|write)",
+    r"(?:passed|bounced|sent) (?:around|back and forth)",
     r"complain\w*",
     r"unacceptable",
     r"ridiculous",
@@ -614,24 +655,31 @@ GRIEVANCE = regex(
     r"fed up",
     r"sick of",
     r"tired of",
-    r"(?:other|another|different) (?:providers?|tools?|platforms?|services?)",
+    r"(?:look\w* at|try\w*|going to|move to|moving to|switch\w* to|consider\w*|go to) "
+    r"(?:other|another|a different|a new) (?:providers?|tools?|platforms?|services?|systems?)",
     r"competitor",
-    r"cancel\w*",
-    r"(?:move|moving|switch\w*) (?:my|our) (?:list|account|business)",
-    r"(?:your|the) (?:fault|mistake|bug|error)",
+    r"cancel(?:ling|ing)? (?:my|our|the) (?:account|subscription|plan)",
+    r"(?:move|moving|switch\w*) (?:my|our|the) (?:list|account|business|salon|clinic|shop|store)",
+    r"(?:your|the) (?:fault|mistake)",
     r"data protection",
     r"lawyer",
     r"chargeback",
-    r"(?:keeps?|kept) (?:happening|failing|breaking|crashing|sending)",
+    r"(?:keeps?|kept) (?:failing|breaking|crashing|happening|sending|going out|duplicating|doing|"
+    r"asking|charging|bouncing|logging|reappearing|disappearing|deleting|dropping|losing|"
+    r"showing)",
+    r"every (?:single )?time",
     r"(?:broke|broken|failed|stopped) again",
     r"how many (?:more )?times",
     r"is anyone (?:actually )?(?:reading|listening)",
     r"(?:patient|patience) for",
     r"(?:never|didn't|did not) (?:got|get|received?|arrived?|heard)",
+    r"not fixed",
 )
 STRONG_GRIEVANCE = regex(  # counted on top of GRIEVANCE: one of these is a grievance alone
     r"again",
-    r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time",
+    r"(?:second|third|fourth|fifth|sixth|\d+(?:st|nd|rd|th)) (?:time|ticket|email|message|request)",
+    r"in a row",
+    r"every (?:single )?time",
     r"unacceptable",
     r"ridiculous",
     r"useless",
@@ -644,6 +692,14 @@ STRONG_GRIEVANCE = regex(  # counted on top of GRIEVANCE: one of these is a grie
     r"angry",
     r"how many (?:more )?times",
     r"already (?:told|asked|reported|explained)",
+    r"(?:had |got |received )?(?:no|zero) (?:response|reply|answer|callback)",
+    r"(?:nobody|no one|no-one|no human) (?:has |have )?(?:actually )?(?:answered|replied|responded|"
+    r"called|got back)",
+    r"(?:it is|it's) now",
+    r"not fixed",
+    r"promised",
+    r"told (?:me|us) to (?:contact|email|call|ask|write)",
+    r"misled|misleading",
 )
 FAILURE = regex(
     r"error\w*",
@@ -651,15 +707,41 @@ FAILURE = regex(
     r"broke\w*",
     r"blocked",
     r"bounc\w*",
-    r"(?:stopped|stops|won't|doesn't|does not|isn't|didn't|not) (?:work|firing|fire|send|sending|"
-    r"load|arrive|appear|showing)\w*",
+    r"(?:stopped|stops|won't|doesn't|does not|isn't|didn't|not|aren't|never) "
+    r"(?:work|firing|fire|send|"
+    r"sending|load|arrive|arrived|appear|showing|show|sync)\w*",
     r"wrong",
     r"missing",
-    r"lost",
-    r"(?:is|are|was|went|goes|has gone|been) down\\b(?! by| to)",
-    r"zero contacts",
-    r"nothing (?:arrived|happened|went|sent)",
+    r"lost (?:\w+ ){0,3}(?:bookings|sales|orders|customers|clients|money|revenue|data|contacts|"
+    r"signups|subscribers|\d+)",
+    r"(?:is|are|was|went|goes|has gone|been) down\b(?! by| to)",
+    r"\w+ (?:is |are )?(?:down|offline)(?! by| to| the| a | on)",
+    r"(?:suspended|paused|disabled|deactivated|frozen|stuck)",
+    r"(?:can't|cannot|can not|unable to) "
+    r"(?:see|open|log|access|send|get|check|use|find|load|book)\w*",
+    r"(?:haven't|hasn't|have not|has not) (?:gone out|been sent|arrived|sent|synced|worked)",
+    r"something went wrong",
+    r"blank (?:white )?(?:page|screen)",
+    r"locked out",
+    r"zero (?:contacts|bookings|orders)",
+    r"nothing (?:arrived|happened|went|sent|shows?)",
     r"(?:takes|took) \d+ (?:hours|days)",
+    r"(?:charged|charging|billed) (?:\w+ ){0,3}(?:twice|double)",
+    r"double[- ]charg\w*",
+)
+RESOLVED = regex(
+    r"came through",
+    r"(?:is|was|got|been|it's) (?:now )?(?:fixed|sorted|resolved)",
+    r"(?:hasn't|has not|haven't|have not) happened since",
+    r"working (?:again|perfectly|great|fine) (?:now)?",
+    r"until it was (?:fixed|sorted|resolved)",
+    r"all sorted",
+    r"back (?:up|to normal)",
+    r"(?:now|finally) (?:works?|fires|working)",
+    r"(?:the )?(?:fix|it|that) worked",
+    r"(?:I'm|we're|I am|we are) staying",
+    r"fixed it",
+    r"sorted it",
 )
 PRAISE = regex(
     r"thank(?:s| you)",
@@ -688,22 +770,34 @@ PRAISE = regex(
     r"celebrat\w*",
     r"helpful",
     r"recommend",
+    r"saved (?:me|us)",
+    r"saved (?:enough|money|time|hours)",
+    r"deserve",
+    r"game[- ]?changer",
+    r"above and beyond",
+    r"gorgeous",
+    r"compliment\w*",
+    r"can't fault",
+    r"(?:so|really|very) (?:glad|grateful)",
+    r"grateful",
+    r"because of (?:you|that|your team)",
 )
 COURTESY = regex(
     r"thanks? (?:in advance|anyway|for (?:looking|your help|reading|checking|any help))",
     r"thank you (?:in advance|for (?:looking|your help|reading|checking|any help))",
     r"kind regards",
     r"best regards",
+    r"many thanks",
+    r"thanks\.?$",
     r"cheers,?$",
     r"appreciate (?:any|your) help",
     r"sorry (?:to bother|for (?:my|the) english)",
 )
-QUESTIONING = regex(
-    r"(?:how|where|what|which|why|when) (?:do|does|did|can|should|is|are|would|will) ",
-    r"(?:do|does|did|can|should|is|are|would|will) (?:i|we|it|they|this|that|the|my|our|you|there) ",
+CONFUSION_CUES = regex(
     r"(?:don't|do not|doesn't) (?:understand|get|know)",
     r"not sure",
     r"confus\w*",
+    r"(?:a bit |bit |totally |completely )?lost (?:with|on|about)",
     r"(?:try|trying) to understand",
     r"no idea",
     r"(?:what's|what is) the difference",
@@ -712,9 +806,8 @@ QUESTIONING = regex(
     r"wondering",
     r"or (?:is|does|do|will|should)",
 )
-OPERATIONAL = regex(
-    r"(?:campaign|send|newsletter|email|launch|sale|list|automation|import|form|site|store|"
-    r"payment|invoice|order|event|webinar)s?",
+REQUEST = regex(
+    r"(?:please|pls|can you|could you|help)",
 )
 
 
@@ -736,41 +829,54 @@ def _hits(pattern: re.Pattern[str], text: str) -> int:
     return len(pattern.findall(text))
 
 
+def _deadline_hits(plain: str) -> int:
+    """Time cues that set a deadline: not those inside a reported promise, policy or past event."""
+    return sum(
+        _hits(IMMINENT, sentence.text)
+        for sentence in sentences(plain)
+        if not REPORTED.search(sentence.text)
+    )
+
+
 def purpose_states(text: str, compound: float) -> tuple[str, str | None] | None:
     """Primary and secondary state by what the message is for; None when no purpose shows."""
     plain, scare = _unquoted(text)
     courtesy_free = COURTESY.sub(" ", plain)
-    imminent = _hits(IMMINENT, plain)
-    ultimatum = _hits(ULTIMATUM, plain)
+    deadline = _deadline_hits(plain)
     grievance = _hits(GRIEVANCE, plain) + _hits(STRONG_GRIEVANCE, plain)
     failure = _hits(FAILURE, plain)
     praise = _hits(PRAISE, courtesy_free)
-    scare_positive = sum(1 for s in scare if PRAISE.search(s) or re.search(r"\w+ed\b", s))
-    questions = plain.count("?") + _hits(QUESTIONING, plain)
-    sarcastic = bool(SARCASM.search(plain)) or bool(
-        (scare_positive and (failure or grievance)) or (scare and grievance)
-    )
-    if ultimatum:
+    resolved = _hits(RESOLVED, plain) and not re.search(r"\bnot (?:fixed|sorted)\b", plain, re.I)
+    asked = [x.text for x in sentences(plain) if "?" in x.text]
+    questions = len(asked) + _hits(CONFUSION_CUES, plain)
+    grievance -= 0.5 * sum(
+        _hits(GRIEVANCE, q) + _hits(STRONG_GRIEVANCE, q) for q in asked
+    )  # "will this happen every time?" asks; it does not complain
+    evaluative_scare = [q for q in scare if q[:1].islower()]
+    sarcastic = bool(SARCASM.search(plain)) or bool(evaluative_scare and (failure or grievance))
+    if _hits(ULTIMATUM, plain):
         return "frustrated", "urgent"
     if failure and _hits(LOOSE_URGENCY, plain):
-        imminent += 1  # "urgent", "asap" count only when something is actually broken
-    grievance_strong = grievance >= 2 or (grievance and (failure or sarcastic)) or sarcastic
-    if imminent and (failure or OPERATIONAL.search(plain) or questions):
-        if grievance >= 3 and not re.search(r"\b(?:today|tonight|tomorrow|\d+ ?min)", plain, re.I):
+        deadline += 1  # "urgent", "asap" count only when something is actually broken
+    if praise and resolved and not sarcastic:
+        return "satisfied", None  # a past problem, now fixed, told with thanks
+    unresolved = grievance >= 2 or sarcastic or (grievance and (failure or praise))
+    if deadline and (failure or questions or _hits(REQUEST, plain)):
+        if grievance >= 4 and deadline < 2:
             return "frustrated", "urgent"
-        return "urgent", "frustrated" if grievance_strong else None
-    if grievance_strong:
+        return "urgent", "frustrated" if unresolved else None
+    if unresolved:
         return "frustrated", None
-    if praise and not (
-        failure and not re.search(r"\b(?:finally|now|fixed|works?|worked)\b", plain, re.I)
-    ):
+    if praise and not failure:
         return "satisfied", "confused" if "?" in plain else None
-    if grievance and failure:
+    if grievance and not questions:
         return "frustrated", None
     if questions or _hits(CONFUSION, plain):
         return "confused", None
     if failure:
         return ("frustrated" if compound < -0.3 else "confused"), None
+    if praise:
+        return "satisfied", None
     return None
 
 
