@@ -29,6 +29,7 @@ from grading.detectors.replies import (
     ReplyAnalysis,
     analyze_reply,
     find_grader_directed,
+    prose_problem,
 )
 from grading.detectors.text import (
     Span,
@@ -572,6 +573,16 @@ class Context:
     @cached_property
     def reply_claims(self) -> list[Claim]:
         return check_claims(self._scored_reply, self.kb, customer_plan=self.plan)
+
+    @cached_property
+    def not_prose(self) -> str | None:
+        """Why the reply is not prose a customer could read (None when it is)."""
+        if not self.reply.strip():
+            return None
+        problem = prose_problem(self.reply)
+        if problem is None and not self._scored_reply.strip():
+            problem = "all of it is padding, keyword lists or text aimed at the grader"
+        return problem
 
     @cached_property
     def _scored_reply(self) -> str:
@@ -1922,6 +1933,9 @@ def _score_one(criterion: Mapping, ctx: Context) -> CriterionScore:
     scorer = SCORERS.get(cid)
     if scorer is None:
         return CriterionScore(None, NO_SCORER)
+    if cid in REPLY_SCORERS and ctx.not_prose:
+        lowest = _level_points(criterion)[0]
+        return CriterionScore(lowest, f"Not scored as a reply: {ctx.not_prose}.")
     raw = scorer(ctx)
     return CriterionScore(snap(raw, criterion), raw.rationale, raw.evidence)
 
@@ -1938,6 +1952,8 @@ def _flags(ctx: Context) -> tuple[str, ...]:
         flags.append("grader_directed_text")
     if ctx.reply and ctx.reply_analysis.stuffing:
         flags.append("padding_or_stuffing")
+    if ctx.not_prose:
+        flags.append("not_prose")
     return tuple(flags)
 
 

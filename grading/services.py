@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=10)
 # Offline verdict notes that put a submission in front of a trainer.
-SUSPICIOUS_NOTES = frozenset({"grader_directed_text", "padding_or_stuffing"})
+SUSPICIOUS_NOTES = frozenset({"grader_directed_text", "padding_or_stuffing", "not_prose"})
 
 
 @dataclass(frozen=True)

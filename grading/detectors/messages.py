@@ -536,10 +536,13 @@ IMMINENT = regex(
     r"(?:booked|scheduled|appointments?|patients|clients|classes|orders?|sessions?) "
     r"(?:\w+ ){0,2}today",
     r"today at",
+    r"(?:fix|sort|resolve|restore|reply|respond|answer|call)\w* (?:\w+ ){0,3}today",
+    r"(?:in|within) (?:a|one|two|three|\d) days?",
+    r"this (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)",
     r"today's",
     r"tonight",
     r"tomorrow",
-    r"this (?:morning|afternoon|evening)",
+    r"(?:by|before|until|later|for) this (?:morning|afternoon|evening)",
     r"(?:in|within) (?:the next )?(?:an?|one|two|three|few|\d+|\d+-\d+) ?"
     r"(?:min(?:ute)?s?|hours?|hrs?|h)\b",
     r"\d+ ?(?:min(?:ute)?s?|hours?|hrs?|h) (?:ago|from now|left|away)",
@@ -562,7 +565,6 @@ IMMINENT = regex(
     rf"(?:on |this )?{_DAY}",
     r"(?:starts?|opens?|begins?|arriv\w+|due|coming|booked) (?:in|at) \d",
     r"before (?:the |our |my )?(?:launch|send|sale|event|webinar|meeting|morning|weekend|opening)",
-    r"(?:losing|lose) (?:sales|money|orders|customers|clients|revenue|signups|bookings)",
     r"no (?:new )?(?:bookings|orders|sales|signups|payments) (?:since|for|at all)",
     r"still (?:going out|sending|charging|running)",
     r"(?:stop|recall|cancel|pause|halt|block) (?:\w+ ){0,3}(?:now|immediately|before|right)",
@@ -583,7 +585,13 @@ REPORTED = regex(
     r"yesterday",
 )
 LOOSE_URGENCY = regex(
-    r"urgent\w*", r"asap", r"immediately", r"as soon as (?:possible|you can)", r"emergency"
+    r"urgent\w*",
+    r"asap",
+    r"immediately",
+    r"as soon as (?:possible|you can)",
+    r"emergency",
+    r"time[- ]sensitive",
+    r"critical",
 )
 _LEAVE = r"(?:cancel\w*|leav\w*|mov\w*|switch\w*|tak\w*|tak\w* (?:my|our) business|go\w*)"
 ULTIMATUM = regex(
@@ -829,12 +837,20 @@ def _hits(pattern: re.Pattern[str], text: str) -> int:
     return len(pattern.findall(text))
 
 
+NEGATED = re.compile(
+    r"\b(?:no|not|never|isn't|there's no|without)\s+(?:a\s+|any\s+|real\s+)?$", re.I
+)
+
+
 def _deadline_hits(plain: str) -> int:
-    """Time cues that set a deadline: not those inside a reported promise, policy or past event."""
+    """Time cues that set a deadline: not negated ("no deadline"), and not inside a reported
+    promise, policy or past event."""
     return sum(
-        _hits(IMMINENT, sentence.text)
+        1
         for sentence in sentences(plain)
         if not REPORTED.search(sentence.text)
+        for match in IMMINENT.finditer(sentence.text)
+        if not NEGATED.search(sentence.text[: match.start()])
     )
 
 

@@ -614,6 +614,29 @@ def _keep(spans: Iterable[Span], ignored: tuple[Span, ...]) -> tuple[Span, ...]:
     return tuple(s for s in dedupe_overlaps(spans) if not _in_ranges(s, ignored))
 
 
+LONG_TOKEN = re.compile(r"(?<!\S)(?!https?://|www\.)\S{40,}")
+
+
+def prose_problem(text: str) -> str | None:
+    """Why a text is not prose a customer could read (None when it is).
+
+    A reply is prose when its words are mostly joined into sentences: function words
+    ("the", "you", "to") carry the grammar, and no run of characters lacks spaces.
+    """
+    tokens = words(text)
+    if not tokens:
+        return "it has no words"
+    if LONG_TOKEN.search(text):
+        return "it has runs of characters without spaces"
+    if len(tokens) >= 8:
+        function_share = sum(1 for t in tokens if t.lower() in STOPWORDS) / len(tokens)
+        if function_share < 0.18:
+            return "it is a list of words rather than sentences"
+    if not any(len(words(s.text)) >= 4 for s in sentences(text)):
+        return "it has no sentence"
+    return None
+
+
 def find_grader_directed(text: str) -> list[Span]:
     """Sentences that talk to the grader instead of the customer (prompt injection)."""
     return [

@@ -34,6 +34,27 @@ STATE_CASES = [
     ("Thank you so much for sorting the export yesterday, it works perfectly now.", "satisfied"),
     ("Just wanted to say the reminders have been brilliant. Great product!", "satisfied"),
     ("Really appreciate the quick help earlier, you were fantastic.", "satisfied"),
+    # Surface cues that mislead: the state follows what the message is for.
+    (
+        "No rush at all, but the order confirmations stopped sending and our sale opens at "
+        "9 tomorrow morning. Whenever you have a moment. Kind regards.",
+        "urgent",
+    ),
+    ("I reported the duplicate charge on the 3rd. It is now the 19th. No reply.", "frustrated"),
+    ("Thanks for the 'fix'. The export failed again this morning. Lovely.", "frustrated"),
+    ("IT WORKS!!! THE NEW IMPORT IS AMAZING!!! THANK YOU!!!", "satisfied"),
+    ("URGENT: how do I change the logo on the PDF? No deadline, just curious lol", "confused"),
+    ("Does the API count towards the CSV export limit, or are they separate?", "confused"),
+    ("Restore the exports by Friday or we cancel. Three tickets, no answers.", "frustrated"),
+    (
+        "I was annoyed last week, to be fair, but the refund came through and it has worked "
+        "since. Thank you.",
+        "satisfied",
+    ),
+    (
+        "A client emailed me with the subject 'URGENT!!! WRONG TOTAL'. Where do totals come from?",
+        "confused",
+    ),
 ]
 
 
@@ -170,3 +191,15 @@ def test_shipped_gold_indicators_mostly_overlap_detected_ones():
             total += 1
             hit += any(i.start < end and start < i.end for i in found)
     assert hit / total >= 0.8
+
+
+def test_an_ultimatum_is_frustrated_with_urgent_secondary():
+    result = analyze_message("Fix the sync by Monday or we move to another provider.")
+    assert (result.state, result.secondary_state) == ("frustrated", "urgent")
+
+
+def test_a_time_inside_a_reported_promise_is_not_a_deadline():
+    result = analyze_message(
+        "On 2 May your colleague promised a call back within 24 hours. It is now 9 May."
+    )
+    assert result.state == "frustrated"
