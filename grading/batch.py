@@ -132,7 +132,18 @@ class MemoryLLMCache:
         self._results[key] = result
 
 
-def grade_reply_record(record: dict, kb: KnowledgeBase, *, grader: str, cache=None) -> dict:
+def grade_reply_record(
+    record: dict,
+    kb: KnowledgeBase,
+    *,
+    grader: str,
+    cache=None,
+    rubric: dict | None = None,
+    examples=None,
+) -> dict:
+    """One reply on the six reply-quality criteria. With grader "llm", `rubric` is the
+    reply-quality rubric as described to the model (reply_rubric_described) and `examples`
+    the trainer-graded examples to show it."""
     message = require_text(record, "customer_message")
     reply = require_text(record, "reply")
     name = require_text(record, "customer_name", optional=True)
@@ -146,13 +157,82 @@ def grade_reply_record(record: dict, kb: KnowledgeBase, *, grader: str, cache=No
         customer_plan=plan,
         customer_state=state,
     )
-    rubric = REPLY_QUALITY_RUBRIC
     if grader == "llm":
+        # The customer's state is a label, like a scenario's gold: the offline grader may
+        # use it, the model reads the message itself.
         scenario = {"message": message, "customer": {"name": name, "plan": plan}}
-        if state:
-            scenario["gold"] = {"state": state}
-        verdict = _llm_verdict("reply", scenario, {"reply": reply}, rubric, kb, verdict, cache)
-    return verdict_json(record["id"], verdict, rubric)
+        return _llm_reply_json(
+            record["id"],
+            scenario=scenario,
+            answer={"reply": reply},
+            rubric=rubric or reply_rubric_described(None),
+            kb=kb,
+            offline=verdict,
+            cache=cache,
+            examples=examples or [],
+        )
+    return verdict_json(record["id"], verdict, REPLY_QUALITY_RUBRIC)
+
+
+def reply_rubric_described(described: dict | None) -> dict:
+    """The built-in reply-quality rubric (the offline grader's ids and points) with the
+    titles and level descriptions of a content rubric, which the model needs to grade by."""
+    by_id = {c.get("id"): c for c in (described or {}).get("criteria") or []}
+    criteria = []
+    for criterion in REPLY_QUALITY_RUBRIC["criteria"]:
+        text = by_id.get(criterion["id"]) or {}
+        levels = {lv.get("points"): lv for lv in text.get("levels") or []}
+        criteria.append(
+            {
+                **criterion,
+                "title": text.get("title") or criterion["id"].replace("_", " "),
+                "description": text.get("description", ""),
+                "levels": [
+                    {
+                        **level,
+                        "title": (levels.get(level["points"]) or {}).get("title", ""),
+                        "description": (levels.get(level["points"]) or {}).get("description", ""),
+                    }
+                    for level in criterion["levels"]
+                ],
+            }
+        )
+    return {**REPLY_QUALITY_RUBRIC, "criteria": criteria}
+
+
+def _llm_reply_json(
+    record_id, *, scenario, answer, rubric, kb, offline: Verdict, cache, examples
+) -> dict:
+    """The LLM's grade; when it fails for good or is void (a quote not in the reply), the
+    offline grade stands and the line says why a trainer should look. Transient failures
+    skip the line, so a rerun grades it."""
+    from .llm.errors import LLMPermanentError, LLMTransientError, LLMUnsupportedQuoteError
+    from .llm.grader import grade_with_llm_data
+
+    try:
+        graded = grade_with_llm_data(
+            exercise_type="reply",
+            scenario=scenario,
+            answer=answer,
+            rubric=rubric,
+            kb=kb,
+            evidence=offline,
+            customer_plan=(scenario.get("customer") or {}).get("plan"),
+            cache=cache,
+            examples=examples,
+        )
+    except LLMTransientError as exc:
+        raise BadLine(f"LLM grading failed: {exc}") from exc
+    except LLMPermanentError as exc:
+        result = verdict_json(record_id, offline, rubric)
+        reason = "llm_void" if isinstance(exc, LLMUnsupportedQuoteError) else "llm_failed"
+        result["flag"] = {"reason": reason, "detail": str(exc)}
+        return result
+    result = verdict_json(record_id, graded.verdict, rubric)
+    result["model"] = graded.model_name
+    if graded.notes:
+        result["notes"] = graded.notes
+    return result
 
 
 def _llm_verdict(exercise_type, scenario, answer, rubric, kb, evidence, cache) -> Verdict:

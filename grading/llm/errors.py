@@ -4,7 +4,17 @@ import openai
 
 
 class LLMError(Exception):
-    """Base of everything the LLM layer raises."""
+    """Base of everything the LLM layer raises.
+
+    `status_code` and `detail` keep the endpoint's HTTP status and error message (when it
+    answered with one), so the response-format negotiation can tell "this server does not
+    speak that dialect" from an ordinary failure.
+    """
+
+    def __init__(self, message: str = "", *, status_code: int | None = None, detail: str = ""):
+        super().__init__(message)
+        self.status_code = status_code
+        self.detail = detail
 
 
 class LLMTransientError(LLMError):
@@ -15,6 +25,27 @@ class LLMPermanentError(LLMError):
     """Bad output after the allowed re-asks, or a request the endpoint will never accept."""
 
 
+class LLMUnsupportedQuoteError(LLMPermanentError):
+    """The model justified a score with a quote that is not in the agent's answer: the whole
+    LLM grade is void (the offline grade stands) and a trainer is asked to look."""
+
+
+def _detail(exc: "openai.APIStatusError") -> str:
+    """The error message the endpoint sent, whatever shape its error body has."""
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict):
+            return str(inner.get("message") or inner.get("detail") or inner)
+        return str(inner)
+    if body is not None:
+        return str(body)
+    try:
+        return exc.response.text[:2000]
+    except Exception:  # a streamed or closed response has no text to give
+        return ""
+
+
 def classify_openai_error(exc: Exception) -> LLMError:
     """Map an `openai` exception (or an unreadable answer) to transient or permanent."""
     if isinstance(exc, openai.APITimeoutError):
@@ -22,11 +53,20 @@ def classify_openai_error(exc: Exception) -> LLMError:
     if isinstance(exc, openai.APIConnectionError):
         return LLMTransientError(f"the model endpoint could not be reached: {exc}")
     if isinstance(exc, openai.RateLimitError):
-        return LLMTransientError("the model endpoint is rate limiting us (HTTP 429)")
+        return LLMTransientError(
+            "the model endpoint is rate limiting us (HTTP 429)", status_code=429
+        )
     if isinstance(exc, openai.APIStatusError):
-        if exc.status_code >= 500:
-            return LLMTransientError(f"the model endpoint failed (HTTP {exc.status_code})")
-        return LLMPermanentError(f"the model endpoint refused the request (HTTP {exc.status_code})")
+        status, detail = exc.status_code, _detail(exc)
+        if status >= 500:
+            return LLMTransientError(
+                f"the model endpoint failed (HTTP {status})", status_code=status, detail=detail
+            )
+        return LLMPermanentError(
+            f"the model endpoint refused the request (HTTP {status})",
+            status_code=status,
+            detail=detail,
+        )
     if isinstance(exc, ValueError):  # a 200 whose body is not JSON: not a Chat Completions API
         return LLMPermanentError("the model endpoint's answer is not a chat completion")
     return LLMPermanentError(f"unexpected error from the model endpoint: {exc}")

@@ -6,21 +6,42 @@ or, when `default` is None, with a valid answer derived from the request's JSON 
 (every criterion at its lowest level), or a short plain-text reply when the request asks
 for no schema (an AI draft). `delay` adds a fixed latency to every answer.
 
+`dialect` makes it speak like a given kind of server about `response_format`:
+  strict       accepts json_schema, json_object and plain text (OpenAI, vLLM);
+  json_object  answers json_schema with HTTP 500, as llama.cpp's server does, and accepts
+               json_object (with a `schema` field) and plain text;
+  text         refuses any response_format with HTTP 400 and answers in prose, the JSON
+               in a code fence, the schema read from the prompt.
+The default comes from COACHLINE_FAKE_LLM_DIALECT (else strict).
+
 Run on its own for a local stack (LLM_BASE_URL=http://127.0.0.1:8199/v1):
-    python -m grading.llm.fake_server --port 8199 [--delay 0.5]
+    python -m grading.llm.fake_server --port 8199 [--delay 0.5] [--dialect json_object]
 """
 
 import argparse
 import contextlib
 import json
+import os
+import re
 import threading
 import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+DIALECTS = ("strict", "json_object", "text")
+JSON_SCHEMA_REFUSAL = (
+    "Internal Server Error: response_format type 'json_schema' is not supported; "
+    "use {'type': 'json_object', 'schema': ...}"
+)
+RESPONSE_FORMAT_REFUSAL = "response_format is not supported by this server"
+
 
 class FakeChatServer:
-    def __init__(self, *, delay: float = 0.0, port: int = 0):
+    def __init__(self, *, delay: float = 0.0, port: int = 0, dialect: str | None = None):
+        dialect = dialect or os.environ.get("COACHLINE_FAKE_LLM_DIALECT") or "strict"
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {dialect!r}; one of {', '.join(DIALECTS)}")
+        self.dialect = dialect
         self.queue: deque = deque()
         self.default = None
         self.delay = delay
@@ -62,6 +83,11 @@ class FakeChatServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 server.requests.append({"path": self.path, "body": body})
+                refusal = server._refusal(body)
+                if refusal:
+                    status, message = refusal
+                    payload = {"error": {"message": message, "type": "invalid_request_error"}}
+                    return self._send(status, json.dumps(payload).encode())
                 plan = server._next()
                 if plan["delay"]:
                     time.sleep(plan["delay"])
@@ -75,6 +101,8 @@ class FakeChatServer:
                     content = answer_from_schema(body) if _schema(body) else DRAFT_REPLY
                 if not isinstance(content, str):
                     content = json.dumps(content)
+                    if "response_format" not in body:  # a plain-text model wraps its JSON
+                        content = f"Here is my grading.\n```json\n{content}\n```\nDone."
                 completion = {
                     "id": f"chatcmpl-{len(server.requests)}",
                     "object": "chat.completion",
@@ -101,6 +129,17 @@ class FakeChatServer:
 
         return Handler
 
+    def _refusal(self, body: dict) -> tuple[int, str] | None:
+        """The HTTP error a server of this dialect gives for the request's response_format."""
+        kind = (body.get("response_format") or {}).get("type")
+        if kind is None or kind == "text" or self.dialect == "strict":
+            return None
+        if self.dialect == "text":
+            return 400, RESPONSE_FORMAT_REFUSAL
+        if kind == "json_schema":
+            return 500, JSON_SCHEMA_REFUSAL
+        return None
+
 
 DRAFT_REPLY = (
     "Hi, thank you for getting in touch. I have looked into this and will follow up with "
@@ -109,7 +148,19 @@ DRAFT_REPLY = (
 
 
 def _schema(request_body: dict) -> dict:
-    return (request_body.get("response_format") or {}).get("json_schema", {}).get("schema", {})
+    """The JSON schema the request asks for, in whichever dialect it asks."""
+    response_format = request_body.get("response_format") or {}
+    if response_format.get("type") == "json_schema":
+        return response_format.get("json_schema", {}).get("schema", {})
+    if response_format.get("type") == "json_object" and response_format.get("schema"):
+        return response_format["schema"]
+    for message in request_body.get("messages") or []:
+        found = re.search(
+            r"<<<JSON_SCHEMA\n(.*?)\nJSON_SCHEMA>>>", str(message.get("content")), re.S
+        )
+        if found:
+            return json.loads(found.group(1))
+    return {}
 
 
 def answer_from_schema(request_body: dict) -> dict:
@@ -132,9 +183,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="A fake Chat Completions server.")
     parser.add_argument("--port", type=int, default=8199)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument(
+        "--dialect", choices=DIALECTS, default=None, help="which response_format it accepts"
+    )
     args = parser.parse_args(argv)
-    server = FakeChatServer(delay=args.delay, port=args.port)
-    print(f"Fake Chat Completions server on {server.base_url}", flush=True)
+    server = FakeChatServer(delay=args.delay, port=args.port, dialect=args.dialect)
+    print(f"Fake Chat Completions server ({server.dialect}) on {server.base_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server._server.serve_forever()
     server._server.server_close()

@@ -3,9 +3,9 @@
 import pytest
 
 from grading import services
-from grading.llm.errors import LLMPermanentError, LLMTransientError
+from grading.llm.errors import LLMPermanentError, LLMTransientError, LLMUnsupportedQuoteError
 from grading.llm.grader import ANSWER_END, ANSWER_START, response_schema
-from grading.models import Grade, Rubric
+from grading.models import Flag, Grade, LLMResponseCache, Rubric
 from tests.grading.submissions import TONE_ANSWER, llm_scores, make_submission
 
 pytestmark = pytest.mark.django_db
@@ -63,18 +63,41 @@ def test_missing_criterion_is_rejected(agent, rubric, fake_llm):
         run_llm(make_submission(agent), rubric)
 
 
-def test_a_quote_not_in_the_answer_voids_that_score(agent, rubric, fake_llm):
+def test_a_quote_not_in_the_answer_voids_the_whole_llm_grade(agent, rubric, fake_llm):
     scores = llm_scores(rubric.snapshot)
     scores["criteria"]["personalization"]["quote"] = "Dear valued customer, we apologise"
     fake_llm.default = scores
+    with pytest.raises(LLMUnsupportedQuoteError, match="personalization"):
+        run_llm(make_submission(agent), rubric)
+
+
+def test_a_void_llm_grade_is_flagged_and_the_offline_grade_stands(agent, rubric, fake_llm):
+    scores = llm_scores(rubric.snapshot)
+    scores["criteria"]["empathy"]["quote"] = "I completely understand how stressful this is"
+    fake_llm.default = scores
     submission = make_submission(agent)
-    result = run_llm(submission, rubric)
-    offline = services.grade_offline(submission=submission, rubric_version=rubric)
-    by_key = {c.key: c for c in result.criteria}
-    offline_by_key = {c.key: c for c in offline.criteria}
-    assert by_key["personalization"].points == offline_by_key["personalization"].points
-    assert "quote not found" in by_key["personalization"].rationale
-    assert any("personalization" in note for note in result.notes)
+    services.grading_run(submission_id=submission.pk)
+    assert list(Grade.objects.filter(submission=submission).values_list("grader", flat=True)) == [
+        "offline"
+    ]
+    flag = Flag.objects.get(submission=submission, resolved_at=None)
+    assert flag.reason == Flag.Reason.LLM_FAILED
+    assert "not in the answer" in flag.detail
+    assert not LLMResponseCache.objects.exists()  # a void answer is never reused
+
+
+def test_a_score_above_the_lowest_level_needs_a_quote(agent, rubric, fake_llm):
+    fake_llm.default = llm_scores(rubric.snapshot, quote="")
+    with pytest.raises(LLMUnsupportedQuoteError):
+        run_llm(make_submission(agent), rubric)
+    fake_llm.default = llm_scores(rubric.snapshot, points="min", quote="")
+    assert run_llm(make_submission(agent), rubric).grader == "llm"
+
+
+def test_a_quote_may_keep_the_json_escapes_it_was_read_with(agent, rubric, fake_llm):
+    quote = "breakdown.\\n\\nBest,\\nSam"  # how the reply's line breaks read in the JSON data
+    fake_llm.default = llm_scores(rubric.snapshot, quote=quote)
+    assert run_llm(make_submission(agent), rubric).grader == "llm"
 
 
 def test_knowledge_base_contradiction_caps_accuracy(agent, rubric, fake_llm):
