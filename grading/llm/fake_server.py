@@ -29,9 +29,10 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DIALECTS = ("strict", "json_object", "text")
+# What llama-cpp-python's server says, with HTTP 500, to a json_schema response_format.
 JSON_SCHEMA_REFUSAL = (
-    "Internal Server Error: response_format type 'json_schema' is not supported; "
-    "use {'type': 'json_object', 'schema': ...}"
+    "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', "
+    "'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}"
 )
 RESPONSE_FORMAT_REFUSAL = "response_format is not supported by this server"
 
@@ -86,7 +87,7 @@ class FakeChatServer:
                 refusal = server._refusal(body)
                 if refusal:
                     status, message = refusal
-                    payload = {"error": {"message": message, "type": "invalid_request_error"}}
+                    payload = {"error": {"message": message, "type": "internal_server_error"}}
                     return self._send(status, json.dumps(payload).encode())
                 plan = server._next()
                 if plan["delay"]:
