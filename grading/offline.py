@@ -24,6 +24,7 @@ from grading.detectors.knowledge_base import KnowledgeBase
 from grading.detectors.messages import STATES, analyze_message
 from grading.detectors.replies import (
     JARGON,
+    LIST_STEP,
     SCRIPTED,
     TONES_FOR_STATE,
     ReplyAnalysis,
@@ -614,79 +615,237 @@ def _no_reply(top: int = 3) -> Raw:
     return Raw(0, top, "No reply was submitted.")
 
 
-CORE_TONE = {
-    "urgent": "action_focused",
-    "frustrated": "empathetic",
-    "confused": "educational",
-    "satisfied": "appreciative",
-}
+REASSURING = regex(
+    r"you (?:still )?have until",
+    r"there(?:'s| is) (?:still )?(?:time|plenty of time)",
+    r"you(?:'re| are) (?:well )?(?:inside|within)",
+    r"let's get",
+    r"(?:don't|do not|no need to) worry",
+    r"good news",
+    r"(?:nothing|none of (?:it|them|your \w+)) (?:is|has been|was|will be) lost",
+    r"(?:is|are) (?:still )?(?:safe|there|intact)",
+    r"we(?:'ll| will) get (?:this|it|you)",
+    r"(?:I|we)(?:'ve| have) got (?:this|it|you)",
+    r"(?:I'm|I am|we're|we are) on it",
+    r"rest assured",
+    r"(?:quick|easy) (?:fix|to fix)",
+)
+EXPLAINING = regex(
+    r"because",
+    r"due to",
+    r"(?:this|that|which) means",
+    r"so (?:that|you|anyone|neither|it|your)",
+    r"(?:is|are) counted",
+    r"counts? (?:as|toward|towards|once)",
+    r"works? (?:like|by)",
+    r"in other words",
+    r"for example",
+    r"the difference",
+    r"when you",
+    r"once (?:you|the|it)",
+    r"if you",
+    r"(?:is|are) (?:kept|charged|billed|included|added|removed|reset|paused)",
+)
+STRUCTURED = regex(
+    r"in turn",
+    r"step[- ]by[- ]step",
+    r"here's how",
+    r"(?:first|second|then|finally),",
+    r"let me (?:lay|walk|break|explain)",
+    r"two (?:things|questions|parts)",
+)
+APPRECIATING = regex(
+    r"thank(?:s| you)",
+    r"congratulations|congrats",
+    r"(?:great|lovely|wonderful|fantastic|brilliant) (?:to hear|news)",
+    r"(?:so |really )?(?:glad|thrilled|delighted|happy) (?:to hear|that|you)",
+    r"made (?:our|my|the team's) (?:day|morning|week)",
+    r"means a lot",
+    r"kind words",
+    r"(?:we|I) (?:really |truly )?appreciate",
+)
+RELATING = regex(
+    r"(?:forwarded|passed|shared) (?:your|this|it|the)",
+    r"here's to",
+    r"(?:an|one) idea",
+    r"(?:a )?pleasure (?:having|working)",
+    r"proud",
+    r"(?:grown|grow|growing) with us",
+    r"keep (?:growing|going)",
+    r"we(?:'d| would) love",
+    r"looking forward",
+    r"(?:next|coming) (?:month|release|step|milestone)",
+    r"on board",
+    r"staying with us",
+    r"part of (?:it|your)",
+    r"if you(?:'d| would) like",
+    r"you could (?:also )?(?:try|build|use|set)",
+    r"(?:stay|staying|stick\w*) with us",
+    r"deciding to",
+)
+PITCH = regex(r"(?:have you considered|why not|you should consider|consider) upgrad\w*")
+CONDESCENDING = regex(
+    r"obviously",
+    r"as (?:I|we) (?:already )?(?:said|explained|mentioned)",
+    r"(?:it's|it is) (?:easy|simple)",
+    r"simply (?:click|go|do|open|select)",
+    r"just (?:click|do|go) (?:it|to)",
+    r"clearly (?:states|stated|says)",
+)
+
+
+def _tone_features(ctx: Context) -> dict[str, list[Span]]:
+    text, ra = ctx._scored_reply, ctx.reply_analysis
+    scripted = find_all(SCRIPTED, text, "scripted")
+    acknowledgement = [*ra.empathy["acknowledge_feeling"]]
+    if not ra.over_apologising:
+        acknowledgement += ra.empathy["apology"]
+    return {
+        "real_ack": [a for a in acknowledgement if not any(_overlaps(a, x) for x in scripted)],
+        "scripted": scripted,
+        "solution": [*_customer_steps(ctx), *find_all(EXPLICIT_COMMITMENT, text, "commitment")],
+        "reassurance": [*find_all(REASSURING, text, "reassuring"), *ra.empathy["reassurance"]],
+        "explanation": find_all(EXPLAINING, text, "explanation"),
+        "structure": [*find_all(STRUCTURED, text, "structure"), *find_all(LIST_STEP, text, "list")],
+        "appreciation": find_all(APPRECIATING, text, "appreciation"),
+        "relationship": [
+            *find_all(RELATING, text, "relationship"),
+            *ra.tone_markers.get("relationship_building", ()),
+        ],
+    }
+
+
+def _action_first(ctx: Context, solution: list[Span]) -> bool:
+    """Does the action come within the first two sentences after the greeting?"""
+    if not solution:
+        return False
+    body = _body_sentences(ctx._scored_reply)
+    first = min(s.start for s in solution)
+    return any(sentence.start <= first < sentence.end + 1 for sentence in body[:2])
 
 
 def score_tone_match(ctx: Context) -> Raw:
-    """3 core and supporting register; 2 core only; 1 core missing; 0 works against the state."""
+    """3 the register the state calls for throughout; 2 its core with the supporting element
+    weak; 1 the core missing but nothing hostile; 0 works against the state."""
     ra = ctx.reply_analysis
     if not ctx.reply.strip():
         return _no_reply()
     state = ctx.target_state
-    core = CORE_TONE.get(state, "")
-    supporting = next((t for t in ra.target_tones if t != core), "")
-    has_core, has_support = bool(ra.tone_markers.get(core)), bool(ra.tone_markers.get(supporting))
-    hostile = [*ra.defensive, *ra.mismatched_tone]
-    if state == "frustrated" and ctx.reply.count("!") >= 2:
+    f = _tone_features(ctx)
+    hostile = [*ra.defensive, *_repeated_failed_fix(ctx)]
+    if state == "confused":
+        hostile += find_all(CONDESCENDING, ctx._scored_reply, "condescending")
+    if state == "satisfied" and ra.over_apologising:
+        hostile += list(ra.empathy["apology"])
+    if state == "frustrated" and ctx._scored_reply.count("!") >= 2:
         at = ctx.reply.index("!")
         hostile.append(Span("mismatch", "!", at, at + 1))
-    repeated = _repeated_failed_fix(ctx)
-    hostile += repeated
-    notes = [
-        f"Customer is {state}; the reply needs {core.replace('_', '-')} "
-        f"with {supporting.replace('_', '-')}."
-    ]
-    for tone in (core, supporting):
-        spans = ra.tone_markers.get(tone, ())
-        notes.append(f"{tone.replace('_', '-')}: {_quotes(spans) if spans else 'not found'}.")
-    evidence = [
-        e for t in (core, supporting) for e in _evidence("reply", ra.tone_markers.get(t, ())[:2], t)
-    ]
+    if ra.over_apologising and not hostile:
+        return Raw(1, 3, f"{ra.apology_count} apologies stand in for the answer.")
     if hostile:
-        notes.append(f"Works against the customer's state: {_quotes(hostile)}.")
-        evidence += _evidence("reply", hostile, "tone slip")
-        return Raw(0, 3, " ".join(notes), tuple(evidence))
-    points = 3 if has_core and has_support else 2 if has_core else 1
-    if state == "urgent" and has_core and _first_marker_sentence(ctx) > 2:
-        points = min(points, 1)
-        notes.append("The action comes only after a preamble.")
-    if ra.over_apologising:
-        points = min(points, 1)
-        notes.append(f"{ra.apology_count} apologies delay the answer.")
-    if ra.stuffing:
-        points = max(0, points - 1)
-        notes.append(f"Padding or keyword lists ignored: {_quotes(ra.stuffing, 2)}.")
-    return Raw(points, 3, " ".join(notes), tuple(evidence))
+        return Raw(
+            0,
+            3,
+            f"Works against a {state} customer: {_quotes(hostile)}.",
+            _evidence("reply", hostile, "tone slip"),
+        )
+    if state == "urgent":
+        early = _action_first(ctx, f["solution"]) or bool(
+            re.search(
+                r"\blet's get\b",
+                " ".join(s.text for s in _body_sentences(ctx._scored_reply)[:1]),
+                re.I,
+            )
+        )
+        core, support = early, bool(f["reassurance"])
+        names = ("action first", "reassurance")
+        if not early and f["solution"] and not ra.over_apologising:
+            return Raw(2, 3, "Urgent customer: the action is there, but not first.")
+    elif state == "frustrated":
+        owned = bool(f["real_ack"])
+        resolved = bool(f["solution"])
+        if not owned:
+            return Raw(
+                1,
+                3,
+                "Frustrated customer: nothing owns the frustration (transactional or scripted).",
+            )
+        core = resolved
+        support = bool(_situated(ctx, f["real_ack"])) and resolved
+        names = ("the frustration owned with a concrete solution", "owning it for their case")
+        if not resolved:
+            return Raw(
+                2, 3, "Frustrated customer: the frustration is owned, but no concrete solution yet."
+            )
+    elif state == "confused":
+        lists = len([s for s in f["structure"] if s.kind == "list"]) >= 2 or any(
+            s.kind == "structure" for s in f["structure"]
+        )
+        patient = bool(ra.tone_markers.get("patient")) or len(f["explanation"]) >= 2
+        core, support = bool(f["explanation"]) or lists, lists and patient
+        names = ("a patient explanation", "structured teaching")
+    else:
+        pitch = find_all(PITCH, ctx._scored_reply, "pitch")
+        core, support = bool(f["appreciation"]) and not pitch, bool(f["relationship"])
+        names = ("appreciation", "relationship")
+        if pitch:
+            return Raw(
+                1, 3, f"Satisfied customer: thanks turned into a sales pitch ({_quotes(pitch)})."
+            )
+    evidence = tuple(
+        e for key in f for e in _evidence("reply", f[key][:1], key) if key != "scripted"
+    )
+    if core and support:
+        return Raw(3, 3, f"{state.capitalize()} customer: {names[0]} and {names[1]}.", evidence)
+    if core:
+        return Raw(
+            2, 3, f"{state.capitalize()} customer: {names[0]}, but {names[1]} is weak.", evidence
+        )
+    if state == "frustrated" and support:
+        return Raw(2, 3, f"Frustrated customer: only part of {names[0]}.", evidence)
+    return Raw(1, 3, f"{state.capitalize()} customer: {names[0]} is missing.", evidence)
 
 
 FAILED_FIX = regex(
     r"(?:already|just) (?:tried|did|done|followed|re-?\w+)",
-    r"tried (?:that|this|it|everything)",
+    r"tried (?:that|this|it|everything|twice)",
     r"(?:didn't|did not|doesn't|does not|hasn't|has not) (?:work|help|fix|change)",
-    r"(?:still|again) (?:not|failing|broken|the same)",
+    r"(?:twice|again|both times|several times|(?:two|three|\d) times)",
+    r"like (?:your|the) (?:article|guide|help page|docs?) (?:says|said)",
+    r"no luck",
+    r"nothing changed",
 )
 
 
 def _repeated_failed_fix(ctx: Context) -> list[Span]:
     """Steps the reply recommends that the customer says they already tried without success."""
     message = ctx.message or ctx.thread_text
-    tried = [s.text for s in sentences(message) if FAILED_FIX.search(s.text)]
+    parts = [s.text for s in sentences(message)]
+    tried = [
+        text
+        for i, text in enumerate(parts)
+        if (
+            FAILED_FIX.search(text)
+            or (
+                i + 1 < len(parts)
+                and re.search(r"\b(?:still|didn't|no luck)\b", parts[i + 1], re.I)
+            )
+        )
+        and re.search(r"\b(?:I|we)(?:'ve| have)? (?:already )?\w+ed\b", text, re.I)
+    ]
     if not tried:
         return []
     tried_words = {stem(w) for t in tried for w in content_words(t)} - COMMON_STEMS
     found = []
-    for step in ctx.reply_analysis.next_steps:
+    for step in _customer_steps(ctx):
         step_words = {stem(w) for w in content_words(step.text)} - COMMON_STEMS
         if (
             len(step_words) >= 2
             and len(step_words & tried_words) >= 2
             and not re.search(
-                r"\b(?:again|instead|already|you tried|you've tried|didn't)\b", step.text, re.I
+                r"\b(?:again|instead|already|you tried|you've tried|didn't|rather than)\b",
+                step.text,
+                re.I,
             )
         ):
             found.append(Span("repeated_fix", step.text, step.start, step.end))
@@ -728,8 +887,10 @@ def score_empathy(ctx: Context) -> Raw:
         )
     feeling = [*ra.empathy["acknowledge_feeling"], *ra.empathy["reassurance"]]
     feeling += list(ra.empathy["apology"])
+    feeling += find_all(VALIDATING, ctx._scored_reply, "acknowledge_feeling")
     if ctx.target_state == "satisfied":
         feeling += list(ra.tone_markers.get("appreciative", ()))
+        feeling += find_all(APPRECIATING, ctx._scored_reply, "appreciative")
     feeling = sorted(dedupe_overlaps(feeling), key=lambda s: s.start)
     if not feeling:
         return Raw(0, 3, "No acknowledgement of how the customer feels.")
@@ -746,7 +907,7 @@ def score_empathy(ctx: Context) -> Raw:
         others = [f for f in feeling if not any(_overlaps(f, a) for a in ra.empathy["apology"])]
         note = f"{ra.apology_count} apologies read as scripted, not as empathy."
         return Raw(1 if others else 0, 3, note, evidence)
-    if real and situation:
+    if real and len({stem(s.text.lower()) for s in situation}) >= 2:
         note = (
             f"Acknowledges the feeling ({_quotes(real)}) and their situation "
             f"({_quotes(situation)})."
@@ -756,6 +917,25 @@ def score_empathy(ctx: Context) -> Raw:
         note = f"A real acknowledgement ({_quotes(feeling)}), but not of their specific situation."
         return Raw(2, 3, note, evidence)
     return Raw(1, 3, f"Only a stock phrase: {_quotes(scripted_spans or feeling)}.", evidence)
+
+
+VALIDATING = regex(
+    r"(?:can|may|might|must) (?:feel|seem|look) (?:like )?(?:a lot|confusing|overwhelming|daunting|"
+    r"tricky|worrying|stressful)",
+    r"(?:isn't|is not|aren't|wasn't) (?:obvious|clear|intuitive|a nice thing)",
+    r"(?:less|more) complicated than",
+    r"(?:a |really |very )?common (?:question|thing|mix-up|confusion)",
+    r"congratulations|congrats",
+    r"(?:so |really )?(?:glad|happy|pleased|thrilled|delighted) (?:to hear|the|that|it|you)",
+    r"made (?:our|the team's|my) (?:day|morning|week)",
+    r"(?:lovely|great|good) (?:idea|question|news)",
+    r"sorry to (?:see|hear|read)",
+    r"(?:I|we) can see why",
+    r"(?:every|each) (?:hour|minute|day) counts",
+    r"(?:you're|you are) right to",
+    r"(?:isn't|is not|wasn't) (?:the service|good enough|what you)",
+    r"happy to (?:help|untangle|explain|walk)",
+)
 
 
 def _overlaps(a: Span, b: Span) -> bool:
@@ -956,81 +1136,269 @@ def _on_topic(reply: str, message: str) -> str:
     return " ".join(kept)
 
 
+ASK_KIND = (
+    (
+        "amount",
+        regex(
+            r"how much",
+            r"what (?:would|will|does|do) (?:that|it|this|we|i) (?:cost|pay)",
+            r"(?:price|cost|fee|charge)s?\b[^?]*\?",
+            r"what is the extra",
+            r"how many",
+        ),
+    ),
+    (
+        "time",
+        regex(
+            r"how (?:long|quickly|soon|fast)",
+            r"when (?:will|would|do|does|can|is|are)",
+            r"by when",
+            r"what time",
+            r"(?:response|reply) time",
+            r"how many days",
+        ),
+    ),
+    (
+        "place",
+        regex(
+            r"where (?:do|can|is|are|would|should|did)",
+            r"how (?:do|can|would|should) (?:i|we)",
+            r"how to",
+            r"what do i (?:click|do)",
+        ),
+    ),
+    ("reason", regex(r"why", r"what (?:happened|caused|is going on|went wrong)")),
+)
+AMOUNT = re.compile(
+    r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:%|per|a month|a year|/)|\b(?:free|no charge|"
+    r"nothing extra|included)\b",
+    re.I,
+)
+TIME = re.compile(
+    r"\b\d+(?:[\u2013-]\d+)?\s?(?:minutes?|mins?|hours?|hrs?|business|working|days?|weeks?|"
+    r"months?|years?)\b|\b(?:today|tomorrow|tonight|immediately|straight away|right away|"
+    r"instantly|next (?:billing|renewal|month)|billing date|at the end of)\b|"
+    r"\b\d{1,2}(?::\d\d)?\s?(?:am|pm)\b",
+    re.I,
+)
+PLACE = re.compile(
+    r"\w+ ?> ?\w+|\b(?:go to|open|click|select|under|in the \w+ (?:tab|menu|page))\b", re.I
+)
+REASON = re.compile(
+    r"\b(?:because|due to|caused|since|so that|this happens|the reason|that's why|"
+    r"which is why|means|is (?:the|a|your)|was (?:the|a)|(?:is|are|was|were) "
+    r"(?:being )?\w+ed)\b",
+    re.I,
+)
+ANSWER_FOR = {"amount": AMOUNT, "time": TIME, "place": PLACE, "reason": REASON}
+YES_NO = re.compile(
+    r"\b(?:yes|no|yep|nope|not|can|can't|cannot|will|won't|does|doesn't|do|don't|"
+    r"is|isn't|are|aren't|included|available|only|unfortunately)\b",
+    re.I,
+)
+
+
+def _asks(message: str) -> list[tuple[str, str]]:
+    """Each explicit question or request in a customer message: (its sentence, its context).
+
+    The context adds the sentence before when the question itself is short ("Can I stop
+    it?"), so that what "it" is can be matched in the reply.
+    """
+    asks = []
+    parts = [s.text.strip() for s in sentences(message) if s.text.strip()]
+    for index, text in enumerate(parts):
+        if "?" in text or ASK_WORDS.search(text):
+            context = text
+            if len(set(content_words(text)) - COMMON_STEMS) < 4 and index:
+                context = f"{parts[index - 1]} {text}"
+            asks.append((text, context))
+    return asks
+
+
+ASK_WORDS = regex(
+    r"can you",
+    r"could you",
+    r"please",
+    r"pls",
+    r"i need",
+    r"we need",
+    r"i want",
+    r"i'd like",
+    r"how do i",
+    r"tell me",
+    r"help",
+    r"call me",
+    r"fix (?:it|this)",
+)
+
+
+def _answer_to(ask: str, context: str, reply_sentences: list, kb: KnowledgeBase) -> str:
+    """'full' when the reply answers the question (with an amount or a time where it asks for
+    one), 'partial' when it speaks to its subject without the amount or time asked for,
+    'link' when only a link does, '' when nothing does."""
+    subject = {stem(w) for w in content_words(context)} - COMMON_STEMS
+    topics = set(topics_in(context, kb))
+    related = []
+    for sentence in reply_sentences:
+        words_in = {stem(w) for w in content_words(sentence.text)}
+        if (subject & words_in) or (topics and topics & set(topics_in(sentence.text, kb))):
+            related.append(sentence.text)
+    if not subject and not topics:
+        related = [s.text for s in reply_sentences]
+    prose = [t for t in related if word_count(URL_ONLY.sub(" ", t)) > 3]
+    if not prose:
+        return "link" if related else ""
+    if all(URL_ONLY.search(t) and word_count(URL_ONLY.sub(" ", t)) <= 12 for t in prose):
+        return "link"
+    kind = next((k for k, pattern in ASK_KIND if pattern.search(ask)), "")
+    if kind not in ("amount", "time"):
+        return "full"  # a related answer is an answer; its correctness is accuracy's business
+    return "full" if ANSWER_FOR[kind].search(" ".join(prose)) else "partial"
+
+
+URL_ONLY = re.compile(r"https?://\S+|www\.\S+", re.I)
+
+
 def score_completeness(ctx: Context) -> Raw:
+    """3 every question answered; 2 all answered, a needed detail missing; 1 one left open or
+    answered only by a link; 0 the main request not addressed. A wrong answer still counts."""
     ra = ctx.reply_analysis
     if not ctx.reply.strip():
         return _no_reply()
     message = ctx.message or ctx.thread_text
-    if find_irrelevance(ctx._scored_reply, ctx.kb, message):
-        return Raw(0, 3, "The reply answers a different question from the one asked.")
-    requests = _requests(message)
-    has_steps = bool(ra.next_steps)
-    on_topic = _on_topic(ctx._scored_reply, message)
-    if not on_topic:
-        return Raw(0, 3, "No sentence of the reply engages with what the customer wrote.")
-    answered = [r for r in requests if _answered(r, on_topic, has_steps=has_steps)]
-    asked_topics = set(topics_in(message, ctx.kb))
-    covered_topics = asked_topics & set(topics_in(ctx._scored_reply, ctx.kb))
-    share = len(answered) / len(requests) if requests else 1.0
-    if asked_topics:
-        share = (share + len(covered_topics) / len(asked_topics)) / 2
-    missing = [r for r in requests if r not in answered]
-    note = (
-        f"Addresses {len(answered)}/{len(requests)} questions or requests and "
-        f"{len(covered_topics)}/{len(asked_topics)} knowledge-base topics."
-    )
-    if missing:
-        note += f" Not addressed: {_quote(missing[0])}."
-    points = 0 if share < 0.34 else 1 if share < 0.67 else 2
-    anticipates = list(ANTICIPATION.finditer(ctx._scored_reply))
-    if share >= 0.99 and anticipates:
-        points = 3
-        note += f" Heads off the next question ({_quote(anticipates[0].group(0))})."
-    if ra.over_limit:
-        points -= 1
-        note += f" {ra.word_count} words is over the {ra.max_words}-word limit."
-    if ra.word_count < 20:
-        points = min(points, 1)
-        note += " Too short to answer fully."
-    if ra.stuffing:
-        points -= 1
-        note += " Repeated or stuffed text lowers the score."
-    return Raw(max(0, min(3, points)), 3, note)
+    reply_sentences = [s for s in sentences(ctx._scored_reply) if s.text.strip()]
+    asks = _asks(message)
+    if not asks:
+        specifics = {stem(s.text.lower()) for s in ra.specifics}
+        if len(specifics) >= 2:
+            return Raw(
+                3,
+                3,
+                f"No question was asked; the reply responds to what they said "
+                f"({_quotes(ra.specifics)}).",
+            )
+        if (
+            ra.specifics
+            or _on_topic(ctx._scored_reply, message)
+            or any(ra.tone_markers.get(t) for t in ("appreciative", "empathetic"))
+        ):
+            return Raw(2, 3, "No question was asked; the reply responds only in general terms.")
+        return Raw(1, 3, "No question was asked, and the reply does not respond to what they said.")
+    answers = [_answer_to(ask, context, reply_sentences, ctx.kb) for ask, context in asks]
+    full = [a for (a, _), x in zip(asks, answers, strict=True) if x == "full"]
+    open_ = [a for (a, _), x in zip(asks, answers, strict=True) if x in ("", "link")]
+    note = f"Answers {len(full)} of {len(asks)} questions or requests in full."
+    if open_:
+        note += f" Left open or answered only by a link: {_quote(open_[0])}."
+    if not any(x in ("full", "partial") for x in answers):
+        if find_irrelevance(ctx._scored_reply, ctx.kb, message):
+            return Raw(0, 3, "The reply answers a different question from the one asked.")
+        return Raw(
+            0 if "link" not in answers else 1, 3, note + " The main request is not addressed."
+        )
+    if open_:
+        return Raw(1, 3, note)
+    if len(full) < len(asks):
+        return Raw(
+            2, 3, note + " Some answers lack the detail asked for (an amount, a time, a place)."
+        )
+    return Raw(3, 3, note)
 
 
-AGENT_COMMITMENT = regex(
-    r"I(?:'ll| will| am going to|'m going to) (?!be happy|be glad)\w+",
-    r"I(?:'m| am) (?:now |currently )?\w+ing (?:this|it|your|the)\b",
-    r"we(?:'ll| will) (?!be happy|be glad)(?:\w+)",
+CUSTOMER_STEP = regex(
+    r"[\w'&-]+(?: [\w'&-]+){0,3} ?> ?[\w'&-]+",  # a menu path: Settings > Billing
+    r"(?:you can|you'll need to|you will need to|you need to|just need to|I'd recommend|"
+    r"I recommend|I'd suggest|I suggest|the (?:fix|way) is to|try|please|simply|first|then)"
+    r",? (?!let us|let me|reach out|contact us|feel free|don't hesitate|know)\w+",
+    r"(?:could|can|would) you (?:please )?(?:check|send|confirm|reply|forward|try|open|click|"
+    r"share|tell|upload|attach|look)",
+    r"(?:go to|open|click|select|choose|navigate to|head to|upgrade|switch|export|import|add|"
+    r"remove|update|enable|disable|turn on|turn off|reconnect|connect|cancel|delete|resend|"
+    r"copy|paste|verify|authenticate|unschedule|edit|change|set up|install|download)\b"
+    r"[^.!?\n]{3,}",
+)
+EXPLICIT_COMMITMENT = regex(
+    r"I(?:'ll| will| am going to|'m going to) (?!be happy|be glad|be here|leave)\w+",
+    r"I(?:'ve| have) (?:just |already |now )?(?:started|raised|escalated|issued|applied|"
+    r"refunded|credited|reset|restored|fixed|sent|opened|flagged|asked|booked|scheduled|added|"
+    r"processed|passed|forwarded|checked|reopened|cancelled|extended)",
+    r"I(?:'m| am) (?:now |currently |personally )?(?:taking|looking|checking|working|"
+    r"escalating|calling|watching|monitoring|staying)",
+)
+PASSIVE_FOLLOW_UP = regex(
+    r"we(?:'ll| will) (?:be in touch|get back to you|follow up|look into|take a look|let you know|"
+    r"update you|reach out)",
+    r"(?:our|the) team (?:is|are|will) (?:look|work|investigat)\w*",
+    r"as soon as (?:we|I) can",
+)
+TIMED = regex(
+    r"by \d{1,2}(?::\d\d)?\s?(?:am|pm)?",
+    r"(?:today|tomorrow|tonight|this (?:morning|afternoon|evening)|within \d+ (?:hours?|minutes?)|"
+    r"in the next (?:hour|\d+ (?:hours?|minutes?))|by (?:end of (?:the )?day|monday|tuesday|"
+    r"wednesday|thursday|friday))",
 )
 
 
+def _customer_steps(ctx: Context) -> list[Span]:
+    """Concrete things the reply asks the customer to do (a link alone is not one)."""
+    text = ctx._scored_reply
+    spans = [*find_all(CUSTOMER_STEP, text, "next_step"), *ctx.reply_analysis.next_steps]
+    return [
+        s
+        for s in dedupe_overlaps(spans)
+        if not _in_vague(s, ctx) and not _points_to_a_link(text, s)
+    ]
+
+
+def _points_to_a_link(text: str, span: Span) -> bool:
+    """A 'step' that only sends the customer to read a page ('you can find it here: URL')."""
+    sentence = next((s for s in sentences(text) if s.start <= span.start < s.end + 1), None)
+    return bool(
+        sentence
+        and URL_ONLY.search(sentence.text)
+        and not re.search(r"\w+ ?> ?\w+", sentence.text)
+        and re.search(
+            r"\b(?:find|see|read|visit|check out|look at|refer to|follow)\b", sentence.text, re.I
+        )
+    )
+
+
+def _in_vague(span: Span, ctx: Context) -> bool:
+    return any(v.start <= span.start < v.end for v in ctx.reply_analysis.vague_next_steps)
+
+
 def score_next_steps(ctx: Context) -> Raw:
-    """3 a step and a commitment; 2 a step, passive follow-up; 1 vague; 0 none."""
+    """3 a concrete step and an explicit commitment; 2 a step with a passive follow-up (or an
+    explicit commitment alone); 1 vague only; 0 none. Clarity, not correctness."""
     ra = ctx.reply_analysis
     if not ctx.reply.strip():
         return _no_reply()
-    steps = list(ra.next_steps)
-    commitment = [*ra.follow_up, *find_all(AGENT_COMMITMENT, ctx._scored_reply, "commitment")]
-    vague = list(ra.vague_next_steps)
-    evidence = _evidence("reply", steps, "next step") + _evidence("reply", commitment, "commitment")
-    if not steps and not commitment and _pure_thanks(ctx):
-        return Raw(None, 3, "The customer only said thank you; no action is needed.")
-    if steps and commitment:
-        note = f"A concrete step ({_quotes(steps, 1)}) and a commitment ({_quotes(commitment, 1)})."
+    text = ctx._scored_reply
+    steps = _customer_steps(ctx)
+    explicit = find_all(EXPLICIT_COMMITMENT, text, "commitment")
+    explicit += [
+        f for f in find_all(PASSIVE_FOLLOW_UP, text, "commitment") if _timed_sentence(text, f)
+    ]
+    passive = find_all(PASSIVE_FOLLOW_UP, text, "follow_up")
+    vague = [*ra.vague_next_steps, *passive, *ra.source_links]
+    evidence = _evidence("reply", steps, "next step") + _evidence("reply", explicit, "commitment")
+    if steps and explicit:
+        note = f"A concrete step ({_quotes(steps, 1)}) and a commitment ({_quotes(explicit, 1)})."
         return Raw(3, 3, note, evidence)
     if steps:
-        return Raw(
-            2, 3, f"A concrete step ({_quotes(steps, 2)}), but no commitment from us.", evidence
-        )
-    if commitment:
-        note = (
-            f"We commit to act ({_quotes(commitment, 1)}), but the customer gets no concrete step."
-        )
+        note = f"A concrete step ({_quotes(steps, 2)}), but no explicit commitment from us."
+        return Raw(2, 3, note, evidence)
+    if explicit:
+        note = f"We commit to act ({_quotes(explicit, 1)}), but the customer gets no concrete step."
         return Raw(2, 3, note, evidence)
     if vague:
-        return Raw(1, 3, f"Only a vague closing ({_quotes(vague, 1)}).", evidence)
+        return Raw(1, 3, f"Only a vague next step ({_quotes(vague, 1)}).", evidence)
     return Raw(0, 3, "No next step for the customer or for us.", evidence)
+
+
+def _timed_sentence(text: str, span: Span) -> bool:
+    sentence = next((s for s in sentences(text) if s.start <= span.start < s.end + 1), None)
+    return bool(sentence and TIMED.search(sentence.text))
 
 
 def _same_sentence(text: str, a: Span, b: Span) -> bool:
@@ -1954,6 +2322,8 @@ def _flags(ctx: Context) -> tuple[str, ...]:
         flags.append("padding_or_stuffing")
     if ctx.not_prose:
         flags.append("not_prose")
+    if ctx.reply and ctx.reply_analysis.over_limit:
+        flags.append("over_word_limit")
     return tuple(flags)
 
 

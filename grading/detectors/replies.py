@@ -81,6 +81,13 @@ SCRIPTED = regex(
     r"(?:this|that|it) (?:is|must be|can be)",
 )
 DEFENSIVE = regex(
+    r"(?:your|the account holder's|the customer's|the account owner's) responsibility",
+    r"working as (?:intended|designed|expected)",
+    r"(?:is|was|are) (?:clearly )?(?:stated|documented|explained) (?:on|in)",
+    r"in (?:the )?future,? (?:please|make sure|you should)",
+    r"within (?:our|the) (?:target|policy|terms|sla)",
+    r"(?:our|the) terms (?:are|were) (?:clear|explicit)",
+    r"(?:not|isn't|is not) something we (?:can|could) (?:help|do)",
     r"as (?:I|we) (?:already |previously |clearly )?(?:said|mentioned|stated|explained|told you)",
     r"you should have",
     r"per our (?:policy|terms)",
