@@ -1417,33 +1417,160 @@ def _pure_thanks(ctx: Context) -> bool:
 
 
 def score_personalization(ctx: Context) -> Raw:
-    """3 name and specifics; 2 name and situation, or specifics; 1 name only; 0 neither."""
+    """3 name and the specifics of this case; 2 name and their situation in general terms, or
+    the specifics without the name; 1 name only; 0 neither."""
     ra = ctx.reply_analysis
     if not ctx.reply.strip():
         return _no_reply()
     named = bool(ra.name_mentions)
-    specifics = [*ra.specifics, *_account_context(ctx)]
+    specifics = _case_specifics(ctx)
+    situation = _situation_sentences(ctx)
     evidence = _evidence("reply", ra.name_mentions[:1], "name") + _evidence(
         "reply", specifics, "specific"
     )
-    many = len({stem(s.text.lower()) for s in specifics}) >= 2
-    if named and many:
+    if named and specifics:
         points, note = 3, f"Uses their name and the specifics of their case ({_quotes(specifics)})."
-    elif named and (specifics or _on_topic(ctx._scored_reply, ctx.message or ctx.thread_text)):
+    elif named and situation:
         points, note = 2, "Uses their name and speaks to their situation in general terms."
-    elif specifics and not named:
-        points, note = (
-            2,
-            f"Uses the specifics of their case ({_quotes(specifics)}) but not their name.",
-        )
+    elif specifics:
+        points = 2
+        note = f"Uses the specifics of their case ({_quotes(specifics)}) but not their name."
     elif named:
-        points, note = 1, "Uses their name only."
+        points, note = 1, "Uses their name only; the rest could be sent to anyone."
     else:
         points, note = 0, "No name and nothing from their message; reads like a template."
-    if ra.generic_greetings:
-        points = max(0, points - 1)
-        note += f" Template greeting: {_quotes(ra.generic_greetings, 1)}."
     return Raw(points, 3, note, evidence)
+
+
+NUMBERISH = re.compile(
+    r"[$€£]?\d[\d,.:]*(?:\s?(?:am|pm|%|k))?|\b(?:monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|tonight|tomorrow)\b",
+    re.I,
+)
+
+
+def _case_specifics(ctx: Context) -> list[Span]:
+    """What only this customer's case has, echoed in the reply: their numbers, amounts, times
+    and days, and the words of their message the knowledge base does not use (their shop,
+    their event, the colleague they named), plus their account context."""
+    message = ctx.message or ctx.thread_text
+    vocabulary = _kb_vocabulary(ctx.kb)
+    wanted_numbers = {m.group(0).lower().strip("$€£.,") for m in NUMBERISH.finditer(message)}
+    wanted_words = {
+        stem(w)
+        for w in content_words(message)
+        if len(w) >= 4 and stem(w) not in vocabulary and w not in GENERIC_MESSAGE_WORDS
+    }
+    found = []
+    for match in NUMBERISH.finditer(ctx._scored_reply):
+        if match.group(0).lower().strip("$€£.,") in wanted_numbers:
+            found.append(Span("specific", match.group(0), match.start(), match.end()))
+    for match in re.finditer(r"[A-Za-z][\w'-]+", ctx._scored_reply):
+        if stem(match.group(0).lower()) in wanted_words:
+            found.append(Span("specific", match.group(0), match.start(), match.end()))
+    found += [c for c in _account_context(ctx) if _plan_key_of(c.text) != _plan_key_of(ctx.plan)]
+    if ctx.customer_name:
+        name_parts = {p.lower() for p in ctx.customer_name.split()}
+        found = [f for f in found if f.text.lower() not in name_parts]
+    return sorted(dedupe_overlaps(found), key=lambda s: s.start)
+
+
+GENERIC_MESSAGE_WORDS = frozenset(
+    [
+        "thanks",
+        "thank",
+        "please",
+        "hello",
+        "help",
+        "question",
+        "really",
+        "just",
+        "want",
+        "need",
+        "know",
+        "something",
+        "anything",
+        "everything",
+        "someone",
+        "today",
+        "right",
+        "still",
+        "actually",
+        "again",
+        "think",
+        "thought",
+        "sure",
+        "maybe",
+        "wondering",
+        "trying",
+        "quick",
+        "sorry",
+        "come",
+        "coming",
+        "questions",
+        "issue",
+        "issues",
+        "problem",
+        "problems",
+        "reported",
+        "yesterday",
+        "morning",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "hours",
+        "urgent",
+        "asap",
+        "working",
+        "work",
+        "works",
+        "happen",
+        "happened",
+        "happening",
+        "getting",
+        "going",
+        "make",
+        "made",
+        "able",
+        "without",
+        "anyone",
+        "nobody",
+        "people",
+        "thing",
+        "things",
+        "time",
+    ]
+)
+
+
+def _situation_sentences(ctx: Context) -> list[str]:
+    """Reply sentences that speak to the customer about their own situation ("your emails are
+    going to spam"), not general facts."""
+    message = ctx.message or ctx.thread_text
+    wanted = {stem(w) for w in content_words(message)} - COMMON_STEMS
+    return [
+        s.text
+        for s in sentences(ctx._scored_reply)
+        if re.search(r"\b(?:you|your|you're|you've|you'd|yours)\b", s.text, re.I)
+        and wanted & {stem(w) for w in content_words(s.text)}
+    ]
+
+
+def _plan_key_of(text: str | None) -> str:
+    return re.sub(r"\s+plan$", "", (text or "").strip().lower())
+
+
+_VOCABULARY_CACHE: dict[str, frozenset[str]] = {}
+
+
+def _kb_vocabulary(kb: KnowledgeBase) -> frozenset[str]:
+    """Stems of every word the knowledge base uses (its topics, not a customer's case)."""
+    key = kb.version or str(id(kb))
+    if key not in _VOCABULARY_CACHE:
+        text = " ".join(_text(getattr(f, name, "")) for f in kb.facts for name in vars(f))
+        _VOCABULARY_CACHE[key] = frozenset(stem(w) for w in content_words(text))
+    return _VOCABULARY_CACHE[key]
 
 
 def _account_context(ctx: Context) -> list[Span]:
