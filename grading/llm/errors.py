@@ -58,12 +58,15 @@ def classify_openai_error(exc: Exception) -> LLMError:
         )
     if isinstance(exc, openai.APIStatusError):
         status, detail = exc.status_code, _detail(exc)
+        said = f": {' '.join(detail.split())[:300]}" if detail else ""
         if status >= 500:
             return LLMTransientError(
-                f"the model endpoint failed (HTTP {status})", status_code=status, detail=detail
+                f"the model endpoint failed (HTTP {status}){said}",
+                status_code=status,
+                detail=detail,
             )
         return LLMPermanentError(
-            f"the model endpoint refused the request (HTTP {status})",
+            f"the model endpoint refused the request (HTTP {status}){said}",
             status_code=status,
             detail=detail,
         )

@@ -42,8 +42,9 @@ EXAMPLES_END = "GRADED_EXAMPLES>>>"
 QUOTE_MARKS = "\"' .\u201c\u201d\u2018\u2019"
 EXAMPLES_PER_LEVEL = 1
 EXAMPLE_COMMENT_CHARS = 160
-EXAMPLE_EXCERPT_CHARS = 120
-EXAMPLES_MAX_CHARS = 8000
+EXAMPLE_EXCERPT_CHARS = 100
+EXAMPLES_MAX_CHARS = 5000
+MAX_FACTS = 12
 COMPLETION_TOKENS_PER_CRITERION = 250
 
 # What the agent saw of a scenario; everything else (gold labels, planted errors, key
@@ -211,10 +212,10 @@ def public_scenario(scenario: Mapping) -> dict:
     return view
 
 
-def data_block(start: str, end: str, value) -> str:
+def data_block(start: str, end: str, value, *, indent: int | None = None) -> str:
     """`value` as JSON between markers; `<` and `>` are escaped (valid JSON, same data), so
     no text inside can spell a marker and close the block early."""
-    text = json.dumps(value, ensure_ascii=False, indent=1)
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e")
     return f"{start}\n{text}\n{end}"
 
@@ -370,6 +371,38 @@ def _findings(
     return findings
 
 
+_WORD = re.compile(r"[a-z0-9][a-z0-9$%.'-]*[a-z0-9%]|[a-z0-9]")
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if len(w) > 3 or any(c.isdigit() for c in w)}
+
+
+def relevant_facts(kb: KnowledgeBase, *, scenario: Mapping, answer: Mapping) -> list:
+    """The knowledge-base facts the grader needs: the scenario's own (`kb_facts`) and the
+    plans; without that list (a reply graded on its own), the facts the reply's claims were
+    checked against and those sharing most words with the message and reply, up to
+    MAX_FACTS, so a large knowledge base does not flood the model's context."""
+    chosen = set(scenario.get("kb_facts") or [])
+    if chosen:
+        return [f for f in kb.facts if f.id in chosen or f.category == "plan"]
+    reply = str(answer.get("reply") or "")
+    claimed = {c.fact_id for c in check_claims(reply, kb) if c.fact_id} if reply else set()
+    words = _words(f"{scenario.get('message') or ''} {answer_text(answer)}")
+
+    def overlap(fact) -> int:
+        title = _words(str(getattr(fact, "title", "") or ""))
+        return 2 * len(title & words) + len(_words(fact.statement) & words)
+
+    ranked = sorted(
+        (f for f in kb.facts if f.id not in claimed and f.category != "plan"),
+        key=lambda f: (-overlap(f), f.id),
+    )
+    extra = [f for f in ranked if overlap(f) >= 3][: max(0, MAX_FACTS - len(claimed))]
+    keep = claimed | {f.id for f in extra}
+    return [f for f in kb.facts if f.id in keep or f.category == "plan"]
+
+
 def build_messages(
     *,
     exercise_type: str,
@@ -396,11 +429,9 @@ def build_messages(
         }
         for c in rubric["criteria"]
     ]
-    relevant = set(scenario.get("kb_facts") or [])
     facts = [
         {"id": f.id, "statement": f.statement, "source": f.source_url}
-        for f in kb.facts
-        if not relevant or f.id in relevant or f.category == "plan"
+        for f in relevant_facts(kb, scenario=scenario, answer=answer)
     ]
     findings = _findings(
         exercise_type=exercise_type,
@@ -429,7 +460,9 @@ def build_messages(
     parts += [
         "",
         "The agent's answer and the detector findings about it:",
-        data_block(ANSWER_START, ANSWER_END, {"answer": answer, "detector_findings": findings}),
+        data_block(
+            ANSWER_START, ANSWER_END, {"answer": answer, "detector_findings": findings}, indent=1
+        ),
         "Grade every criterion.",
     ]
     return [

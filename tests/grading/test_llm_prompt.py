@@ -171,3 +171,25 @@ def test_public_scenario_keeps_what_the_agent_saw_and_nothing_else():
         "profile": {"plan": "Growth", "past_tickets": [{"id": "t1"}]},
         "technical_details": [{"id": "d1", "text": "x"}],
     }
+
+
+def test_a_reply_on_its_own_gets_the_facts_it_touches_not_the_whole_knowledge_base(shipped_kb):
+    from grading.llm.grader import MAX_FACTS, relevant_facts
+
+    scenario = {"message": "I was charged twice after adding a seat. Can I get a refund?"}
+    answer = {"reply": "The second charge is the prorated seat; refunds are possible."}
+    facts = relevant_facts(shipped_kb, scenario=scenario, answer=answer)
+    plans = [f for f in shipped_kb.facts if f.category == "plan"]
+    assert len(facts) <= MAX_FACTS + len(plans) < len(shipped_kb.facts)
+    ids = {f.id for f in facts}
+    assert {"policy-upgrade-proration", "policy-refund-window"} <= ids
+    assert {f.id for f in plans} <= ids
+
+
+def test_the_local_check_runs_the_whole_path_against_a_server(fake_llm, capsys):
+    from grading.llm import local_check
+
+    assert local_check.main(["--replies", "tests/data/llm-local-replies.jsonl"]) == 0
+    out = capsys.readouterr().out
+    assert "== Draft for scenario tone-charged-twice-caps" in out
+    assert "3 replies: 3 graded by the LLM, 0 void" in out
