@@ -532,10 +532,21 @@ QUOTED = re.compile(
 _DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight)"
 IMMINENT = regex(
     r"(?:by|before|until|due|for|later|goes out|going out|sends?|launch\w*"
-    r"|(?:need|needs|needed|must|has to|have to)\b[^.!?\n]{0,40}) today",
+    r"|(?:need|needs|needed|must|has to|have to)\b[^.!?\n]{0,70}) today",
     r"(?:booked|scheduled|appointments?|patients|clients|classes|orders?|sessions?) "
     r"(?:\w+ ){0,2}today",
     r"today at",
+    r"today is (?:the )?(?:\d+(?:st|nd|rd|th)?|last|final|deadline|payday|cut-?off)",
+    r"(?:payday|pay day|due date|deadline|cut-?off)(?: date)? (?:is|was) today",
+    r"(?:it's|it is) (?:\d{1,2}(?::\d\d)? ?(?:am|pm)|\w+day (?:afternoon|morning|evening|night))",
+    r"(?:expect\w*|due|need\w*|supposed) (?:to (?:be )?\w+ )?(?:on |by )?"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+    r"if (?:this|it|the \w+(?: \w+)?) (?:doesn't|does not|isn't|won't)[^.!?\n]{0,60}"
+    r"\b(?:won't|will not)",
+    r"(?:the )?day before (?:the |a )?(?:bank )?holiday",
+    r"(?:waiting|stuck|standing) (?:at|outside) the (?:door|counter|desk)",
+    r"out of compliance",
+    r"already (?:late|overdue|past due)",
     r"(?:fix|sort|resolve|restore|reply|respond|answer|call)\w* (?:\w+ ){0,3}today",
     r"(?:in|within) (?:a|one|two|three|\d) days?",
     r"this (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)",
@@ -561,7 +572,7 @@ IMMINENT = regex(
     r"deadline",
     r"cut-?off",
     r"(?:scheduled|set|due|booked|planned) (?:for|to (?:go|send|launch))",
-    rf"(?:starts?|opens?|begins?|launch(?:es)?|arrive|arriving|is|are|goes|go) "
+    rf"(?:starts?|opens?|begins?|launch(?:es)?|arrive|arriving|goes|go) "
     rf"(?:on |this )?{_DAY}",
     r"(?:starts?|opens?|begins?|arriv\w+|due|coming|booked) (?:in|at) \d",
     r"before (?:the |our |my )?(?:launch|send|sale|event|webinar|meeting|morning|weekend|opening)",
@@ -574,6 +585,10 @@ IMMINENT = regex(
 )
 # Sentences that report a past promise, a policy or a past event: their times are not a deadline.
 REPORTED = regex(
+    r"(?:it's|it is) only",
+    r"weeks away",
+    r"get ahead",
+    r"plenty of time",
     r"promised",
     r"(?:was|were) told",
     r"said (?:it|they|you|we)",
@@ -584,6 +599,20 @@ REPORTED = regex(
     r"(?:on|since|from) (?:the )?\d{1,2}(?:st|nd|rd|th)",
     r"yesterday",
 )
+STRONG_WORDS = regex(
+    r"unacceptable",
+    r"ridiculous",
+    r"useless",
+    r"terrible",
+    r"awful",
+    r"furious",
+    r"angry",
+    r"fed up",
+    r"sick of",
+    r"disgusted",
+    r"outrageous",
+    r"worst",
+)
 LOOSE_URGENCY = regex(
     r"urgent\w*",
     r"asap",
@@ -593,7 +622,7 @@ LOOSE_URGENCY = regex(
     r"time[- ]sensitive",
     r"critical",
 )
-_LEAVE = r"(?:cancel\w*|leav\w*|mov\w*|switch\w*|tak\w*|tak\w* (?:my|our) business|go\w*)"
+_LEAVE = r"(?:be )?(?:cancel\w*|leav\w*|mov\w*|switch\w*|tak\w*|tak\w* (?:my|our) business|go\w*)"
 ULTIMATUM = regex(
     rf"(?:by|before|until) [^.!?\n]{{1,40}}\bor (?:we|I)(?:'ll|'m| will| am)? {_LEAVE}",
     rf"(?:fix|sort|resolve|restore|refund)[^.!?\n]{{0,40}}\bor (?:we|I)(?:'ll|'m| will| am)? "
@@ -672,7 +701,9 @@ GRIEVANCE = regex(
     r"data protection",
     r"lawyer",
     r"chargeback",
-    r"(?:keeps?|kept) (?:failing|breaking|crashing|happening|sending|going out|duplicating|doing|"
+    r"(?:keeps?|kept) (?:failing|breaking|crashing|happening|sending|going out|duplicating|"
+    r"disconnecting|freezing|timing out|dropping|"
+    r"doing (?!what)|"
     r"asking|charging|bouncing|logging|reappearing|disappearing|deleting|dropping|losing|"
     r"showing)",
     r"every (?:single )?time",
@@ -682,6 +713,26 @@ GRIEVANCE = regex(
     r"(?:patient|patience) for",
     r"(?:never|didn't|did not) (?:got|get|received?|arrived?|heard)",
     r"not fixed",
+    r"(?:that's|that is|this is|it's|it is) not (?:okay|ok|acceptable|good enough|fair)",
+    r"(?:price|prices|bill|invoice) (?:went up|increased|jumped|doubled)",
+    r"(?:got|received|sent) (?:a|an|another) (?:bill|charge|invoice) for",
+    r"apparently",
+    r"(?:charged|paid) (?:\w+ )?(?:overdraft|late|bank) fees?",
+    r"reimburs\w*",
+    r"(?:the )?worst",
+    r"on hold for",
+    r"what am I (?:even )?paying (?:\w+ )?for",
+    r"how hard can it be",
+    r"every other \w+",
+    r"is there (?:a|any) human",
+    r"(?:two|three|four|five|\d+) different (?:people|agents|staff)",
+    r"used to be (?:brilliant|great|good|better|fast)",
+    r"these days",
+    r"I miss",
+    r"no thanks to",
+    r"(?:have )?since (?:charged|billed)",
+    r"(?:full )?refund of",
+    r"privacy",
 )
 STRONG_GRIEVANCE = regex(  # counted on top of GRIEVANCE: one of these is a grievance alone
     r"again",
@@ -708,6 +759,8 @@ STRONG_GRIEVANCE = regex(  # counted on top of GRIEVANCE: one of these is a grie
     r"promised",
     r"told (?:me|us) to (?:contact|email|call|ask|write)",
     r"misled|misleading",
+    r"no thanks to",
+    r"how hard can it be",
 )
 FAILURE = regex(
     r"error\w*",
@@ -729,6 +782,24 @@ FAILURE = regex(
     r"(?:see|open|log|access|send|get|check|use|find|load|book)\w*",
     r"(?:haven't|hasn't|have not|has not) (?:gone out|been sent|arrived|sent|synced|worked)",
     r"something went wrong",
+    r"(?:won't|wont) (?!be\b)\w+",
+    r"doesn't do anything",
+    r"(?:throwing|throws) (?:an? )?\w+",
+    r"(?:can't|cannot|can not|unable to) (?!fault|wait|thank|believe|recommend|praise)\w+",
+    r"(?:still|currently) (?:has|have|messaging|sending|charging|showing|emailing)",
+    r"(?:a|one|two|\d+) days? late",
+    r"(?:doesn't|don't|does not) exist",
+    r"logged (?:me |us |them )?out",
+    r"greyed out|grayed out",
+    r"(?:just )?spins",
+    r"(?:never|didn't|did not|hasn't|haven't|have not|has not) (?:landed|arrived|been (?:paid|sent|"
+    r"filed|processed))",
+    r"declined",
+    r"reset (?:\w+ ){0,3}to zero",
+    r"(?:deducted|charged|paid|sent) (?:\w+ ){0,2}twice",
+    r"(?:went|sent|paid) to the wrong",
+    r"take a nap",
+    r"had to (?:get|file|do|pay)",
     r"blank (?:white )?(?:page|screen)",
     r"locked out",
     r"zero (?:contacts|bookings|orders)",
@@ -746,16 +817,37 @@ RESOLVED = regex(
     r"all sorted",
     r"back (?:up|to normal)",
     r"(?:now|finally) (?:works?|fires|working)",
+    r"(?:you|you guys|your team|they|someone) (?:\w+ )?(?:fixed|sorted|solved|resolved|cleared)",
+    r"(?:had|got) it (?:cleared|fixed|sorted|resolved)",
+    r"(?:was|were|got) paid on time",
+    r"closing the loop",
     r"(?:the )?(?:fix|it|that) worked",
     r"(?:I'm|we're|I am|we are) staying",
     r"fixed it",
     r"sorted it",
 )
+PRAISE_BY_CONTRAST = regex(
+    r"(?:annoyed|sad|kicking myself|wish) (?:that )?I didn't (?:switch|move|join|start)",
+    r"(?:should|could) have (?:switched|moved|joined|started) (?:sooner|earlier)",
+    r"(?:you've|you have) spoiled",
+    r"spoiled me",
+    r"(?:I )?hate to admit",
+    r"joking aside|only joking|just kidding",
+    r"changed my mind",
+    r"(?:ridiculous|crazy|insane|absurd|silly) how (?:fast|quick|easy|good|well|smooth)",
+    r"one complaint: I (?:now )?(?:have nothing|don't have)",
+    r"nothing left (?:for \w+ )?to (?:fix|do)",
+    r"ruined (?:me|us) for",
+    r"(?:dangerously|almost too|suspiciously) (?:easy|good|simple)",
+    r"where things just work",
+    r"take back (?:everything|what) I said",
+    r"painless",
+)
 PRAISE = regex(
     r"thank(?:s| you)",
     r"cheers",
     r"appreciat\w*",
-    r"lov(?:e|es|ed|ing)",
+    r"lov(?:e|es|ed|ing|ely)",
     r"great",
     r"excellent",
     r"amazing",
@@ -787,10 +879,24 @@ PRAISE = regex(
     r"compliment\w*",
     r"can't fault",
     r"(?:so|really|very) (?:glad|grateful)",
+    r"keep doing what",
+    r"renewed",
+    r"staying",
+    r"spotless",
+    r"impressive",
+    r"superb",
+    r"outstanding",
+    r"terrific",
+    r"incredible",
+    r"omg",
+    r"(?:didn't|did not|don't) have to (?:print|do|chase|worry|call|type)",
+    r"(?:on|in) time",
     r"grateful",
     r"because of (?:you|that|your team)",
 )
 COURTESY = regex(
+    r"I (?:should|would|will) be (?:most |very )?grateful (?:if|for)",
+    r"(?:yours )?(?:faithfully|sincerely)",
     r"thanks? (?:in advance|anyway|for (?:looking|your help|reading|checking|any help))",
     r"thank you (?:in advance|for (?:looking|your help|reading|checking|any help))",
     r"kind regards",
@@ -802,6 +908,8 @@ COURTESY = regex(
     r"sorry (?:to bother|for (?:my|the) english)",
 )
 CONFUSION_CUES = regex(
+    r"is there (?:a|any) way",
+    r"clarify",
     r"(?:don't|do not|doesn't) (?:understand|get|know)",
     r"not sure",
     r"confus\w*",
@@ -815,7 +923,16 @@ CONFUSION_CUES = regex(
     r"or (?:is|does|do|will|should)",
 )
 REQUEST = regex(
-    r"(?:please|pls|can you|could you|help)",
+    r"(?:please|pls|can you|could you|could someone|can someone|help|have a look|take a look|"
+    r"anything you can do|call me|fast)",
+)
+CONFUSION_STATEMENT = regex(
+    r"(?:don't|do not|still don't|doesn't) (?:get|understand)",
+    r"(?:just )?(?:trying|want|wanted) to understand",
+    r"not complaining",
+    r"am I doing something wrong",
+    r"makes? no sense to me",
+    r"I'm (?:a bit |so |really )?(?:confused|lost)",
 )
 
 
@@ -842,16 +959,29 @@ NEGATED = re.compile(
 )
 
 
+FIRM = regex(r"tomorrow", r"tonight", r"today", r"deadline", r"cut-?off", r"expir\w*", r"due")
+DONE_IN = re.compile(
+    r"\b(?:done|finished|took(?: me| us)?|set up|sorted|fixed|cleared|replied|answered|"
+    r"solved|resolved)(?:\s+\w+){0,2}\s*$",
+    re.I,
+)
+
+
 def _deadline_hits(plain: str) -> int:
-    """Time cues that set a deadline: not negated ("no deadline"), and not inside a reported
-    promise, policy or past event."""
-    return sum(
-        1
-        for sentence in sentences(plain)
-        if not REPORTED.search(sentence.text)
-        for match in IMMINENT.finditer(sentence.text)
-        if not NEGATED.search(sentence.text[: match.start()])
-    )
+    """Time cues that set a deadline: not negated ("no deadline"), not a past achievement
+    ("done in 4 minutes"), and, unless firm (tomorrow, tonight, a cut-off), not inside a
+    reported promise, policy or past event."""
+    count = 0
+    for sentence in sentences(plain):
+        reported = bool(REPORTED.search(sentence.text))
+        for match in IMMINENT.finditer(sentence.text):
+            before = sentence.text[: match.start()]
+            if NEGATED.search(before) or DONE_IN.search(before):
+                continue
+            if reported and not FIRM.search(match.group(0)):
+                continue
+            count += 1
+    return count
 
 
 def purpose_states(text: str, compound: float) -> tuple[str, str | None] | None:
@@ -859,7 +989,8 @@ def purpose_states(text: str, compound: float) -> tuple[str, str | None] | None:
     plain, scare = _unquoted(text)
     courtesy_free = COURTESY.sub(" ", plain)
     deadline = _deadline_hits(plain)
-    grievance = _hits(GRIEVANCE, plain) + _hits(STRONG_GRIEVANCE, plain)
+    stated = CONFUSION_STATEMENT.sub(" ", plain)  # "not complaining" is no complaint
+    grievance = _hits(GRIEVANCE, stated) + _hits(STRONG_GRIEVANCE, stated)
     failure = _hits(FAILURE, plain)
     praise = _hits(PRAISE, courtesy_free)
     resolved = _hits(RESOLVED, plain) and not re.search(r"\bnot (?:fixed|sorted)\b", plain, re.I)
@@ -874,10 +1005,20 @@ def purpose_states(text: str, compound: float) -> tuple[str, str | None] | None:
         return "frustrated", "urgent"
     if failure and _hits(LOOSE_URGENCY, plain):
         deadline += 1  # "urgent", "asap" count only when something is actually broken
+    if _hits(PRAISE_BY_CONTRAST, plain) and not sarcastic:
+        return "satisfied", None  # "annoyed I didn't switch sooner": praise in grumbling words
     if praise and resolved and not sarcastic:
         return "satisfied", None  # a past problem, now fixed, told with thanks
+    if praise and failure and not resolved and not deadline:
+        sarcastic = True  # "Fantastic. It charged everyone twice.": praise over harm is sarcasm
     unresolved = grievance >= 2 or sarcastic or (grievance and (failure or praise))
-    if deadline and (failure or questions or _hits(REQUEST, plain)):
+    explaining = _hits(CONFUSION_STATEMENT, plain) and not _hits(STRONG_WORDS, plain)
+    if explaining and not sarcastic and not deadline:
+        return "confused", None  # "I still don't get it": wants to understand, not to complain
+    firm = re.search(r"\b(?:today|tonight|tomorrow|now|asap|right away|\d+ ?min\w*)\b", plain, re.I)
+    if _hits(STRONG_WORDS, plain) and not firm:
+        return "frustrated", None
+    if deadline:
         if grievance >= 4 and deadline < 2:
             return "frustrated", "urgent"
         return "urgent", "frustrated" if unresolved else None
@@ -891,9 +1032,13 @@ def purpose_states(text: str, compound: float) -> tuple[str, str | None] | None:
         return "confused", None
     if failure:
         return ("frustrated" if compound < -0.3 else "confused"), None
-    if praise:
+    if praise or resolved:
         return "satisfied", None
-    return None
+    if compound >= 0.4:
+        return "satisfied", None
+    if compound <= -0.4:
+        return "frustrated", None
+    return "confused", None
 
 
 BASE_SEVERITY = {"satisfied": 1, "confused": 3, "frustrated": 5, "urgent": 6}
