@@ -623,10 +623,11 @@ def grade_with_llm_data(
         scores, usage = _ask(messages, rubric, model)
     void = unsupported_quotes(scores, rubric, answer)
     if void:
+        example = _clip(str(scores[void[0]].get("quote") or ""), 80) or "no quote"
         raise LLMUnsupportedQuoteError(
             "the LLM grade is void: its quotes for "
             + ", ".join(void)
-            + " are not in the answer (the offline grade stands)"
+            + f" are not in the answer (the offline grade stands); {void[0]}: “{example}”"
         )
     if cached is None and cache is not None:
         cache.set(key, scores, model)
