@@ -93,14 +93,15 @@ CLAIM_CASES = [
     ("Go to Account > Subscription > Update card.", None, "process", CONTRADICTED, None),
     ("To change card, open Billing > Cards > Edit.", None, "process", CONTRADICTED, None),
     (
-        "Try clearing the Tallyfront cache under Settings > Advanced.",
+        "If your client never got the invoice, try clearing the cache under Settings > Advanced.",
         None,
         "troubleshooting",
-        CONTRADICTED,
+        UNSUPPORTED,
         "ts-email-missing",
     ),
     (
-        "First, open the invoice and check the Activity tab for the delivery status.",
+        "If the client never got the invoice, first open the invoice and check the Activity "
+        "tab for the delivery status.",
         None,
         "troubleshooting",
         SUPPORTED,
