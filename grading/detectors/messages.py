@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from grading.detectors.learned import state_model
 from grading.detectors.text import Span, dedupe_overlaps, find_all, regex, sentences
 
 STATES = ("urgent", "frustrated", "confused", "satisfied")
@@ -933,6 +934,7 @@ CONFUSION_STATEMENT = regex(
     r"am I doing something wrong",
     r"makes? no sense to me",
     r"I'm (?:a bit |so |really )?(?:confused|lost)",
+    r"I'm new (?:at|to)",
 )
 
 
@@ -982,6 +984,40 @@ def _deadline_hits(plain: str) -> int:
                 continue
             count += 1
     return count
+
+
+def message_cues(text: str, compound: float) -> dict[str, float]:
+    """The purpose cues of a message as numbers (capped at 3): what the state model reads."""
+    plain, scare = _unquoted(text)
+    counts = {
+        "deadline": _deadline_hits(plain),
+        "grievance": _hits(GRIEVANCE, plain),
+        "strong_grievance": _hits(STRONG_GRIEVANCE, plain),
+        "failure": _hits(FAILURE, plain),
+        "praise": _hits(PRAISE, COURTESY.sub(" ", plain)),
+        "resolved": _hits(RESOLVED, plain),
+        "questions": plain.count("?"),
+        "confusion_cues": _hits(CONFUSION_CUES, plain),
+        "ultimatum": _hits(ULTIMATUM, plain),
+        "praise_by_contrast": _hits(PRAISE_BY_CONTRAST, plain),
+        "confusion_statement": _hits(CONFUSION_STATEMENT, plain),
+        "strong_words": _hits(STRONG_WORDS, plain),
+        "loose_urgency": _hits(LOOSE_URGENCY, plain),
+        "scare_quotes": len([q for q in scare if q[:1].islower()]),
+    }
+    cues = {name: float(min(value, 3)) for name, value in counts.items()}
+    cues["sentiment"] = compound
+    return cues
+
+
+def _decisive(text: str) -> bool:
+    """Cues precise enough that the rule's reading stands whatever the fitted model says: an
+    ultimatum, open sarcasm, praise in grumbling words, an explicit "I don't understand"."""
+    plain, _ = _unquoted(text)
+    return any(
+        pattern.search(plain)
+        for pattern in (ULTIMATUM, SARCASM, PRAISE_BY_CONTRAST, CONFUSION_STATEMENT)
+    )
 
 
 def purpose_states(text: str, compound: float) -> tuple[str, str | None] | None:
@@ -1082,6 +1118,11 @@ def analyze_message(text: str | None) -> MessageAnalysis:
     indicators, sarcasm = find_indicators(text)
     scores = state_scores(text, indicators, sarcasm, compound)
     state, secondary = purpose_states(text, compound) or pick_states(scores)
+    model = state_model()
+    if model is not None and not _decisive(text):
+        learned = model.predict(text, message_cues(text, compound))
+        if learned != state:
+            state, secondary = learned, (secondary if secondary != learned else None)
     severity = severity_for(text, state, indicators, sarcasm, compound)
     return MessageAnalysis(
         state=state,
