@@ -581,8 +581,8 @@ class Context:
         if not self.reply.strip():
             return None
         problem = prose_problem(self.reply)
-        if problem is None and not self._scored_reply.strip():
-            problem = "all of it is padding, keyword lists or text aimed at the grader"
+        if problem is None and word_count(URL_ONLY.sub(" ", self._scored_reply)) < 4:
+            problem = "all of it is padding, keyword lists, links or text aimed at the grader"
         return problem
 
     @cached_property
@@ -795,6 +795,14 @@ def score_tone_match(ctx: Context) -> Raw:
     evidence = tuple(
         e for key in f for e in _evidence("reply", f[key][:1], key) if key != "scripted"
     )
+    if ra.stuffing:  # padding never helps: the rest is scored as if it were not there, minus one
+        points = 3 if core and support else 2 if core else 1
+        return Raw(
+            max(0, points - 1),
+            3,
+            f"Padding, stock phrases or keyword lists ({_quotes(ra.stuffing, 2)}) cost a level.",
+            evidence,
+        )
     if core and support:
         return Raw(3, 3, f"{state.capitalize()} customer: {names[0]} and {names[1]}.", evidence)
     if core:
@@ -1380,7 +1388,7 @@ def score_next_steps(ctx: Context) -> Raw:
         f for f in find_all(PASSIVE_FOLLOW_UP, text, "commitment") if _timed_sentence(text, f)
     ]
     passive = find_all(PASSIVE_FOLLOW_UP, text, "follow_up")
-    vague = [*ra.vague_next_steps, *passive, *ra.source_links]
+    vague = [*ra.vague_next_steps, *passive]
     evidence = _evidence("reply", steps, "next step") + _evidence("reply", explicit, "commitment")
     if steps and explicit:
         note = f"A concrete step ({_quotes(steps, 1)}) and a commitment ({_quotes(explicit, 1)})."

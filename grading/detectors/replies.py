@@ -641,6 +641,9 @@ def prose_problem(text: str) -> str | None:
             return "it is a list of words rather than sentences"
     if not any(len(words(s.text)) >= 4 for s in sentences(text)):
         return "it has no sentence"
+    listed = sum(len(words(span.text)) for span in find_keyword_lists(text))
+    if listed >= 0.5 * len(tokens):
+        return "it is mostly a list of keywords"
     return None
 
 
@@ -666,7 +669,8 @@ def find_repeated(text: str) -> list[Span]:
 
 
 def find_keyword_lists(text: str) -> list[Span]:
-    """Sentences that are lists of rubric vocabulary or dense runs of marker phrases."""
+    """Sentences that are lists of rubric vocabulary, dense runs of marker phrases, or lists
+    of short items with almost no grammar (pasted keywords)."""
     found = []
     for sentence in sentences(text):
         if GRADER_DIRECTED.search(sentence.text):
@@ -674,8 +678,61 @@ def find_keyword_lists(text: str) -> list[Span]:
         rubric_hits = len(RUBRIC_WORDS.findall(sentence.text))
         items = [i for i in re.split(r"[,;:/]| and ", sentence.text) if i.strip()]
         short_items = len(items) >= 4 and sum(len(i.split()) for i in items) / len(items) <= 3.5
-        if rubric_hits >= 2 or (short_items and _marker_density(sentence.text) >= 0.4):
+        tokens = words(sentence.text)
+        bare = len(tokens) >= 8 and sum(t.lower() in STOPWORDS for t in tokens) / len(tokens) < 0.2
+        mean_item = sum(len(i.split()) for i in items) / len(items) if items else 0
+        enumeration = len(items) >= 8 and mean_item <= 4  # a legit list rarely runs past seven
+        if (
+            rubric_hits >= 2
+            or (short_items and _marker_density(sentence.text) >= 0.4)
+            or (short_items and bare and not LIST_STEP.match(sentence.text))
+            or (enumeration and not LIST_STEP.match(sentence.text))
+        ):
             found.append(Span("keyword_stuffing", sentence.text, sentence.start, sentence.end))
+    return found
+
+
+BOILERPLATE = regex(
+    r"(?:we|I) (?:truly |really |greatly )?value (?:you|your business|our customers)",
+    r"valued customer",
+    r"(?:your )?satisfaction is our (?:top |highest |number one )?priority",
+    r"(?:strive|striving|committed|dedicated) to (?:provide|providing|deliver|delivering|"
+    r"excellence|being)",
+    r"the best possible (?:experience|service|support)",
+    r"(?:appreciate|thank you for) your (?:patience|understanding)",
+    r"part of (?:our|the \w+) (?:community|family)",
+    r"means a great deal",
+    r"(?:continue|continuing) to improve",
+    r"we are here (?:for you|to help)",
+    r"(?:please )?(?:accept|receive) (?:our|my) (?:sincere |deepest )?apologies",
+    r"we (?:deeply |sincerely )?regret",
+)
+
+
+def find_padding(text: str, customer_message: str | None) -> list[Span]:
+    """Paragraphs of stock phrases with nothing of this customer's case in them: corporate
+    boilerplate, or a run of apologies and sympathy (three or more such phrases)."""
+    found = []
+    offset = 0
+    for paragraph in re.split(r"(\n\s*\n)", text):
+        start, end = offset, offset + len(paragraph)
+        offset = end
+        if not paragraph.strip() or re.fullmatch(r"\n\s*\n", paragraph):
+            continue
+        stock = sum(
+            len(p.findall(paragraph)) for p in (BOILERPLATE, APOLOGY, ACKNOWLEDGE, SCRIPTED)
+        )
+        own = find_specifics(paragraph, customer_message)
+        if stock >= 3 and not own and not LIST_STEP.search(paragraph):
+            found.append(Span("padding", paragraph.strip(), start, end))
+        else:
+            for sentence in sentences(paragraph):
+                if BOILERPLATE.search(sentence.text) and not find_specifics(
+                    sentence.text, customer_message
+                ):
+                    found.append(
+                        Span("padding", sentence.text, start + sentence.start, start + sentence.end)
+                    )
     return found
 
 
@@ -796,7 +853,12 @@ def analyze_reply(
     text = text or ""
     grader_directed = find_grader_directed(text)
     stuffing = dedupe_overlaps(
-        [*find_repeated(text), *find_keyword_lists(text), *find_dense_marker_sentences(text)]
+        [
+            *find_repeated(text),
+            *find_keyword_lists(text),
+            *find_dense_marker_sentences(text),
+            *find_padding(text, customer_message),
+        ]
     )
     ignored = tuple(dedupe_overlaps([*grader_directed, *stuffing]))
     state = resolve_target_state(target_state, customer_message)
