@@ -1176,6 +1176,13 @@ ASK_KIND = (
         ),
     ),
     ("reason", regex(r"why", r"what (?:happened|caused|is going on|went wrong)")),
+    (
+        "steps",
+        regex(
+            r"what (?:can|should|do) (?:i|we) do",
+            r"how (?:can|do) (?:i|we) (?:get|fix|stop|finish)",
+        ),
+    ),
 )
 AMOUNT = re.compile(
     r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:%|per|a month|a year|/)|\b(?:free|no charge|"
@@ -1198,7 +1205,12 @@ REASON = re.compile(
     r"(?:being )?\w+ed)\b",
     re.I,
 )
-ANSWER_FOR = {"amount": AMOUNT, "time": TIME, "place": PLACE, "reason": REASON}
+STEPS = re.compile(
+    r"\w+ ?> ?\w+|\b(?:upgrade|click|open|go to|update|remove|add|reconnect|wait|edit|"
+    r"unschedule|contact|reply|send)\b",
+    re.I,
+)
+ANSWER_FOR = {"amount": AMOUNT, "time": TIME, "place": PLACE, "reason": REASON, "steps": STEPS}
 YES_NO = re.compile(
     r"\b(?:yes|no|yep|nope|not|can|can't|cannot|will|won't|does|doesn't|do|don't|"
     r"is|isn't|are|aren't|included|available|only|unfortunately)\b",
@@ -1215,7 +1227,7 @@ def _asks(message: str) -> list[tuple[str, str]]:
     asks = []
     parts = [s.text.strip() for s in sentences(message) if s.text.strip()]
     for index, text in enumerate(parts):
-        if "?" in text or ASK_WORDS.search(text):
+        if ("?" in text or ASK_WORDS.search(text)) and content_words(text):
             context = text
             if len(set(content_words(text)) - COMMON_STEMS) < 4 and index:
                 context = f"{parts[index - 1]} {text}"
@@ -1226,7 +1238,7 @@ def _asks(message: str) -> list[tuple[str, str]]:
 ASK_WORDS = regex(
     r"can you",
     r"could you",
-    r"please",
+    r"please (?!be quick|hurry)",
     r"pls",
     r"i need",
     r"we need",
@@ -1234,34 +1246,92 @@ ASK_WORDS = regex(
     r"i'd like",
     r"how do i",
     r"tell me",
-    r"help",
+    r"help (?:me|us)",
     r"call me",
     r"fix (?:it|this)",
 )
 
 
+YES_NO_ASK = re.compile(
+    r"^\W*(?:and |so |but |also )?(?:can|could|do|does|did|is|are|will|would|should|have|has)\b",
+    re.I,
+)
+YES_NO_ANSWER = regex(
+    r"yes",
+    r"no",
+    r"(?:you|we) (?:can|can't|cannot|will|won't|do|don't|are|aren't|have|haven't)",
+    r"(?:it|that|this|they) (?:is|isn't|are|aren't|does|doesn't|will|won't|can|can't|was|wasn't)",
+    r"unfortunately",
+    r"(?:isn't|aren't|not) (?:available|included|possible|offered)",
+)
+POINTER = regex(
+    r"(?:find|see|read|visit|check out|refer to|look at)\b[^.!?\n]{0,80}(?:article|guide|page|"
+    r"help (?:centre|center|site)|link|here)",
+    r"(?:this|the following|our) (?:article|guide|page)",
+)
+
+
+def _informative(stems: set[str], kb: KnowledgeBase) -> set[str]:
+    """Drop stems the knowledge base uses everywhere (plan, account, billing): they show a
+    sentence is about the product, not about this question."""
+    common = _kb_common_stems(kb)
+    return {s for s in stems if s not in common}
+
+
+_COMMON_CACHE: dict[str, frozenset[str]] = {}
+
+
+def _kb_common_stems(kb: KnowledgeBase) -> frozenset[str]:
+    key = kb.version or str(id(kb))
+    if key not in _COMMON_CACHE:
+        counts: dict[str, int] = {}
+        for fact in kb.facts:
+            for s in {stem(w) for w in content_words(f"{fact.title} {fact.statement}")}:
+                counts[s] = counts.get(s, 0) + 1
+        limit = max(3, len(kb.facts) // 5)
+        _COMMON_CACHE[key] = frozenset(s for s, n in counts.items() if n > limit)
+    return _COMMON_CACHE[key]
+
+
 def _answer_to(ask: str, context: str, reply_sentences: list, kb: KnowledgeBase) -> str:
     """'full' when the reply answers the question (with an amount or a time where it asks for
     one), 'partial' when it speaks to its subject without the amount or time asked for,
-    'link' when only a link does, '' when nothing does."""
-    subject = {stem(w) for w in content_words(context)} - COMMON_STEMS
+    'link' when only a link does, '' when nothing does (a promise to look into it is not an
+    answer)."""
+    subject = _informative({stem(w) for w in content_words(context)} - COMMON_STEMS, kb)
     topics = set(topics_in(context, kb))
     related = []
     for sentence in reply_sentences:
         words_in = {stem(w) for w in content_words(sentence.text)}
         if (subject & words_in) or (topics and topics & set(topics_in(sentence.text, kb))):
             related.append(sentence.text)
+    if YES_NO_ASK.search(ask):
+        related += [
+            s.text for s in reply_sentences[:3] if YES_NO_ANSWER.match(s.text.lstrip(" -*\n"))
+        ]
+    kind = next((k for k, pattern in ASK_KIND if pattern.search(ask)), "")
+    if kind and not related:
+        # the kind of answer asked for (a time, an amount, a place, a reason) is an answer
+        # even in other words: "how quickly will someone reply?" / "the target is 2 hours"
+        typed = ANSWER_FOR[kind] if kind != "place" else re.compile(r"\w+ ?> ?\w+")
+        related += [s.text for s in reply_sentences if typed.search(s.text)]
     if not subject and not topics:
         related = [s.text for s in reply_sentences]
-    prose = [t for t in related if word_count(URL_ONLY.sub(" ", t)) > 3]
-    if not prose:
+    answers = [
+        t
+        for t in related
+        if word_count(URL_ONLY.sub(" ", t)) > 3
+        and not (URL_ONLY.search(t) and POINTER.search(t))
+        and not (
+            (EXPLICIT_COMMITMENT.search(t) or PASSIVE_FOLLOW_UP.search(t))
+            and not (AMOUNT.search(t) or YES_NO_ANSWER.search(t[:12]))
+        )
+    ]
+    if not answers:
         return "link" if related else ""
-    if all(URL_ONLY.search(t) and word_count(URL_ONLY.sub(" ", t)) <= 12 for t in prose):
-        return "link"
-    kind = next((k for k, pattern in ASK_KIND if pattern.search(ask)), "")
     if kind not in ("amount", "time"):
         return "full"  # a related answer is an answer; its correctness is accuracy's business
-    return "full" if ANSWER_FOR[kind].search(" ".join(prose)) else "partial"
+    return "full" if ANSWER_FOR[kind].search(" ".join(answers)) else "partial"
 
 
 URL_ONLY = re.compile(r"https?://\S+|www\.\S+", re.I)
