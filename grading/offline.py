@@ -1004,10 +1004,17 @@ def score_accuracy(ctx: Context) -> Raw:
             0 if len(wrong) >= 2 else 1, 3, f"Contradicts the knowledge base: {fixes}", evidence
         )
     hedges = [m.group(0) for m in HEDGES.finditer(ctx._scored_reply)]
+    hedges += [m.group(0) for m in VAGUE_FACTS.finditer(ctx._scored_reply)]
     checked = f"{len(right)} claim(s) checked against the knowledge base, none wrong"
     if hedges or unsure:
         detail = _quotes([Span("x", c.text, c.start, c.end) for c in unsure]) or ", ".join(hedges)
-        return Raw(2, 3, f"{checked}; hedged or unverifiable: {detail}.", evidence)
+        return Raw(2, 3, f"{checked}; hedged, vague or unverifiable: {detail}.", evidence)
+    asked = set(topics_in(ctx.message or ctx.thread_text, ctx.kb)) if _needs_facts(ctx) else set()
+    stated = {c.fact_id for c in right} | set(topics_in(ctx._scored_reply, ctx.kb))
+    if right and (not asked or {c.fact_id for c in right} & asked or _states_figures(ctx)):
+        return Raw(3, 3, f"{checked}.", evidence)
+    if right and not (asked & stated):
+        return Raw(2, 3, f"{checked}, but none of them is what the customer asked about.", evidence)
     if right:
         return Raw(3, 3, f"{checked}.", evidence)
     if _needs_facts(ctx):
@@ -1019,6 +1026,29 @@ def score_accuracy(ctx: Context) -> Raw:
             evidence,
         )
     return Raw(3, 3, "No factual claim was needed and none is wrong.", evidence)
+
+
+VAGUE_FACTS = regex(
+    r"a small (?:monthly |one-off )?(?:fee|charge|cost)",
+    r"a few (?:team members|seats|days|hours|people|users)",
+    r"(?:for )?a (?:period|while|little while) (?:of time )?(?:before|after)",
+    r"(?:details|information) (?:are |is )?(?:in|on) (?:your|the) "
+    r"(?:billing|account|settings) page",
+    r"(?:eventually|at some point|soon enough)",
+    r"(?:some|certain) (?:plans|features|limits)",
+)
+
+
+def _states_figures(ctx: Context) -> bool:
+    """Does the reply give exact figures or paths (what a vague reply leaves out)?"""
+    return bool(
+        re.search(
+            r"[$€£]\s?\d|\b\d+\s?(?:%|business|days?|hours?|months?|seats?|"
+            r"contacts|sends|emails)\b|\w+ ?> ?\w+",
+            ctx._scored_reply,
+            re.I,
+        )
+    )
 
 
 FACT_QUESTION = regex(
