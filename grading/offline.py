@@ -906,8 +906,15 @@ def score_empathy(ctx: Context) -> Raw:
         Span("scripted", m.group(0), m.start(), m.end())
         for m in SCRIPTED.finditer(ctx._scored_reply)
     ]
-    real = [f for f in feeling if not any(_overlaps(f, x) for x in scripted_spans)]
     situation = _situated(ctx, feeling)
+    scripted_sentences = [
+        s for s in sentences(ctx._scored_reply) if any(_overlaps(s, x) for x in scripted_spans)
+    ]
+    real = [
+        f for f in feeling if not any(s.start <= f.start < s.end + 1 for s in scripted_sentences)
+    ]
+    # an apology on its own is a token; it is real empathy only where it names their case
+    real = [f for f in real if f.kind != "apology" or _situated(ctx, [f])]
     evidence = _evidence("reply", feeling, "acknowledgement") + _evidence(
         "reply", situation[:2], "specific situation"
     )
@@ -937,12 +944,16 @@ VALIDATING = regex(
     r"(?:so |really )?(?:glad|happy|pleased|thrilled|delighted) (?:to hear|the|that|it|you)",
     r"made (?:our|the team's|my) (?:day|morning|week)",
     r"(?:lovely|great|good) (?:idea|question|news)",
-    r"sorry to (?:see|hear|read)",
     r"(?:I|we) can see why",
     r"(?:every|each) (?:hour|minute|day) counts",
     r"(?:you're|you are) right to",
     r"(?:isn't|is not|wasn't) (?:the service|good enough|what you)",
-    r"happy to (?:help|untangle|explain|walk)",
+    r"happy to (?:untangle|explain|walk)",
+    r"not a (?:dumb|silly|stupid|daft) question",
+    r"(?:get|gets|got) mixed up",
+    r"(?:is|are|can be) (?:a big job|confusing|tricky|a lot to)",
+    r"(?:a )?fair question",
+    r"(?:is|are) (?:safe|still there|not lost)",
 )
 
 

@@ -73,7 +73,12 @@ SCRIPTED = regex(
     r"(?: (?:this|that|it) (?:may have|has|might have) caused)?",
     r"(?:any|the) inconvenience",
     r"I (?:completely |totally |fully )?understand (?:your|the) (?:frustration|concern)s?",
-    r"sorry to hear (?:that|about (?:this|that|the issue))",
+    r"sorry to (?:hear|see|read)(?: (?:that|about (?:this|that|the issue)))?",
+    r"happy to help",
+    r"(?:great|good) question",
+    r"(?:thank you|thanks) for (?:your message|contacting|reaching out|getting in touch|your email|"
+    r"writing in|your patience|your understanding)",
+    r"we understand your (?:concern|frustration)",
     r"(?:thank you|thanks) for your (?:patience|understanding)",
     r"we (?:value|appreciate) your (?:business|patience|feedback)",
     r"your (?:satisfaction|experience) is (?:our|very) (?:top )?(?:priority|important)",
@@ -89,7 +94,8 @@ DEFENSIVE = regex(
     r"(?:our|the) terms (?:are|were) (?:clear|explicit)",
     r"(?:not|isn't|is not) something we (?:can|could) (?:help|do)",
     r"as (?:I|we) (?:already |previously |clearly )?(?:said|mentioned|stated|explained|told you)",
-    r"you should have",
+    r"you should have (?:read|checked|known|contacted|done|followed|updated|exported|noticed|"
+    r"asked|looked|called|paid|set)",
     r"per our (?:policy|terms)",
     r"(?:it's|it is|this is|that's|that is) not (?:our|my) fault",
     r"(?:that's|this is|that is) (?:just |simply )?(?:our|the) policy",
