@@ -1,0 +1,292 @@
+"""Troubleshooting: the steps a text recommends, judged against the documented steps only."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from grading.detectors.knowledge_base import KnowledgeBase, TroubleshootingFact
+from grading.detectors.text import sentences, word_count
+
+from .base import (
+    GENERIC_STEMS,
+    SUPPORTED,
+    UNSUPPORTED,
+    Claim,
+    _claim,
+    _ordered_stems,
+    _trim,
+    alias_pattern,
+    correction_for,
+    stem_word,
+    stems,
+)
+from .paths import PATH_SEP, _outdated_keys, _path_key, documented_paths, find_paths
+
+# ---- troubleshooting steps -----------------------------------------------------------------
+
+STEP_VERBS = frozenset(
+    """
+    add adjust allow ask authenticate avoid change check choose clean clear click close
+    confirm connect copy create deactivate delete disable disconnect download edit empty
+    enable ensure enter export force give go import increase install lower make map merge
+    move open paste pause raise re-enter reauthenticate reconnect recreate reduce refresh
+    regenerate reinstall reload remove rename replace request re-send resend reset restart
+    resubmit resume retry revoke run save select send set split start stop switch tap tell
+    toggle try turn uninstall unsubscribe update upgrade downgrade upload use verify wait
+    whitelist allowlist delay re-import reimport re-upload reupload
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+NOT_A_FIX = re.compile(
+    r"^(?:call|contact|email|message|chat with|reach|reply|write to|let)\s+(?:us|our|me|support|"
+    r"the support|here|know)\b|^(?:let us know|reply here|get in touch|reach out)",
+    re.IGNORECASE,
+)
+VERB_CLASSES = {
+    "remove": (
+        "remove",
+        "delete",
+        "clear",
+        "drop",
+        "strip",
+        "disable",
+        "turn off",
+        "switch off",
+        "uninstall",
+        "unsubscribe",
+        "take out",
+        "get rid",
+    ),
+    "keep": (
+        "make sure",
+        "ensure",
+        "keep",
+        "add",
+        "include",
+        "enable",
+        "turn on",
+        "switch on",
+        "install",
+        "allow",
+        "check that",
+        "confirm that",
+    ),
+}
+ITEM_START = re.compile(r"(?:^|\n|(?<=\s))(?:\(?\d{1,2}[.)]|[-*\u2022])\s+")
+LEAD_IN = re.compile(
+    r"^(?:(?:first|firstly|second|secondly|then|next|also|finally|lastly|and|or|after that|"
+    r"once (?:that's|that is|it's|it is) done|if (?:that|this) (?:doesn't|does not) work|"
+    r"please|just|simply|you (?:should|could|can|might want to|may want to|need to|'ll need to|"
+    r"will need to)|i(?:'d| would) (?:recommend|suggest)(?: that you)?|we recommend(?: that you)?|"
+    r"try to)[,:]?\s+)+",
+    re.IGNORECASE,
+)
+PURPOSE = re.compile(
+    r"\s+(?:so(?: that)?|which|in case|because|as|to (?=(?:make|pull|help|get|force|ensure|"
+    r"avoid|see|let|fix|clear|speed|reset|prevent|stop|trigger|refresh|push|bring))|"
+    r"and (?:they|it|this|that) will|, which|, so)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str
+    start: int
+    end: int
+    unit: tuple[int, int] = (0, 0)  # the sentence or list item it was said in
+
+
+def recommended_steps(text: str) -> list[Step]:
+    """Steps a text tells the reader to take: list items and imperative clauses."""
+    found: list[Step] = []
+    for part in _step_parts(text):
+        raw = text[part[0] : part[1]]
+        unit = (part[2], part[3])
+        lead = LEAD_IN.match(raw)
+        offset = lead.end() if lead else 0
+        body = raw[offset:]
+        try_form = re.match(r"(?i)try\s+(?=\w+ing\b)", body)
+        if try_form:
+            offset += try_form.end()
+            body = body[try_form.end() :]
+        first = re.match(r"[A-Za-z'-]+", body)
+        if not first:
+            continue
+        verb = first.group(0).lower()
+        if verb not in STEP_VERBS and not (try_form and verb.endswith("ing")):
+            continue
+        if NOT_A_FIX.match(body):
+            continue
+        start, end = _trim(text, part[0] + offset, part[1])
+        while end > start and text[end - 1] in ".!":
+            end -= 1
+        if word_count(text[start:end]) >= 2:
+            found.append(Step(text[start:end], start, end, unit))
+    return found
+
+
+def _step_parts(text: str) -> list[tuple[int, int, int, int]]:
+    """List items, sentences, and the clauses after 'If …,' / ', then' / ':' in them:
+    (start, end, unit start, unit end) with the unit the sentence or item."""
+    parts: list[tuple[int, int, int, int]] = []
+    for sentence in sentences(text):
+        items = list(ITEM_START.finditer(sentence.text))
+        pieces = []
+        if items:
+            if items[0].start() > 0:
+                pieces.append((0, items[0].start()))
+            for index, item in enumerate(items):
+                stop = items[index + 1].start() if index + 1 < len(items) else len(sentence.text)
+                pieces.append((item.end(), stop))
+        else:
+            pieces.append((0, len(sentence.text)))
+        for left, right in pieces:
+            unit = (sentence.start + left, sentence.start + right)
+            for start, end in _clauses(sentence.start + left, sentence.text[left:right]):
+                parts.append((start, end, *unit))
+    return parts
+
+
+def _clauses(offset: int, body: str) -> list[tuple[int, int]]:
+    cuts = [0]
+    for match in re.finditer(
+        r"(?:^|,\s*)if [^,]{3,80},\s*|:\s+|;\s+|,\s*(?:and\s+)?then\s+|\band then\s+"
+        r"|,\s*and\s+(?=[a-z]+\s)",
+        body,
+        re.IGNORECASE,
+    ):
+        cuts.append(match.end())
+    cuts = sorted(set(cuts))
+    parts = []
+    for index, cut in enumerate(cuts):
+        stop = cuts[index + 1] if index + 1 < len(cuts) else len(body)
+        parts.append((offset + cut, offset + stop))
+    return parts
+
+
+def _verb_class(text: str) -> str | None:
+    """Whether a step takes something away or makes sure it is there (None: neither)."""
+    lowered = " ".join(stem_word(w) for w in re.findall(r"[\w'-]+", text)[:3])
+    for name, members in VERB_CLASSES.items():
+        for member in members:
+            if lowered.startswith(" ".join(stem_word(w) for w in member.split())):
+                return name
+    return None
+
+
+def _core(step: str) -> str:
+    """The step without its stated purpose ('… so Gmail receives …' is not the step)."""
+    cut = PURPOSE.search(step)
+    return step[: cut.start()] if cut and cut.start() > 8 else step
+
+
+def step_aligns(step: str, documented: str) -> bool:
+    """Whether a recommended step says the same as a documented one."""
+    core = re.sub(PATH_SEP.join([r"[A-Z][^>]*?"] * 2) + r"[^,.;]*", " ", _core(step))
+    wanted = set(_ordered_stems(_core(step))) - {"try", "pleas", "just"}
+    doc = set(_ordered_stems(documented))
+    if not wanted:
+        return False
+    shared = wanted & doc
+    if fuzz.partial_ratio(_core(step).lower(), documented.lower()) >= 90 and len(_core(step)) >= 12:
+        return _classes_agree(step, documented)
+    if len(shared) < min(2, len(wanted)):
+        return False
+    object_words = set(_ordered_stems(core)) - {stem_word(step.split()[0])}
+    coverage = len(shared) / len(wanted)
+    if coverage >= 0.6 and _classes_agree(step, documented):
+        object_shared = object_words & doc
+        return not object_words or len(object_shared) / len(object_words) > 0.5
+    return False
+
+
+def _classes_agree(step: str, documented: str) -> bool:
+    mine, theirs = _verb_class(step), _verb_class(documented)
+    return not (mine and theirs and mine != theirs)
+
+
+def _problems_in(text: str, kb: KnowledgeBase) -> list[TroubleshootingFact]:
+    """Documented problems a text reports: a name or alias, or most of one's words close
+    together ('the import keeps failing' for 'Contact import fails')."""
+    found = []
+    for fact in kb.troubleshooting:
+        if alias_pattern(fact.topic_phrases).search(text or ""):
+            found.append(fact)
+            continue
+        if any(_said_nearby(text, phrase) for phrase in fact.topic_phrases):
+            found.append(fact)
+    return found
+
+
+def _said_nearby(text: str, phrase: str, window: int = 14) -> bool:
+    """Most of a phrase's telling words within a few words of each other in one sentence."""
+    wanted = stems(phrase) - GENERIC_STEMS
+    if len(wanted) < 2:
+        return False
+    needed = max(2, math.ceil(0.66 * len(wanted)))
+    for sentence in sentences(text):
+        tokens = [stem_word(w) for w in re.findall(r"[\w'-]+", sentence.text)]
+        for index in range(len(tokens)):
+            if len(wanted & set(tokens[index : index + window])) >= needed:
+                return True
+    return False
+
+
+def check_troubleshooting(
+    text: str, kb: KnowledgeBase, customer_message: str | None = None
+) -> list[Claim]:
+    """Steps recommended for a documented problem: each aligns with a documented step, or
+    it is unsupported (there is no list of known fakes: any other step is not the fix)."""
+    if customer_message and customer_message.strip():
+        problems = _problems_in(customer_message, kb)
+    else:
+        problems = [f for f in kb.troubleshooting if alias_pattern(f.topic_phrases).search(text)]
+    if not problems:
+        return []
+    documented = [(fact, step) for fact in kb.troubleshooting for step in fact.steps]
+    known_paths = set(documented_paths(kb)) | set(_outdated_keys(kb))
+    claims = []
+    for step in recommended_steps(text):
+        paths = find_paths(text[step.unit[0] : step.unit[1]], kb)
+        if any(
+            _path_key(p) in known_paths or _is_prefix_of_known(_path_key(p), known_paths)
+            for p, _, _ in paths
+        ):
+            continue  # a navigation instruction: the path checker judges it
+        match = next(((f, d) for f, d in documented if step_aligns(step.text, d)), None)
+        if match is None and any(_statement_says(step.text, p) for p in problems):
+            match = (problems[0], problems[0].statement)
+        if match:
+            claims.append(
+                _claim("troubleshooting", text, step.start, step.end, SUPPORTED, match[0], match[1])
+            )
+            continue
+        claims.append(
+            Claim(
+                "troubleshooting",
+                step.text,
+                step.start,
+                step.end,
+                UNSUPPORTED,
+                problems[0].id,
+                correction_for(problems[0]),
+                "not a documented step",
+            )
+        )
+    return claims
+
+
+def _is_prefix_of_known(key: str, known: set[str]) -> bool:
+    return any(k.startswith(key + " >") for k in known)
+
+
+def _statement_says(step: str, fact: TroubleshootingFact) -> bool:
+    return any(
+        step_aligns(step, part)
+        for part in re.split(r"[.;:]\s+|,\s+(?:and\s+)?", fact.statement)
+        if len(part) > 10
+    )

@@ -1,0 +1,272 @@
+"""Yes/no rules (and when something takes effect), policy durations in their unit, and
+first-response targets per plan."""
+
+from __future__ import annotations
+
+import re
+
+from grading.detectors.knowledge_base import (
+    Duration,
+    KnowledgeBase,
+    PolicyFact,
+    RuleFact,
+    billing_cycle_key,
+)
+from grading.detectors.quantities import DurationMention, durations_in
+from grading.detectors.text import Sentence, sentence_at, sentences
+
+from .availability import _assertion_span
+from .base import (
+    CONTRADICTED,
+    CYCLE_WORDS,
+    GENERIC_STEMS,
+    HEDGE,
+    RESPONSE_WORDS,
+    SUPPORTED,
+    Claim,
+    _claim,
+    _join,
+    _nearest_group,
+    _rule_scope,
+    _scope,
+    _stem_weights,
+    alias_pattern,
+    negated,
+    plan_groups,
+    stem_word,
+    stems,
+)
+
+# ---- yes/no rules --------------------------------------------------------------------------
+
+
+TIMING = {
+    "now": re.compile(
+        r"\b(?:immediately|right away|straight away|instantly|at once|as soon as \w+|"
+        r"the same day|on the spot|right now)\b",
+        re.IGNORECASE,
+    ),
+    "later": re.compile(
+        r"\b(?:(?:at|from|on) the (?:end|start|beginning) of (?:the |your |this )?"
+        r"(?:current |next )?(?:billing |subscription )?(?:period|cycle|month|year|term)|"
+        r"(?:at|from|on) (?:the |your )?"
+        r"next (?:billing |subscription )?(?:period|cycle|renewal|month|year|invoice|billing date)|"
+        r"at (?:the |your )?renewal|when (?:your|the) (?:plan|subscription|period) renews|"
+        r"(?:the )?next (?:billing )?(?:period|cycle|renewal))\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+def _timing(text: str) -> str | None:
+    found = {name for name, pattern in TIMING.items() if pattern.search(text or "")}
+    return found.pop() if len(found) == 1 else None
+
+
+def check_rules(text: str, kb: KnowledgeBase) -> list[Claim]:
+    """A sentence that asserts (or denies) a rule, against whether the rule holds; a rule
+    about when something happens ('at the end of the period') is also checked against the
+    timing the sentence gives ('immediately')."""
+    claims = []
+    weights = _stem_weights(kb)
+    for rule in kb.rules:
+        truth = rule.value != negated(rule.rule)
+        timing = _timing(rule.rule)
+        core = rule.rule
+        for pattern in TIMING.values():
+            core = pattern.sub(" ", core)
+        rule_stems = stems(core)
+        nouns = _rule_nouns(rule, rule_stems, kb)
+        for sentence in sentences(text):
+            if nouns and not (nouns & stems(sentence.text)):
+                continue  # about something else ('unused tests' is not 'unused sends')
+            span = _rule_span(sentence, rule, rule_stems, weights)
+            if span is None:
+                continue
+            start, end = sentence.start + span[0], sentence.start + span[1]
+            scope = _scope(text, sentence, start, end)
+            if HEDGE.search(scope) and "?" in scope:
+                continue
+            local = _rule_scope(text, sentence, start, end)
+            says = not negated(local)
+            status = SUPPORTED if says == truth else CONTRADICTED
+            claimed = _timing(scope)
+            if timing and claimed:
+                same = claimed == timing
+                status = SUPPORTED if (same == says) == truth else CONTRADICTED
+            s, e = _assertion_span(text, sentence, start, end)
+            claims.append(_claim("rule", text, s, e, status, rule, "rule"))
+    return claims
+
+
+def _rule_nouns(rule: RuleFact, rule_stems: set[str], kb: KnowledgeBase) -> set[str]:
+    """The rule's words that name things elsewhere in the KB (its subject: 'sends')."""
+    elsewhere = {w for f in kb.facts if f.id != rule.id for p in f.topic_phrases for w in stems(p)}
+    return (rule_stems & elsewhere) - GENERIC_STEMS
+
+
+def _rule_span(
+    sentence: Sentence, rule: RuleFact, rule_stems: set[str], weights: dict[str, float]
+) -> tuple[int, int] | None:
+    """Where a sentence states the rule: an alias with another of its words, or most of
+    the rule's telling words."""
+    words = [
+        (m.start(), m.end(), stem_word(m.group(0))) for m in re.finditer(r"[\w'-]+", sentence.text)
+    ]
+    hits = [(s, e) for s, e, st in words if st in rule_stems]
+    distinct = {st for _, _, st in words if st in rule_stems}
+    total = sum(weights.get(w, 1.0) for w in rule_stems) or 1.0
+    covered = sum(weights.get(w, 1.0) for w in distinct) / total
+    alias = alias_pattern(rule.aliases).search(sentence.text)
+    if alias and (covered >= 0.45 or len(rule_stems) <= 2):
+        hits.append((alias.start(), alias.end()))
+        return min(s for s, _ in hits), max(e for _, e in hits)
+    if len(distinct) >= 2 and covered >= 0.75:
+        return min(s for s, _ in hits), max(e for _, e in hits)
+    return None
+
+
+# ---- policies and support targets ---------------------------------------------------------
+
+
+def _durations_for(policy: PolicyFact, plan: str | None, cycle: str | None) -> list[Duration]:
+    if policy.by_plan and plan:
+        chosen = policy.duration_for(plan, None)
+        if chosen and chosen in [d for _, d in policy.by_plan]:
+            return [chosen] + ([policy.duration] if policy.duration else [])
+    if policy.by_billing_cycle and cycle:
+        chosen = policy.duration_for(None, cycle)
+        if chosen:
+            return [chosen]
+    return policy.durations
+
+
+def _cycle_near(text: str, sentence: Sentence, start: int, end: int) -> str | None:
+    scope = _scope(text, sentence, start, end)
+    local = sentence.text.find(scope)
+    best = None
+    for match in CYCLE_WORDS.finditer(scope):
+        cycle = "annual" if match.group("annual") else "monthly"
+        at = sentence.start + local + match.start()
+        distance = abs(at - start)
+        if best is None or distance < best[0]:
+            best = (distance, cycle)
+    return best[1] if best else None
+
+
+def _policy_candidates(text: str, sentence: Sentence, kb: KnowledgeBase, at: int):
+    """Policies a duration may be about: (distance, policy, named) — named means an alias or
+    name is in the sentence; otherwise the sentence shares most of the statement's words."""
+    found = []
+    words = stems(sentence.text)
+    weights = _stem_weights(kb)
+    for policy in kb.policies:
+        distances = [
+            abs(sentence.start + m.start() - at)
+            for m in alias_pattern(policy.topic_phrases).finditer(sentence.text)
+        ]
+        if distances:
+            found.append((min(distances), policy, True))
+            continue
+        statement = stems(" ".join([policy.statement, policy.title, policy.policy]))
+        statement -= GENERIC_STEMS
+        shared = words & statement
+        weight = sum(weights.get(w, 1.0) for w in shared)
+        total = sum(weights.get(w, 1.0) for w in statement) or 1.0
+        if len(shared) >= 3 and (len(shared) >= 4 or weight >= 0.3 * total):
+            found.append((1000 - len(shared), policy, False))
+    return sorted(found, key=lambda item: item[0])
+
+
+def check_policies(
+    text: str,
+    kb: KnowledgeBase,
+    customer_plan: str | None = None,
+    *,
+    billing_cycle: str | None = None,
+    customer_message: str | None = None,
+) -> list[Claim]:
+    claims = []
+    customer = {(d.duration.low, d.duration.unit) for d in durations_in(customer_message or "")}
+    for mention in durations_in(text):
+        sentence = sentence_at(text, mention.start)
+        if (mention.duration.low, mention.duration.unit) in customer:
+            continue
+        scope = _scope(text, sentence, mention.start, mention.end)
+        if RESPONSE_WORDS.search(scope) and kb.slas:
+            claim = _sla_claim(text, sentence, mention, kb, customer_plan)
+            if claim:
+                claims.append(claim)
+                continue
+        claim = _policy_claim(text, sentence, mention, kb, customer_plan, billing_cycle)
+        if claim:
+            claims.append(claim)
+    return claims
+
+
+def _policy_claim(text, sentence, mention: DurationMention, kb, customer_plan, billing_cycle):
+    candidates = _policy_candidates(text, sentence, kb, mention.start)
+    if not candidates:
+        return None
+    local = mention.start - sentence.start
+    groups = [g for g in plan_groups(sentence.text, kb) if not g.every]
+    group = _nearest_group(groups, sentence.text, local, mention.end - sentence.start, 80)
+    plan = group.plans[0].plan if group and len(group.plans) == 1 else customer_plan
+    cycle = _cycle_near(text, sentence, mention.start, mention.end) or billing_cycle_key(
+        billing_cycle
+    )
+    for _, policy, _ in candidates:
+        for duration in _durations_for(policy, plan, cycle):
+            if duration.agrees_with(mention.duration):
+                return _claim(
+                    "policy", text, mention.start, mention.end, SUPPORTED, policy, str(duration)
+                )
+    _, policy, named = candidates[0]
+    applicable = _durations_for(policy, plan, cycle)
+    if not applicable:
+        return None
+    if not named and not any(_comparable(d, mention.duration) for d in applicable):
+        return None  # a look-alike sentence about a different kind of time
+    detail = f"{mention.duration} vs {policy.policy}: {_join(str(d) for d in applicable)}"
+    return _claim("policy", text, mention.start, mention.end, CONTRADICTED, policy, detail)
+
+
+_SIBLINGS = ({"hours", "business_hours", "minutes"}, {"days", "business_days", "weeks", "months"})
+
+
+def _comparable(fact: Duration, claimed: Duration) -> bool:
+    """Same scale, or a sibling unit with the same number ('48 business hours' for 48 hours)."""
+    if fact.in_unit(claimed.unit) is not None:
+        return True
+    return any(fact.unit in group and claimed.unit in group for group in _SIBLINGS)
+
+
+def _sla_claim(text, sentence, mention: DurationMention, kb, customer_plan) -> Claim | None:
+    local = mention.start - sentence.start
+    groups = [g for g in plan_groups(sentence.text, kb) if not g.every]
+    group = _nearest_group(groups, sentence.text, local, mention.end - sentence.start, 120)
+    plans = [p.plan for p in group.plans] if group else ([customer_plan] if customer_plan else [])
+    slas = [s for s in (kb.sla_for(p) for p in plans) if s and s.first_response]
+    if not slas:
+        agreeing = [
+            s
+            for s in kb.slas
+            if s.first_response and s.first_response.agrees_with(mention.duration)
+        ]
+        if agreeing:
+            return _claim("sla", text, mention.start, mention.end, SUPPORTED, agreeing[0], "sla")
+        return None
+    span_end = mention.end
+    around = re.match(r",?\s*(?:around the clock|24/7|24 hours a day)", text[mention.end :], re.I)
+    if around:
+        span_end = mention.end + around.end()
+    for sla in slas:
+        if not sla.first_response.agrees_with(mention.duration):
+            detail = f"first response {sla.first_response}"
+            return _claim("sla", text, mention.start, span_end, CONTRADICTED, sla, detail)
+    return _claim("sla", text, mention.start, mention.end, SUPPORTED, slas[0], "sla")
+
+
+def check_slas(text: str, kb: KnowledgeBase, customer_plan: str | None) -> list[Claim]:
+    """Support-target claims only (kept for callers of the old surface)."""
+    return [c for c in check_policies(text, kb, customer_plan) if c.kind == "sla"]
