@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 
 from ..offline import expand_rubric
 from .files import ContentBundle, ContentError, SourceItem
@@ -61,15 +61,18 @@ def _most_specific(error: ValidationError) -> ValidationError:
 
     A duration is `{value, unit}` or `{min, max, unit}` (a oneOf); an unknown unit should
     read "'fortnights' is not one of [...]" at `data.duration.unit`, not "not valid under
-    any of the given schemas" at `data.duration`.
+    any of the given schemas" at `data.duration`. When no branch goes deeper, the message
+    lists what each allowed form missed.
     """
     while error.context:
-        deeper = best_match(error.context)
-        if deeper is None or len(deeper.absolute_path) < len(error.absolute_path):
-            break
-        if deeper.validator == "required" and error.validator in ("oneOf", "anyOf"):
-            break  # "needs one of these fields" reads better from the parent
-        error = deeper
+        branches = list(error.context)
+        deepest = max(branches, key=lambda e: (len(e.absolute_path), e.validator != "required"))
+        if len(deepest.absolute_path) > len(error.absolute_path):
+            error = deepest
+            continue
+        reasons = sorted({e.message for e in branches})
+        error.message = "expected one of the allowed forms: " + "; or ".join(reasons[:3])
+        break
     return error
 
 

@@ -1,0 +1,680 @@
+"""The claim checker on companies it was not written around: an invented third company
+(per-account and per-user plans, per-label overage, a rule that voided labels still count)
+and the second shipped pack; every true statement of every shipped KB audits clean."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from grading.detectors.claims import audit_draft, check_claims
+from grading.detectors.knowledge_base import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SITE = "https://help.parcelpoint.test"
+COMPANY = {
+    "name": "Parcelpoint",
+    "product": "shipping labels for online stores",
+    "product_names": ["Parcelpoint Returns"],
+    "help_site": SITE,
+}
+
+
+def fact(fid, category, title, statement, path, data):
+    return {
+        "id": fid,
+        "category": category,
+        "title": title,
+        "statement": statement,
+        "source_url": f"{SITE}/{path}",
+        "data": data,
+    }
+
+
+FACTS = [
+    fact(
+        "plan-basic",
+        "plan",
+        "Basic plan",
+        (
+            "Basic costs $19 a month billed monthly, or $190 a year billed annually, for the "
+            "whole account. It includes 2 users and allows up to 2 users."
+        ),
+        "plans/basic",
+        {
+            "plan": "Basic",
+            "price_basis": "per_account",
+            "monthly_price": 19,
+            "annual_price": 190,
+            "seats_included": 2,
+            "seat_limit": 2,
+            "extra_seats": "none",
+        },
+    ),
+    fact(
+        "plan-shop",
+        "plan",
+        "Shop plan",
+        (
+            "Shop costs $59 a month billed monthly, or $588 a year billed annually ($49 a month), "
+            "for the whole account. It includes 5 users; more users can be added up to 15."
+        ),
+        "plans/shop",
+        {
+            "plan": "Shop",
+            "price_basis": "per_account",
+            "monthly_price": 59,
+            "annual_price": 588,
+            "seats_included": 5,
+            "seat_limit": 15,
+            "extra_seats": "purchasable",
+        },
+    ),
+    fact(
+        "plan-warehouse",
+        "plan",
+        "Warehouse plan",
+        (
+            "Warehouse is priced per user: $25 per user per month billed monthly, or $240 per "
+            "user per year billed annually. There is no user limit."
+        ),
+        "plans/warehouse",
+        {
+            "plan": "Warehouse",
+            "price_basis": "per_seat",
+            "monthly_price": 25,
+            "annual_price": 240,
+            "seat_limit": None,
+        },
+    ),
+    fact(
+        "addon-extra-user",
+        "addon",
+        "Extra users",
+        "Extra users on Shop cost $8 per user per month.",
+        "billing/extra-users",
+        {
+            "addon": "Extra user",
+            "aliases": ["additional user", "more users"],
+            "price": 8,
+            "per": "user",
+            "period": "month",
+            "plans": ["Shop"],
+        },
+    ),
+    fact(
+        "addon-returns",
+        "addon",
+        "Returns portal",
+        "The Parcelpoint Returns portal is an add-on for $29 a month on Shop and Warehouse.",
+        "returns/portal",
+        {
+            "addon": "Returns portal",
+            "aliases": ["Parcelpoint Returns", "returns page", "return labels portal"],
+            "price": 29,
+            "per": "account",
+            "period": "month",
+            "plans": ["Shop", "Warehouse"],
+        },
+    ),
+    fact(
+        "quota-labels",
+        "quota",
+        "Monthly labels",
+        (
+            "Basic includes 100 labels a month, Shop 1,000 and Warehouse 10,000. The allowance "
+            "resets on the billing date; unused labels do not roll over. Labels beyond the "
+            "allowance cost $0.10 each."
+        ),
+        "billing/labels",
+        {
+            "quota": "Monthly labels",
+            "aliases": ["label allowance", "label limit", "labels"],
+            "unit": "labels",
+            "by_plan": {"Basic": 100, "Shop": 1000, "Warehouse": 10000},
+            "resets": "monthly",
+            "rollover": False,
+            "overage": {"price": 0.10, "per": "label"},
+        },
+    ),
+    fact(
+        "rule-voided-count",
+        "rule",
+        "Voided labels count",
+        "Voided labels still count toward the monthly label allowance.",
+        "billing/labels#voided",
+        {
+            "rule": "Voided labels count toward the label allowance",
+            "aliases": ["voided labels", "void a label", "cancelled labels"],
+            "value": True,
+        },
+    ),
+    fact(
+        "feature-batch-printing",
+        "feature",
+        "Batch printing",
+        "Batch printing of up to 500 labels at once is available on Shop and Warehouse.",
+        "labels/batch",
+        {
+            "feature": "Batch printing",
+            "aliases": ["print in bulk", "bulk printing", "batch print"],
+            "plans": ["Shop", "Warehouse"],
+        },
+    ),
+    fact(
+        "feature-rate-shopping",
+        "feature",
+        "Rate comparison",
+        "Every plan compares carrier rates on each order.",
+        "labels/rates",
+        {
+            "feature": "Rate comparison",
+            "aliases": ["compare rates", "rate shopping", "cheapest carrier"],
+            "plans": ["Basic", "Shop", "Warehouse"],
+        },
+    ),
+    fact(
+        "not-offered-freight",
+        "not_offered",
+        "Freight shipping",
+        "Parcelpoint does not book freight or pallet (LTL) shipments.",
+        "faq/freight",
+        {"thing": "Freight shipping", "aliases": ["freight", "pallet shipping", "LTL"]},
+    ),
+    fact(
+        "policy-refund",
+        "policy",
+        "Subscription refunds",
+        (
+            "Subscription charges can be refunded within 7 days on monthly billing and within 30 "
+            "days on annual billing."
+        ),
+        "billing/refunds",
+        {
+            "policy": "Subscription refund window",
+            "aliases": ["refund", "money back"],
+            "by_billing_cycle": {
+                "monthly": {"value": 7, "unit": "days"},
+                "annual": {"value": 30, "unit": "days"},
+            },
+        },
+    ),
+    fact(
+        "policy-void-credit",
+        "policy",
+        "Credit for voided labels",
+        (
+            "The postage of a voided label is credited back to your balance in 15-30 days, once "
+            "the carrier confirms it was not used."
+        ),
+        "labels/void",
+        {
+            "policy": "Voided label postage credit",
+            "aliases": ["postage refund", "credit for a voided label", "get the postage back"],
+            "duration": {"min": 15, "max": 30, "unit": "days"},
+        },
+    ),
+    fact(
+        "policy-void-window",
+        "policy",
+        "Void window",
+        "A label can be voided for up to 28 days after it is created.",
+        "labels/void#window",
+        {
+            "policy": "Label void window",
+            "aliases": ["void window", "void deadline", "how long to void"],
+            "duration": {"value": 28, "unit": "days"},
+        },
+    ),
+    fact(
+        "sla-basic",
+        "sla",
+        "Support on Basic",
+        "Basic accounts get email support with a first response within 2 business days.",
+        "support",
+        {
+            "plan": "Basic",
+            "channels": ["email"],
+            "first_response": {"value": 2, "unit": "business_days"},
+        },
+    ),
+    fact(
+        "sla-shop",
+        "sla",
+        "Support on Shop",
+        "Shop accounts get email and chat support with a first response within 1 business day.",
+        "support",
+        {
+            "plan": "Shop",
+            "channels": ["email", "chat"],
+            "first_response": {"value": 1, "unit": "business_days"},
+        },
+    ),
+    fact(
+        "sla-warehouse",
+        "sla",
+        "Support on Warehouse",
+        (
+            "Warehouse accounts get email, chat and phone support with a first response within 4 "
+            "hours, around the clock."
+        ),
+        "support",
+        {
+            "plan": "Warehouse",
+            "channels": ["email", "chat", "phone"],
+            "first_response": {"value": 4, "unit": "hours"},
+        },
+    ),
+    fact(
+        "process-connect-carrier",
+        "process",
+        "Connect a carrier account",
+        "Connect your own carrier account at Settings > Carriers > Add carrier.",
+        "carriers/connect",
+        {
+            "task": "Connect a carrier account",
+            "aliases": ["connect carrier", "add my UPS account", "carrier account"],
+            "current_path": "Settings > Carriers > Add carrier",
+            "outdated_paths": ["Integrations > Carriers"],
+        },
+    ),
+    fact(
+        "process-void-label",
+        "process",
+        "Void a label",
+        "To void a label, open Shipments > Labels, select the label and choose Void label.",
+        "labels/void#how",
+        {
+            "task": "Void a label",
+            "aliases": ["void a label", "cancel a label"],
+            "current_path": "Shipments > Labels > Void label",
+            "outdated_paths": ["Orders > Cancel label"],
+        },
+    ),
+    fact(
+        "ts-label-not-printing",
+        "troubleshooting",
+        "Labels print at the wrong size",
+        (
+            "If labels print at the wrong size, set the label size to 4x6 under Settings > "
+            "Printing, print the PDF at 100% scale, and update the Print Helper app."
+        ),
+        "troubleshooting/printing",
+        {
+            "problem": "Labels print at the wrong size",
+            "aliases": [
+                "label too small",
+                "label cut off",
+                "wrong label size",
+                "printing wrong size",
+            ],
+            "steps": [
+                "Set the label size to 4x6 under Settings > Printing",
+                "Print the PDF at 100% scale, not Fit to page",
+                "Update the Print Helper app to the latest version",
+            ],
+        },
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def third_kb() -> KnowledgeBase:
+    return KnowledgeBase.from_facts(FACTS, company=COMPANY)
+
+
+THIRD_CASES = [
+    # text, customer plan, billing cycle, customer message, the finding types expected
+    ("Basic is $19 a month, or $190 a year if you pay annually.", None, None, None, set()),
+    ("Basic is $19 per user per month.", None, None, None, {"wrong_price"}),
+    ("Shop is $49 a month on monthly billing.", None, None, None, {"wrong_price"}),
+    ("Shop works out to $49 a month when billed annually.", None, None, None, set()),
+    ("For your 4 packers, Warehouse would be $100 a month.", None, None, None, set()),
+    ("Warehouse is $25 a month for the whole team.", None, None, None, {"wrong_price"}),
+    ("Extra users on Shop are $8 per user per month.", None, None, None, set()),
+    (
+        "You can add extra users on Basic for $8 each per month.",
+        None,
+        None,
+        None,
+        {"invented_feature"},
+    ),
+    ("The returns portal costs $29 a month on Shop.", None, None, None, set()),
+    ("The returns portal costs $19 a month.", None, None, None, {"wrong_price"}),
+    ("Parcelpoint Returns is included free on Basic.", None, None, None, {"invented_feature"}),
+    ("Basic includes 100 labels a month.", None, None, None, set()),
+    ("Your plan includes 500 labels a month.", "Shop", None, None, {"wrong_policy"}),
+    ("Unused labels roll over to the next month.", None, None, None, {"wrong_policy"}),
+    ("Unused labels don't roll over.", None, None, None, set()),
+    (
+        "Voided labels don't count toward your monthly allowance.",
+        None,
+        None,
+        None,
+        {"wrong_policy"},
+    ),
+    ("Voided labels still count toward your allowance.", None, None, None, set()),
+    ("Extra labels beyond your allowance are $0.10 each.", None, None, None, set()),
+    ("Extra labels beyond your allowance are $0.25 per label.", None, None, None, {"wrong_price"}),
+    ("Batch printing is available on every plan.", None, None, None, {"invented_feature"}),
+    ("Batch printing isn't available on Basic.", None, None, None, set()),
+    (
+        "We can book a pallet shipment for you through Parcelpoint.",
+        None,
+        None,
+        None,
+        {"invented_feature"},
+    ),
+    (
+        "Parcelpoint doesn't handle freight, so you'd need a freight broker.",
+        None,
+        None,
+        None,
+        set(),
+    ),
+    ("On monthly billing you can get a refund within 30 days.", None, None, None, {"wrong_policy"}),
+    ("Your refund window is 7 days.", "Shop", "monthly", None, set()),
+    ("Your refund window is 7 days.", "Shop", "annual", None, {"wrong_policy"}),
+    (
+        "The postage for a voided label comes back to your balance in 15-30 days.",
+        None,
+        None,
+        None,
+        set(),
+    ),
+    (
+        "The postage for a voided label comes back to your balance within 5 business days.",
+        None,
+        None,
+        None,
+        {"wrong_policy"},
+    ),
+    ("You can void a label for up to 28 days after you create it.", None, None, None, set()),
+    (
+        "You can void a label for up to a month after you create it.",
+        None,
+        None,
+        None,
+        {"wrong_policy"},
+    ),
+    ("Shop customers hear back from support within 1 business day.", None, None, None, set()),
+    ("Shop customers hear back from support within 24 hours.", None, None, None, {"wrong_policy"}),
+    ("Warehouse includes phone support.", None, None, None, set()),
+    ("You can call our support line on the Shop plan.", None, None, None, {"wrong_policy"}),
+    ("Connect your UPS account at Settings > Carriers > Add carrier.", None, None, None, set()),
+    (
+        "Connect your UPS account at Integrations > Carriers.",
+        None,
+        None,
+        None,
+        {"outdated_process"},
+    ),
+    ("Go to Orders > Cancel label to void it.", None, None, None, {"outdated_process"}),
+    (
+        "Parcelpoint's new Smart Pack mode picks the box for you.",
+        None,
+        None,
+        None,
+        {"invented_feature"},
+    ),
+    ("Shop allows up to 10 users.", None, None, None, {"wrong_policy"}),
+    ("Basic includes 2 users.", None, None, None, set()),
+    ("Warehouse has no user limit.", None, None, None, set()),
+]
+THIRD_DRAFTS = [
+    # customer message, draft, customer plan, the finding types expected
+    (
+        "My labels are coming out tiny, cut off on the 4x6 sheets. What do I do?",
+        (
+            "Sorry about that! 1) Set the label size to 4x6 under Settings > Printing. 2) Print "
+            "the PDF at 100% scale rather than Fit to page. 3) Clear your browser cache and "
+            "restart the printer. 4) Reinstall your printer driver from the manufacturer's site."
+        ),
+        "Shop",
+        {"fake_troubleshooting"},
+    ),
+    (
+        "My labels are coming out tiny, cut off on the 4x6 sheets. What do I do?",
+        (
+            "Sorry about that! First, set the label size to 4x6 under Settings > Printing. Then "
+            "print the PDF at 100% scale, not Fit to page. If that doesn't fix it, update the "
+            "Print Helper app to the latest version."
+        ),
+        "Shop",
+        set(),
+    ),
+    (
+        "How do I void a label I printed by mistake, and do I get the postage back?",
+        (
+            "You can connect your own carrier account at Settings > Carriers > Add carrier, which "
+            "often gives you cheaper rates. Every plan compares carrier rates on each order too."
+        ),
+        "Basic",
+        {"irrelevant_answer"},
+    ),
+]
+
+
+def _types(text, kb, plan=None, cycle=None, message=None) -> set[str]:
+    findings = audit_draft(
+        text, kb, customer_plan=plan, billing_cycle=cycle, customer_message=message
+    )
+    for finding in findings:
+        assert text[finding.start : finding.end] == finding.span
+        assert finding.correction
+    return {f.type for f in findings}
+
+
+@pytest.mark.parametrize(("text", "plan", "cycle", "message", "expected"), THIRD_CASES)
+def test_claims_about_a_company_the_checker_never_saw(
+    third_kb, text, plan, cycle, message, expected
+):
+    assert _types(text, third_kb, plan, cycle, message) == expected
+
+
+@pytest.mark.parametrize(("message", "draft", "plan", "expected"), THIRD_DRAFTS)
+def test_drafts_about_a_company_the_checker_never_saw(third_kb, message, draft, plan, expected):
+    assert _types(draft, third_kb, plan, None, message) == expected
+
+
+def test_a_fake_step_is_found_without_any_list_of_fakes(third_kb):
+    draft = THIRD_DRAFTS[0][1]
+    spans = [f.span for f in audit_draft(draft, third_kb, customer_message=THIRD_DRAFTS[0][0])]
+    assert spans == [
+        "Clear your browser cache and restart the printer",
+        "Reinstall your printer driver from the manufacturer's site",
+    ]
+
+
+def test_invented_mode_uses_the_company_name_from_the_kb(third_kb):
+    text = "Parcelpoint's new Smart Pack mode picks the box for you."
+    claims = check_claims(text, third_kb)
+    assert [(c.kind, c.text) for c in claims] == [("feature", "Smart Pack mode")]
+    other = KnowledgeBase.from_facts(FACTS, company={**COMPANY, "name": "Boxly"})
+    assert check_claims("Boxly's new Smart Pack mode picks the box for you.", other)
+
+
+def test_a_path_claim_is_only_the_path(third_kb):
+    text = "Go to Integrations > Carriers and then pick UPS from the list."
+    [claim] = [c for c in check_claims(text, third_kb) if c.kind == "process"]
+    assert claim.text == "Integrations > Carriers"
+
+
+def _shipped_roots() -> list[Path]:
+    roots = [ROOT / "fixtures" / "content", *sorted((ROOT / "fixtures" / "packs").glob("*"))]
+    return [root for root in roots if (root / "knowledge_base").is_dir()]
+
+
+def _statements():
+    for root in _shipped_roots():
+        kb = KnowledgeBase.from_directory(root)
+        for fact in kb.facts:
+            yield pytest.param(kb, fact.statement, id=f"{root.name}:{fact.id}")
+
+
+@pytest.mark.parametrize(("kb", "statement"), list(_statements()))
+def test_every_true_statement_of_every_shipped_kb_audits_clean(kb, statement):
+    assert audit_draft(statement, kb) == []
+
+
+def test_every_true_statement_of_the_third_company_audits_clean(third_kb):
+    for fact in third_kb.facts:
+        assert audit_draft(fact.statement, third_kb) == [], fact.id
+
+
+LUMENMAIL = ROOT / "fixtures" / "packs" / "lumenmail"
+
+
+@pytest.fixture(scope="module")
+def lumenmail_kb() -> KnowledgeBase:
+    if not (LUMENMAIL / "knowledge_base").is_dir():
+        pytest.skip("the second pack is not there")
+    return KnowledgeBase.from_directory(LUMENMAIL)
+
+
+LUMENMAIL_CASES = [
+    # text, customer plan, billing cycle, the finding types expected
+    ("Pro costs $29 a month.", None, None, set()),
+    ("Pro costs $35 per seat per month.", None, None, {"wrong_price"}),
+    ("The Scale plan is $2,988 per year, which is $249 a month.", None, None, set()),
+    ("Scale is $249 a month on monthly billing.", None, None, {"wrong_price"}),
+    ("Essentials is $12 a month billed monthly.", None, None, {"wrong_price"}),
+    ("Upgrading to Pro for your 3 users would be $87 a month.", None, None, set()),
+    ("That's $90 a month for your 3 seats on Pro.", None, None, {"wrong_price"}),
+    ("Essentials is $15 per user per month.", None, None, {"wrong_price"}),
+    ("Migration onboarding costs $199 per month.", None, None, {"wrong_price"}),
+    ("Migration onboarding is a one-time fee of $199.", None, None, set()),
+    ("Migration onboarding is available on Essentials for $199.", None, None, {"invented_feature"}),
+    ("A dedicated IP is available on Pro.", None, None, {"invented_feature"}),
+    ("Overage is billed at $1.50 per 1,000 emails.", None, None, {"wrong_price"}),
+    ("Essentials includes 20,000 sends a month.", None, None, {"wrong_policy"}),
+    ("Your Pro plan allows 50,000 contacts.", None, None, {"wrong_policy"}),
+    ("Scale has unlimited contacts.", None, None, {"wrong_policy"}),
+    ("Unused sends roll over to next month.", None, None, {"wrong_policy"}),
+    ("Your contact limit resets every month.", None, None, {"wrong_policy"}),
+    ("Inbox preview tests don't roll over.", None, None, {"wrong_policy"}),
+    ("Refunds on annual plans are available within 14 days.", None, None, {"wrong_policy"}),
+    (
+        "You can get a full refund within 30 days of the charge.",
+        "Essentials",
+        "monthly",
+        {"wrong_policy"},
+    ),
+    ("You can get a full refund within 30 days of the charge.", "Essentials", "annual", set()),
+    ("Campaign reports are kept for 12 months on your plan.", "Pro", None, {"wrong_policy"}),
+    ("Refunds take 3-5 business days to reach your card.", None, None, {"wrong_policy"}),
+    ("Domain verification can take up to 2 days.", None, None, set()),
+    ("The grace period after a failed payment is one week.", None, None, set()),
+    (
+        "The compliance review of your first campaign takes up to 48 hours.",
+        None,
+        None,
+        {"wrong_policy"},
+    ),
+    ("After you close your account we keep your data for 3 months.", None, None, {"wrong_policy"}),
+    (
+        "As an Essentials customer you'll hear back from support within 24 hours.",
+        None,
+        None,
+        {"wrong_policy"},
+    ),
+    ("Scale customers get a reply from support within 2 hours.", None, None, set()),
+    ("Pro includes phone support.", None, None, {"wrong_policy"}),
+    ("You can reach our support team by phone on your plan.", "Essentials", None, {"wrong_policy"}),
+    ("Deleted campaigns can be restored by our team within 30 days.", None, None, {"wrong_policy"}),
+    (
+        "You can import a purchased list as long as it is GDPR compliant.",
+        None,
+        None,
+        {"wrong_policy"},
+    ),
+    ("Downgrades take effect immediately.", None, None, {"wrong_policy"}),
+    (
+        "Your downgrade will take effect at the end of your current billing period.",
+        None,
+        None,
+        set(),
+    ),
+    ("You can schedule Instagram posts from Lumenmail.", None, None, {"invented_feature"}),
+    (
+        "We don't offer SMS, but you can pair Lumenmail with a separate SMS provider.",
+        None,
+        None,
+        set(),
+    ),
+    ("Lumenmail doesn't support web push notifications.", None, None, set()),
+    ("Go to Settings > Sending domains > Add domain.", None, None, set()),
+    ("Head to Account > Billing > Change plan to switch.", None, None, set()),
+    ("Open Settings > Subscription > Upgrade to switch.", None, None, {"outdated_process"}),
+    ("Go to Audience > Import to upload your contacts.", None, None, {"outdated_process"}),
+    ("A/B testing is only available on Scale.", None, None, {"invented_feature"}),
+    ("A/B testing is available on Pro and Scale.", None, None, set()),
+    ("A/B testing isn't available on Essentials.", None, None, set()),
+    ("A/B testing is not available on Pro.", None, None, {"invented_feature"}),
+    ("Landing pages were removed from Essentials last year.", None, None, {"invented_feature"}),
+    ("Automations are no longer included on Pro.", None, None, {"invented_feature"}),
+    ("Your plan doesn't include automations.", "Essentials", None, {"invented_feature"}),
+    ("Your plan doesn't include automations.", "Free", None, set()),
+    ("Free includes 1 seat and you can't add more.", None, None, set()),
+    ("Essentials allows up to 5 seats.", None, None, {"wrong_policy"}),
+    ("Extra seats on Pro are $10 per seat per month.", None, None, {"invented_feature"}),
+    ("Extra seats are $10 per seat per month on Essentials and Scale.", None, None, set()),
+    ("Your Essentials plan includes 5,000 contacts and 15,000 sends a month.", None, None, set()),
+    ("Essentials is $144 a year, or $12 a month when billed annually.", None, None, set()),
+    (
+        (
+            "Pro is $288 per seat per year, which saves you $60 per seat compared with monthly "
+            "billing."
+        ),
+        None,
+        None,
+        set(),
+    ),
+    (
+        "Lumenmail's new Smart Resend feature resends to non-openers automatically.",
+        None,
+        None,
+        {"invented_feature"},
+    ),
+    ("Our built-in Inbox Booster improves deliverability.", None, None, {"invented_feature"}),
+]
+
+
+@pytest.mark.parametrize(("text", "plan", "cycle", "expected"), LUMENMAIL_CASES)
+def test_claims_against_the_second_pack(lumenmail_kb, text, plan, cycle, expected):
+    assert _types(text, lumenmail_kb, plan, cycle) == expected
+
+
+def test_dev_drafts_of_the_second_pack_recall_and_precision(lumenmail_kb):
+    """The development half only (the held half is never tuned on): >= 0.9 each."""
+    path = ROOT / "fixtures" / "evaluation" / "lumenmail" / "dev" / "drafts.jsonl"
+    if not path.is_file():
+        pytest.skip("no development drafts")
+    labelled = found = findings = correct = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        draft = record["draft"]
+        got = audit_draft(
+            draft,
+            lumenmail_kb,
+            customer_plan=record.get("customer_plan"),
+            customer_message=record.get("customer_message"),
+            billing_cycle=record.get("billing_cycle"),
+        )
+        gold = []
+        for error in record["errors"]:
+            start = draft.find(error["span"])
+            gold.append((error["type"], start, start + len(error["span"])))
+        labelled += len(gold)
+        found += sum(
+            any(f.type == t and f.start < e and s < f.end for f in got) for t, s, e in gold
+        )
+        findings += len(got)
+        correct += sum(
+            any(f.type == t and f.start < e and s < f.end for t, s, e in gold) for f in got
+        )
+    assert found / labelled >= 0.9
+    assert correct / max(1, findings) >= 0.9
