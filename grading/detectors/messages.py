@@ -378,6 +378,11 @@ def _vader() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
+def sentiment_lexicon() -> dict[str, float]:
+    """Words that carry sentiment (VADER's lexicon), lower-cased."""
+    return _vader().lexicon
+
+
 def sentiment_compound(text: str) -> float:
     """VADER compound polarity in [-1, 1] (0 for empty text)."""
     return _vader().polarity_scores(text)["compound"] if text and text.strip() else 0.0

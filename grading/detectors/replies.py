@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from grading.detectors.messages import analyze_message
+from grading.detectors.messages import analyze_message, sentiment_lexicon
 from grading.detectors.text import (
     STOPWORDS,
     Span,
@@ -715,6 +715,12 @@ BOILERPLATE = regex(
 )
 
 
+def _case_words(spans: list[Span]) -> list[Span]:
+    """Specifics that are the case's own, not feelings both sides happen to use ('great')."""
+    lexicon = sentiment_lexicon()
+    return [s for s in spans if s.text.lower().strip("$") not in lexicon]
+
+
 def find_padding(text: str, customer_message: str | None) -> list[Span]:
     """Paragraphs of stock phrases with nothing of this customer's case in them: corporate
     boilerplate, or a run of apologies and sympathy (three or more such phrases)."""
@@ -725,16 +731,20 @@ def find_padding(text: str, customer_message: str | None) -> list[Span]:
         offset = end
         if not paragraph.strip() or re.fullmatch(r"\n\s*\n", paragraph):
             continue
-        stock = sum(
-            len(p.findall(paragraph)) for p in (BOILERPLATE, APOLOGY, ACKNOWLEDGE, SCRIPTED)
-        )
-        own = find_specifics(paragraph, customer_message)
-        if stock >= 3 and not own and not LIST_STEP.search(paragraph):
+        stock_patterns = (BOILERPLATE, APOLOGY, ACKNOWLEDGE, SCRIPTED)
+        stock = sum(len(p.findall(paragraph)) for p in stock_patterns)
+        covered: set[int] = set()
+        for pattern in stock_patterns:
+            for match in pattern.finditer(paragraph):
+                covered.update(range(match.start(), match.end()))
+        density = len(covered) / max(1, len(paragraph.strip()))
+        own = _case_words(find_specifics(paragraph, customer_message))
+        if stock >= 3 and density >= 0.3 and not own and not LIST_STEP.search(paragraph):
             found.append(Span("padding", paragraph.strip(), start, end))
         else:
             for sentence in sentences(paragraph):
-                if BOILERPLATE.search(sentence.text) and not find_specifics(
-                    sentence.text, customer_message
+                if BOILERPLATE.search(sentence.text) and not _case_words(
+                    find_specifics(sentence.text, customer_message)
                 ):
                     found.append(
                         Span("padding", sentence.text, start + sentence.start, start + sentence.end)
@@ -871,6 +881,7 @@ def analyze_reply(
     tones = TONES_FOR_STATE.get(state or "", ())
     tone_markers = {t: _keep(s, ignored) for t, s in find_tone_markers(text).items()}
     apologies = _keep(find_all(APOLOGY, text, "apology"), ignored)
+    all_apologies = dedupe_overlaps(find_all(APOLOGY, text, "apology"))
     if len(apologies) >= 3:  # grovelling is not empathy
         tone_markers["empathetic"] = tuple(
             s for s in tone_markers["empathetic"] if not any(_overlap(s, a) for a in apologies)
@@ -895,9 +906,9 @@ def analyze_reply(
             "apology": apologies,
         },
         defensive=_keep(find_all(DEFENSIVE, text, "defensive"), ignored),
-        apology_count=len(apologies),
+        apology_count=len(all_apologies),
         name_mentions=_keep(find_name(text, customer_name), ignored),
-        generic_greetings=_keep(find_all(GENERIC, text, "generic_greeting"), ignored),
+        generic_greetings=tuple(find_all(GENERIC, text, "generic_greeting")),
         specifics=_keep(find_specifics(text, customer_message), ignored),
         next_steps=_keep(find_next_steps(text), ignored),
         vague_next_steps=_keep(find_all(VAGUE_NEXT, text, "vague_next_step"), ignored),
