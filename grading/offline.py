@@ -1259,20 +1259,33 @@ YES_NO = re.compile(
 )
 
 
-def _asks(message: str) -> list[tuple[str, str]]:
-    """Each explicit question or request in a customer message: (its sentence, its context).
+ASK_JOIN = re.compile(
+    r"(?:,\s*|;\s*|\s)and (?=(?:does|do|is|are|can|could|will|would|should|how|what|where|when|"
+    r"why|which|if)\b)",
+    re.I,
+)
+PRONOUN = re.compile(r"\b(?:it|this|that|them|they|these|those)\b", re.I)
 
-    The context adds the sentence before when the question itself is short ("Can I stop
-    it?"), so that what "it" is can be matched in the reply.
+
+def _asks(message: str) -> list[tuple[str, str]]:
+    """Each explicit question or request in a customer message: (the ask, its context).
+
+    A sentence that joins two questions ("How do I add her, and does she need a seat?")
+    gives two asks. The context adds the sentence before when the ask leans on a pronoun
+    ("Can I stop it?"), so that what "it" is can be matched in the reply.
     """
     asks = []
     parts = [s.text.strip() for s in sentences(message) if s.text.strip()]
     for index, text in enumerate(parts):
-        if ("?" in text or ASK_WORDS.search(text)) and content_words(text):
-            context = text
-            if len(set(content_words(text)) - COMMON_STEMS) < 4 and index:
-                context = f"{parts[index - 1]} {text}"
-            asks.append((text, context))
+        if not (("?" in text or ASK_WORDS.search(text)) and content_words(text)):
+            continue
+        pieces = [p.strip() for p in ASK_JOIN.split(text) if p.strip()] if "?" in text else [text]
+        for piece in pieces:
+            context = piece
+            own = set(content_words(piece)) - COMMON_STEMS
+            if index and PRONOUN.search(piece) and len(own) < 3:
+                context = f"{parts[index - 1]} {piece}"
+            asks.append((piece, context))
     return asks
 
 
