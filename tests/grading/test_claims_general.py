@@ -495,6 +495,19 @@ def test_invented_mode_uses_the_company_name_from_the_kb(third_kb):
     assert check_claims("Boxly's new Smart Pack mode picks the box for you.", other)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("You can use our freight service for pallets.", {"invented_feature"}),
+        ("Parcelpoint doesn't handle freight, so you'd need a freight broker.", set()),
+        ("For pallets, book with a separate freight carrier.", set()),
+        ("Parcelpoint's new Freight Desk sends your pallets too.", {"invented_feature"}),
+    ],
+)
+def test_someone_elses_service_is_not_a_claim_about_ours(third_kb, text, expected):
+    assert _types(text, third_kb) == expected
+
+
 def test_a_path_claim_is_only_the_path(third_kb):
     text = "Go to Integrations > Carriers and then pick UPS from the list."
     [claim] = [c for c in check_claims(text, third_kb) if c.kind == "process"]

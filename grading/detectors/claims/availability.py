@@ -135,18 +135,30 @@ def negative_aliases(feature: FeatureFact, kb: KnowledgeBase) -> list[str]:
     return found
 
 
+THIRD_PARTY = re.compile(
+    r"\s+(?:provider|broker|partner|vendor|company|agency|carrier|app|tool|platform|"
+    r"service)s?\b",
+    re.IGNORECASE,
+)
+
+
 def _not_offered_claim(
     text: str, sentence: Sentence, match, fact, kind: str = "not_offered"
 ) -> Claim | None:
     scope = _scope(text, sentence, match.start(), match.end())
-    if negated(_local(text, sentence, match.start(), match.end())):
+    local = _local(text, sentence, match.start(), match.end())
+    if negated(local):
         return _claim(kind, text, match.start(), match.end(), SUPPORTED, fact, "denied")
     before = text[sentence.start : match.start()]
     if HEDGE.search(scope) or re.search(
         r"\b(?:into|from|to|alongside|separate)\s+\S*\s*$", before, re.I
     ):
         return None
-    if not ASSERTIVE.search(scope):
+    if THIRD_PARTY.match(text, match.end()) and re.search(
+        r"\b(?:a|an|another|any|other|third-party|separate|external)\s+$", before, re.I
+    ):
+        return None  # 'a freight broker', 'a separate SMS provider': someone else's service
+    if not ASSERTIVE.search(local):
         return None
     start, end = _assertion_span(text, sentence, match.start(), match.end())
     return _claim(kind, text, start, end, CONTRADICTED, fact, "not offered")

@@ -64,7 +64,8 @@ ASSERTIVE = re.compile(
     r"\b(?:can|will|lets?|helps|automatically|your plan|you have|you'll have|you get|"
     r"available|included|includes?|comes? with|allows?|supports?|enable|turn on|switch on|"
     r"use (?:the|our)|try (?:the|our)|offers?|has|through (?:our|the)|via (?:our|the)|"
-    r"add-on|unlocks?|is|are)\b",
+    r"add-on|unlocks?|is|are|sends?|texts?|delivers?|provides?|handles?|creates?|"
+    r"schedules?|publishes|posts|prints?|books?|runs?|syncs?|works?|we'll|you'll)\b",
     re.IGNORECASE,
 )
 HEDGE = re.compile(

@@ -1,4 +1,8 @@
-"""manage.py audit_drafts --kb PATH --input F --output G: find the errors in AI drafts."""
+"""manage.py audit_drafts --kb PATH --input F --output G: find the errors in AI drafts.
+
+--kb is a content directory (its company.yaml and knowledge_base/*.yaml) or the
+knowledge_base folder itself (the company.yaml beside it is read too).
+"""
 
 from django.core.management.base import CommandError
 
@@ -9,6 +13,7 @@ from ._batch import BatchCommand
 
 
 def load_kb(path: str) -> KnowledgeBase:
+    """The knowledge base and company at `path`, or a CommandError that says why not."""
     try:
         return KnowledgeBase.from_directory(path)
     except (KnowledgeBaseError, OSError) as exc:
@@ -16,10 +21,17 @@ def load_kb(path: str) -> KnowledgeBase:
 
 
 class Command(BatchCommand):
-    help = 'Each line {"id", "draft", "customer_plan", "customer_message"} -> findings.'
+    help = (
+        'Each line {"id", "draft", "customer_plan", "customer_message", "billing_cycle"} '
+        "-> findings."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--kb", required=True, help="content dir or knowledge_base dir")
+        parser.add_argument(
+            "--kb",
+            required=True,
+            help="content dir (company.yaml + knowledge_base/) or its knowledge_base dir",
+        )
         super().add_arguments(parser)
 
     def handler(self, options):
