@@ -90,6 +90,7 @@ def audit_record(record: dict, kb: KnowledgeBase) -> dict:
         kb,
         customer_plan=require_text(record, "customer_plan", optional=True),
         customer_message=require_text(record, "customer_message", optional=True),
+        billing_cycle=require_text(record, "billing_cycle", optional=True),
     )
     return {"id": record["id"], "findings": [finding.as_dict() for finding in findings]}
 
@@ -268,7 +269,10 @@ class Library:
 def library_from_bundle(bundle) -> Library:
     raw_rubrics = {item.id: item.data for item in bundle.of("rubric")}
     return Library(
-        kb=KnowledgeBase.from_facts([item.data for item in bundle.of("fact")]),
+        kb=KnowledgeBase.from_facts(
+            [item.data for item in bundle.of("fact")],
+            company=next((item.data for item in bundle.of("company")), None),
+        ),
         rubrics={key: expand_rubric(data, raw_rubrics) for key, data in raw_rubrics.items()},
         exercises={item.id: item.data for item in bundle.of("exercise")},
         scenarios={item.id: item.data for item in bundle.of("scenario")},

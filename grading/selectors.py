@@ -1,7 +1,9 @@
 """Reads for grading: the knowledge base as the detectors see it, rubrics, grades."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.html import escape, format_html
@@ -9,14 +11,24 @@ from django.utils.safestring import mark_safe
 
 from exercises.models import KnowledgeFact
 
-from .detectors.knowledge_base import KnowledgeBase
+from .detectors.knowledge_base import KnowledgeBase, KnowledgeBaseError, read_company
 from .models import CriterionScore, Flag, Grade, GraderKind, GradingJob, Rubric, RubricVersion
 
 
 def knowledge_base_current() -> KnowledgeBase:
-    """The active knowledge-base facts, as the detectors' KnowledgeBase."""
+    """The active knowledge-base facts, as the detectors' KnowledgeBase, with the company
+    of the content directory (the loader stores facts, not company.yaml)."""
     facts = KnowledgeFact.objects.filter(retired_at__isnull=True).order_by("slug")
-    return KnowledgeBase.from_facts([fact.as_content() for fact in facts], origin="database")
+    return KnowledgeBase.from_facts(
+        [fact.as_content() for fact in facts], origin="database", company=_company_current()
+    )
+
+
+def _company_current():
+    try:
+        return read_company(Path(settings.CONTENT_DIR))
+    except (KnowledgeBaseError, OSError):
+        return None
 
 
 def rubric_version_current(*, slug: str) -> RubricVersion:
