@@ -6,50 +6,20 @@ valid answer into exactly the format the graders read. Error keys are the form f
 names: nested fields are joined with "__" (e.g. "sentiment__severity").
 """
 
-from .metrics import word_count
+from text_analysis import vocabulary
+from text_analysis.words import word_count
 
 MAX_FIELD_CHARS = 20_000
 MAX_LIST_ITEMS = 50
 
-STATES = [
-    ("urgent", "Urgent"),
-    ("frustrated", "Frustrated"),
-    ("confused", "Confused"),
-    ("satisfied", "Satisfied"),
-]
+STATES = vocabulary.STATES
 TONE_FITS = [("yes", "Yes, it fits"), ("partly", "Partly"), ("no", "No")]
-FINDING_TYPES = [
-    ("invented_feature", "Invented feature"),
-    ("wrong_price", "Wrong price or contract term"),
-    ("wrong_policy", "Wrong policy"),
-    ("outdated_process", "Outdated process"),
-    ("fake_troubleshooting", "Fake troubleshooting step"),
-    ("irrelevant_answer", "Answers a different question"),
-]
-CHECKLIST = [
-    ("technical_accuracy", "Technical accuracy"),
-    ("feature_availability", "Feature availability for the customer's plan"),
-    ("pricing_accuracy", "Pricing accuracy"),
-    ("policy_compliance", "Policy compliance"),
-    ("completeness", "Completeness: every question answered"),
-    ("context_appropriateness", "Context appropriateness"),
-]
-DIMENSIONS = [
-    ("financial_stress", "Financial stress"),
-    ("repeated_failure", "Repeated technical failure"),
-    ("time_pressure", "Time pressure"),
-    ("confusion", "Confusion"),
-    ("disappointment", "Disappointment"),
-]
-EMOTIONS = [
-    ("angry", "Angry"),
-    ("frustrated", "Frustrated"),
-    ("anxious", "Anxious"),
-    ("disappointed", "Disappointed"),
-    ("confused", "Confused"),
-]
-RISKS = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
-AUDIENCES = [("customer", "Customer-relevant"), ("internal", "Internal only")]
+FINDING_TYPES = vocabulary.FINDING_TYPES
+CHECKLIST = vocabulary.CHECKLIST
+DIMENSIONS = vocabulary.DIMENSIONS
+EMOTIONS = vocabulary.EMOTIONS
+RISKS = vocabulary.RISKS
+AUDIENCES = vocabulary.AUDIENCES
 PLAN_FIELDS = [
     ("acknowledge_first", "What to acknowledge first"),
     ("lead_solution", "The solution to lead with"),
@@ -57,13 +27,7 @@ PLAN_FIELDS = [
     ("follow_up", "The follow-up to commit to"),
     ("key_message", "The key message"),
 ]
-REPORT_SECTIONS = [
-    ("incident_summary", "Incident summary"),
-    ("root_cause", "Root cause"),
-    ("immediate_response", "Immediate response"),
-    ("preventative_measures", "Preventative measures"),
-    ("customer_impact", "Customer-specific impact"),
-]
+REPORT_SECTIONS = vocabulary.RCA_SECTIONS
 RCA_REPORT_WORD_TARGET = 500
 
 REQUIRED = "This step is required."

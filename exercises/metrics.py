@@ -13,16 +13,11 @@ LIGHT_BELOW = 0.3
 SUBSTANTIAL_BELOW = 0.7
 
 _TOKEN = re.compile(r"\s+|[^\s]+")
-_WORD = re.compile(r"\S+")
 
 
 def normalise_text(text: str) -> str:
     """Line endings and surrounding whitespace never count as an edit (browsers send CRLF)."""
     return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def word_count(text: str) -> int:
-    return len(_WORD.findall(text or ""))
 
 
 def edit_distance(draft: str, final: str) -> float:

@@ -11,8 +11,9 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from grading.detectors.learned import state_model
 from grading.detectors.text import Span, dedupe_overlaps, find_all, regex, sentences
+from text_analysis import vocabulary
 
-STATES = ("urgent", "frustrated", "confused", "satisfied")
+STATES = vocabulary.ids(vocabulary.STATES)
 INDICATOR_KINDS = (
     "urgency_words",
     "all_caps",

@@ -71,8 +71,3 @@ def test_word_diff_marks_insertions_and_deletions_and_rebuilds_both_texts():
     assert new == final
     assert any(s.op == "delete" and "Great question!" in s.text for s in segments)
     assert any(s.op == "insert" and "understand." in s.text for s in segments)
-
-
-def test_word_count():
-    assert metrics.word_count("  one two\nthree  ") == 3
-    assert metrics.word_count("") == 0
