@@ -338,6 +338,10 @@ def pick_examples(
             for level in item["levels"]:
                 for example in level["examples"]:
                     example.pop("answer_excerpt", None)
+    if len(json.dumps(picked, ensure_ascii=False)) > EXAMPLES_MAX_CHARS:
+        for item in picked:  # still over: one example per level keeps every criterion in
+            for level in item["levels"]:
+                del level["examples"][1:]
     while picked and len(json.dumps(picked, ensure_ascii=False)) > EXAMPLES_MAX_CHARS:
         picked.pop()
     return picked
