@@ -536,6 +536,45 @@ def test_every_true_statement_of_the_third_company_audits_clean(third_kb):
         assert audit_draft(fact.statement, third_kb) == [], fact.id
 
 
+def _good_drafts():
+    """The authored drafts that must agree with the KB: calibrated, with-context and
+    empathetic drafts, clean audit drafts and the strong trainer-graded replies."""
+    import yaml
+
+    for root in _shipped_roots():
+        kb = KnowledgeBase.from_directory(root)
+        scenarios = {}
+        for path in sorted(root.glob("scenarios/*/*.yaml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            scenarios[data["id"]] = data
+            customer = data.get("customer") or {}
+            plan = customer.get("plan") or (data.get("profile") or {}).get("plan")
+            drafts = data.get("drafts") or {}
+            texts = [(k, drafts.get(k)) for k in ("calibrated", "with_context", "empathetic")]
+            if data.get("type") == "audit" and not data.get("errors"):
+                texts.append(("draft", data.get("draft")))
+            for key, text in texts:
+                if text:
+                    yield pytest.param(
+                        kb, text, plan, data.get("message"), id=f"{root.name}:{data['id']}:{key}"
+                    )
+        for path in sorted(root.glob("examples/*strong*.yaml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            scenario = scenarios.get(data.get("scenario"), {})
+            reply = (data.get("answer") or {}).get("reply")
+            if reply:
+                plan = (scenario.get("customer") or {}).get("plan")
+                yield pytest.param(
+                    kb, reply, plan, scenario.get("message"), id=f"{root.name}:{data['id']}"
+                )
+
+
+@pytest.mark.parametrize(("kb", "text", "plan", "message"), list(_good_drafts()))
+def test_authored_good_drafts_and_strong_replies_audit_clean(kb, text, plan, message):
+    findings = audit_draft(text, kb, customer_plan=plan, customer_message=message)
+    assert [(f.type, f.span) for f in findings] == []
+
+
 LUMENMAIL = ROOT / "fixtures" / "packs" / "lumenmail"
 
 

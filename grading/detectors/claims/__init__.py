@@ -24,6 +24,7 @@ from .base import (
     Claim,
     Finding,
     correction_for,
+    cycle_in,
     plans_in,
 )
 from .paths import check_processes, documented_paths
@@ -46,6 +47,7 @@ def check_claims(
     text = text or ""
     if not text.strip():
         return []
+    billing_cycle = billing_cycle or cycle_in(customer_message)
     claims = [
         *check_prices(
             text, kb, customer_plan, billing_cycle=billing_cycle, customer_message=customer_message

@@ -11,6 +11,8 @@ from grading.detectors.quantities import Count, Money, counts_in, money_in
 from grading.detectors.text import Sentence, sentence_at, sentences
 
 from .base import (
+    BULLET,
+    CONTINUES,
     CONTRADICTED,
     CUSTOMER_DATA,
     GENERIC_STEMS,
@@ -25,8 +27,10 @@ from .base import (
     _rule_scope,
     _scope,
     alias_pattern,
+    context_plans,
     negated,
     plan_groups,
+    previous_sentence,
     stem_word,
     stems,
 )
@@ -238,6 +242,8 @@ def _price_subjects(text, sentence, money: Money, kb, items):
             found.append((0 if compatible else 1, best, item))
     if not found:
         found = _subjects_before(text, sentence, money, kb, items)
+    elif _plan_compatible(money):
+        found += [(0, 700, plan) for plan in context_plans(text, sentence, kb)]
     return sorted(found, key=lambda entry: (entry[0], entry[1]))
 
 
@@ -254,21 +260,19 @@ def _named_loosely(item: _Priced, before: str) -> bool:
 
 
 def _subjects_before(text, sentence, money: Money, kb, items):
-    """'It costs $79 a month': the thing named in the sentence before."""
-    previous = _previous_sentence(text, sentence)
-    if previous is None or not re.match(
-        r"\s*(?:it|this|that|they|these|each(?: one)?|the (?:price|cost|fee))\b",
-        sentence.text[: money.start - sentence.start] or "",
-        re.IGNORECASE,
+    """'It costs $79 a month', or a bullet under 'Enterprise costs:': the thing named in
+    the sentence before (through a few bullets of the same list)."""
+    found: list = [(0, 600, plan) for plan in context_plans(text, sentence, kb)]
+    if not _plan_compatible(money):
+        found = []
+    lead = sentence.text[: money.start - sentence.start] or ""
+    previous = previous_sentence(text, sentence)
+    if previous is not None and (
+        CONTINUES.match(lead) or BULLET.match(sentence.text) or previous.text.rstrip().endswith(":")
     ):
-        return []
-    found = []
-    for item in items:
-        if _item_compatible(item, money) and alias_pattern(item.phrases).search(previous.text):
-            found.append((0, 500, item))
-    groups = [g for g in plan_groups(previous.text, kb) if not g.every]
-    if groups and _plan_compatible(money):
-        found += [(0, 600, plan) for plan in groups[-1].plans]
+        for item in items:
+            if _item_compatible(item, money) and alias_pattern(item.phrases).search(previous.text):
+                found.append((0, 500, item))
     return found
 
 
@@ -284,19 +288,23 @@ def _price_fits(subject, money: Money, cycle, counts, saving: bool, kb) -> bool:
         return True
     if saving and any(_close(v, money.value) for v in _savings(plan, counts)):
         return True
-    if plan.seats_purchasable and not plan.per_seat and money.basis is None:
-        return any(_close(v, money.value) for v in _with_extra_seats(plan, money, kb, counts))
+    if money.basis != "seat" or plan.per_seat:
+        return any(_close(v, money.value) for v in _with_addons(plan, money, kb, counts))
     return False
 
 
-def _with_extra_seats(plan: PlanFact, money: Money, kb: KnowledgeBase, counts: list[int]):
-    seat_addons = [
-        a for a in kb.addons if _noun_key(_per_parts(a.per)[1]) in ("seat", "user", "member")
-    ]
+def _with_addons(plan: PlanFact, money: Money, kb: KnowledgeBase, counts: list[int]):
+    """The plan's price with some of its add-ons bought on top: extra seats ('3 seats on
+    Essentials come to $35 a month'), or a block of usage ('$40 a month with a block')."""
     base = [plan.monthly_price] if money.period in (None, "month") else [plan.annual_price]
     values = []
-    for addon in seat_addons:
-        if addon.price is None or not kb.feature_on_plan(addon, plan.plan):
+    for addon in kb.addons:
+        if addon.price is None or addon.period not in ("month", "year"):
+            continue
+        seats = _noun_key(_per_parts(addon.per)[1]) in ("seat", "user", "member")
+        if seats and (plan.per_seat or not plan.seats_purchasable):
+            continue
+        if not kb.feature_on_plan(addon, plan.plan):
             continue
         price = addon.price * (12 if money.period == "year" and addon.period == "month" else 1)
         for b in base:
@@ -304,14 +312,9 @@ def _with_extra_seats(plan: PlanFact, money: Money, kb: KnowledgeBase, counts: l
                 continue
             for n in counts:
                 values.append(b + price * n)
-                if plan.seats_included and n > plan.seats_included:
+                if seats and plan.seats_included and n > plan.seats_included:
                     values.append(b + price * (n - plan.seats_included))
     return values
-
-
-def _previous_sentence(text: str, sentence: Sentence) -> Sentence | None:
-    before = [s for s in sentences(text) if s.end <= sentence.start]
-    return before[-1] if before else None
 
 
 PRICE_BASIS = re.compile(
@@ -392,9 +395,10 @@ def check_seats(
         group = _nearest_group(groups, sentence.text, local, local + len(match.group(0)), 120)
         if group is None and (
             not kb.plan(customer_plan)
-            or not re.search(r"\byour (?:plan|account)\b", sentence.text, re.I)
+            or not match.group("limit")
+            or not re.search(r"\byour (?:plan|subscription)\b", sentence.text, re.I)
         ):
-            continue
+            continue  # 'your account has 2 people' is the customer's, not the plan's
         plans = list(group.plans) if group else [kb.plan(customer_plan)]
         scope = _scope(text, sentence, match.start(), match.end())
         if match.group("unlimited"):
@@ -468,6 +472,11 @@ QUOTA_PERIOD = re.compile(
     r"\b(?:monthly|annually|yearly|/\s*(?:mo|month|yr|year))\b",
     re.IGNORECASE,
 )
+QUOTA_INCLUDES = re.compile(
+    r"\b(?:includes?|including|included|up to|allows?|comes? with|covers?|gives? you|gets?|"
+    r"offers?|has|have|keep|store|hold|at most|no more than|maximum of|max)\b[^.]*$",
+    re.IGNORECASE,
+)
 QUOTA_LIMIT = re.compile(r"\b(?:allowance|limit|limits|limited|cap|capped|quota)\b", re.I)
 NOT_THE_QUOTA = re.compile(
     r"^\W*(?:\w+\W+){0,2}?(?:at once|at a time|in one go|per (?:order|batch|file|import|"
@@ -483,10 +492,10 @@ def _quota_context(text: str, sentence: Sentence, count: Count, quota: QuotaFact
     before = text[max(sentence.start, count.start - 40) : count.start]
     if NOT_THE_QUOTA.match(after):
         return False
+    near = f"{before} {after}"
     if quota.resets in ("monthly", "annually"):
-        near = f"{before} {after}"
-        return bool(QUOTA_PERIOD.search(near) or QUOTA_LIMIT.search(near))
-    return True
+        return bool(QUOTA_PERIOD.search(after) or QUOTA_LIMIT.search(near))
+    return bool(QUOTA_LIMIT.search(near) or QUOTA_INCLUDES.search(before))
 
 
 def _unlimited_quotas(text: str, kb: KnowledgeBase, customer_plan: str | None) -> list[Claim]:
@@ -531,7 +540,8 @@ def _quota_for_count(text: str, count: Count, kb: KnowledgeBase) -> QuotaFact | 
         return None  # a list marker: '4) Ask your subscribers …'
     for quota in kb.quotas:
         found = re.match(
-            r"[\s-]*(?:[A-Za-z-]+\s+)?(?="
+            r"[\s-]*(?:(?!(?:person|people|user|users|seat|seats|member|members|time|times)\b)"
+            r"[A-Za-z-]+\s+)?(?="
             + alias_pattern(_quota_phrases(quota), singular=True).pattern
             + ")",
             rest,
@@ -558,7 +568,7 @@ def _quota_amount_claim(text, sentence, count: Count, quota: QuotaFact, kb, cust
     local = count.start - sentence.start
     groups = [g for g in plan_groups(sentence.text, kb) if not g.every]
     group = _nearest_group(groups, sentence.text, local, count.end - sentence.start, 120)
-    plans = list(group.plans) if group else []
+    plans = list(group.plans) if group else context_plans(text, sentence, kb)
     if not plans and kb.plan(customer_plan) and quota.by_plan:
         plans = [kb.plan(customer_plan)]
     values = [v for _, v in quota.by_plan] if quota.by_plan else [quota.limit]
@@ -573,11 +583,28 @@ def _quota_amount_claim(text, sentence, count: Count, quota: QuotaFact, kb, cust
         known, limit = quota.limit_for(plan.plan)
         if not known:
             continue
-        if limit is not None and _close(limit, count.value):
+        if limit is not None and any(
+            _close(v, count.value) for v in _with_blocks(limit, quota, plan, kb, text)
+        ):
             return _claim("quota", text, count.start, count.end, SUPPORTED, quota, plan.plan)
     if any(quota.limit_for(p.plan)[0] for p in plans):
         return _claim("quota", text, count.start, count.end, CONTRADICTED, quota, "quota amount")
     return None
+
+
+def _with_blocks(limit: float, quota: QuotaFact, plan: PlanFact, kb, text: str) -> list[float]:
+    """The quota, and the quota with blocks of it bought as an add-on ('10,000 contacts'
+    on a 5,000-contact plan with one extra block of 5,000)."""
+    values = [limit]
+    unit_keys = {_noun_key(p.split()[-1]) for p in _quota_phrases(quota) if p.split()}
+    counts = _multipliers(text, None)
+    for addon in kb.addons:
+        amount, noun = _per_parts(addon.per)
+        if amount is None or _noun_key(noun) not in unit_keys:
+            continue
+        if kb.feature_on_plan(addon, plan.plan):
+            values += [limit + amount * n for n in counts]
+    return values
 
 
 ROLLOVER = re.compile(r"\b(?:roll(?:s|ed)?[- ]?over|carr(?:y|ies|ied)[- ](?:over|forward))\b", re.I)

@@ -30,6 +30,7 @@ from .base import (
     _scope,
     _span_scope,
     alias_pattern,
+    context_plans,
     denies,
     negated,
     plan_groups,
@@ -178,6 +179,12 @@ def _availability_claim(text, sentence, match, fact, kb, customer_plan) -> Claim
     groups = plan_groups(sentence.text, kb)
     group = _nearest_group(groups, sentence.text, local, local + len(match.group(0)), 140)
     group = group or _group_referring_back(sentence, groups, local + len(match.group(0)))
+    if (
+        group
+        and not group.every
+        and not _linked(sentence, local, local + len(match.group(0)), group)
+    ):
+        group = None  # 'the people on your Pro plan would need extra seats' is not 'Pro has'
     spans = [(match.start(), match.end())]
     if group:
         spans.append((sentence.start + group.start, sentence.start + group.end))
@@ -190,10 +197,11 @@ def _availability_claim(text, sentence, match, fact, kb, customer_plan) -> Claim
         plans = list(group.plans)
         explicit = True
     else:
-        plan = kb.plan(customer_plan)
+        carried = context_plans(text, sentence, kb)
+        plan = carried[0] if len(carried) == 1 else kb.plan(customer_plan)
         if plan is None or not AVAILABILITY.search(scope):
             return None
-        if not re.search(r"\b(?:you|your)\b", scope, re.I):
+        if not carried and not re.search(r"\b(?:you|your)\b", scope, re.I):
             return None
         plans, explicit = [plan], False
     has = [kb.feature_on_plan(fact, p.plan) for p in plans]
@@ -211,6 +219,27 @@ def _availability_claim(text, sentence, match, fact, kb, customer_plan) -> Claim
         return _claim(kind, text, match.start(), match.end(), SUPPORTED, fact, "availability")
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
     return _claim(kind, text, start, end, CONTRADICTED, fact, f"on {_join(p.plan for p in plans)}")
+
+
+LINK_AFTER = re.compile(
+    r"(?:\b(?:available|included|offered|supported|part of|only|exclusively)\b.*|"
+    r"\b(?:on|in|with|for|under|from|to)\s+(?:the\s+|your\s+|our\s+|a\s+)?)$",
+    re.IGNORECASE,
+)
+LINK_BEFORE = re.compile(
+    r"\b(?:includ\w*|available|offer\w*|comes? with|gets?|access|adds?|lets? you|allows?|"
+    r"gives?|unlock\w*|supports?|has|have|can|enables?|customers|users|accounts)\b",
+    re.IGNORECASE,
+)
+
+
+def _linked(sentence: Sentence, start: int, end: int, group: PlanGroup) -> bool:
+    """Whether the plans are said to have the thing: 'X is included on Pro', 'X on your
+    Pro plan', 'Pro also includes X', 'Pro: X' — not just named near it."""
+    if group.start >= end:
+        return bool(LINK_AFTER.search(sentence.text[end : group.start]))
+    between = sentence.text[group.end : start]
+    return len(between) <= 12 or (len(between) <= 80 and bool(LINK_BEFORE.search(between)))
 
 
 def _group_referring_back(sentence: Sentence, groups, after: int) -> PlanGroup | None:

@@ -17,7 +17,7 @@ from grading.detectors.knowledge_base import (
     ProcessFact,
     TroubleshootingFact,
 )
-from grading.detectors.text import Sentence, content_words, overlaps
+from grading.detectors.text import Sentence, content_words, overlaps, sentences
 
 SUPPORTED, CONTRADICTED, UNSUPPORTED = "supported", "contradicted", "unsupported"
 FINDING_TYPES = (
@@ -444,14 +444,71 @@ def _closest_group(
         distance = _distance(text, start, end, group.start, group.end)
         if distance <= limit and (best_distance is None or distance < best_distance):
             best, best_distance = group, distance
-    return best
+    return best or _label_group(groups, text, start)
+
+
+CONTINUES = re.compile(
+    r"\s*(?:[-*\u2022]\s+|\d+[.)]\s+)?(?:it|it's|this|that|they|they're|these|those|each|"
+    r"both|the plan|that plan|this plan)\b",
+    re.IGNORECASE,
+)
+BULLET = re.compile(r"\s*(?:[-*\u2022]|\d+[.)])\s")
+
+
+def previous_sentence(text: str, sentence: Sentence) -> Sentence | None:
+    before = [s for s in sentences(text) if s.end <= sentence.start]
+    return before[-1] if before else None
+
+
+def context_plans(text: str, sentence: Sentence, kb: KnowledgeBase) -> list[PlanFact]:
+    """Plans a sentence carries on from the one before: 'It includes one user' after
+    'the plan that fits is Essentials', or a bullet under 'Enterprise costs:' (back
+    through a few bullets of the same list)."""
+    bullet = BULLET.match(sentence.text)
+    if not (bullet or CONTINUES.match(sentence.text)):
+        previous = previous_sentence(text, sentence)
+        if previous is None or not previous.text.rstrip().endswith(":"):
+            return []
+    current = sentence
+    for _ in range(3):
+        previous = previous_sentence(text, current)
+        if previous is None:
+            return []
+        groups = [g for g in plan_groups(previous.text, kb) if not g.every]
+        if groups:
+            return list(groups[-1].plans)
+        if not BULLET.match(previous.text) and not previous.text.rstrip().endswith(":"):
+            return []
+        current = previous
+    return []
+
+
+def _label_group(groups: Sequence[PlanGroup], text: str, start: int) -> PlanGroup | None:
+    """A plan named as a label at the start of a line ('Free: $0 for 1 seat and …')."""
+    first = groups[0] if groups else None
+    if first is None or first.start >= start or first.every:
+        return None
+    if re.fullmatch(r"\s*(?:[-*\u2022]\s*|\d+[.)]\s*)?(?:the\s+)?", text[: first.start]) and (
+        re.match(r"\s*(?:plan)?\s*[:\u2013\u2014-]\s", text[first.end :])
+    ):
+        return first
+    return None
 
 
 # ---- negation ------------------------------------------------------------------------------
 
 
+UNUSED = re.compile(
+    r"\b(?:you|they|we|i)\s+(?:don't|do not|didn't|did not|haven't|have not|won't|will not)"
+    r"\s+(?:use|used|need|needed|spend|spent|send|sent)\b",
+    re.IGNORECASE,
+)
+
+
 def negated(text: str) -> bool:
-    """Whether a stretch of text denies something ('isn't included', 'no longer', 'can't')."""
+    """Whether a stretch of text denies something ('isn't included', 'no longer', 'can't');
+    'any you don't use' describes what is meant, it denies nothing."""
+    text = UNUSED.sub(" unused ", text or "")
     cleaned = re.sub(
         r"\bnot only\b|\bno matter\b|\bno problem\b|\bno worries\b|\bno need\b|"
         r"\bwhether or not\b|\bif not\b|\bno extra\b|\bnothing extra\b|\bwon't be left\b",
@@ -472,7 +529,7 @@ DENIES_AVAILABILITY = re.compile(
     r"enable|remove|set up|do|provide|allow|let)\b"
     r"|\b(?:no longer|not available|unavailable|excluded|not included|not part of|"
     r"(?:was|were|has been|have been|got) (?:removed|discontinued|retired|dropped)|"
-    r"discontinued|retired|without)\b"
+    r"discontinued|retired)\b"
     r"|\b(?:there's|there is|there are|has|have|with|offers?|includes?)\s+no\b|^\s*no\b",
     re.IGNORECASE,
 )
@@ -554,6 +611,14 @@ CYCLE_WORDS = re.compile(
     r"\b(?P<annual>annual(?:ly)?|yearly|per year billing)\b|\b(?P<monthly>monthly)\b",
     re.IGNORECASE,
 )
+
+
+def cycle_in(message: str | None) -> str | None:
+    """The billing cycle a customer says they are on ('our annual plan renewed'), if one."""
+    found = {
+        "annual" if m.group("annual") else "monthly" for m in CYCLE_WORDS.finditer(message or "")
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def _rule_scope(text: str, sentence: Sentence, start: int, end: int) -> str:

@@ -23,10 +23,16 @@ _HEAD_EXCLUDED = (
 
 
 def _path_vocabulary(kb: KnowledgeBase) -> set[str]:
+    """Words a path segment may continue with: any word of a process's current or retired
+    path ('Sending domains', 'Invoice history'); capitalised words from other paths."""
     vocabulary: set[str] = set()
+    for process in kb.processes:
+        for path in (process.current_path, *process.outdated_paths):
+            for segment in re.split(PATH_SEP, path):
+                vocabulary.update(w.lower() for w in segment.split())
     for path in _all_kb_paths(kb):
         for segment in re.split(PATH_SEP, path):
-            vocabulary.update(w.lower() for w in segment.split())
+            vocabulary.update(w.lower() for w in segment.split() if w[:1].isupper())
     return vocabulary
 
 

@@ -13,6 +13,7 @@ from .base import (
     GENERIC_STEMS,
     Finding,
     _stem_frequency,
+    _stem_weights,
     alias_pattern,
     stem_word,
     stems,
@@ -101,8 +102,9 @@ def _topics_of(text: str, kb: KnowledgeBase, strong: bool = False) -> set[str]:
     }
     if strong:
         return found
+    weights = _stem_weights(kb)
     for fact in kb.facts:
-        if any(_said_nearby(text, phrase, window=6) for phrase in subject_phrases(fact)):
+        if any(_said_nearby(text, p, weights, window=6) for p in subject_phrases(fact)):
             found.add(fact.id)
     words = stems(text)
     found |= {fact_id for word, fact_id in _distinctive_stems(kb).items() if word in words}
@@ -130,7 +132,7 @@ def _covered(fact: Fact, draft: str, kb: KnowledgeBase) -> bool:
     if any(frequency.get(w, 0) <= 2 and w in words for w in telling):
         return True
     if isinstance(fact, TroubleshootingFact) and any(
-        step_aligns(step.text, documented)
+        step_aligns(step.text, documented, _stem_weights(kb))
         for step in recommended_steps(draft)
         for documented in fact.steps
     ):
@@ -192,8 +194,10 @@ def find_irrelevance(draft: str, kb: KnowledgeBase, customer_message: str | None
             for p in kb.get(fact_id).topic_phrases
             for w in stems(p)
         }
-        if not (fact_words & message_words):
-            sentence = topical[0][0]
+        names = {stem_word(w) for n in kb.company_names for w in n.split()}
+        engaged = (stems(draft) & message_words) - names
+        if not (fact_words & message_words) and len(engaged) <= 1:
+            sentence = topical[0][0]  # nothing the draft is about, and few of their words
     if sentence is None:
         return None
     fact = uncovered[0] if uncovered else None

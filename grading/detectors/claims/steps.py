@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from grading.detectors.knowledge_base import KnowledgeBase, TroubleshootingFact
-from grading.detectors.text import sentences, word_count
+from grading.detectors.text import sentences
 
 from .base import (
     GENERIC_STEMS,
@@ -18,6 +17,8 @@ from .base import (
     Claim,
     _claim,
     _ordered_stems,
+    _stem_frequency,
+    _stem_weights,
     _trim,
     alias_pattern,
     correction_for,
@@ -41,7 +42,8 @@ STEP_VERBS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 NOT_A_FIX = re.compile(
-    r"^(?:call|contact|email|message|chat with|reach|reply|write to|let)\s+(?:us|our|me|support|"
+    r"^(?:call|contact|email|message|chat with|reach|reply|write to|let|tell|ask)\s+"
+    r"(?:us|our|me|support|"
     r"the support|here|know)\b|^(?:let us know|reply here|get in touch|reach out)",
     re.IGNORECASE,
 )
@@ -119,14 +121,28 @@ def recommended_steps(text: str) -> list[Step]:
         verb = first.group(0).lower()
         if verb not in STEP_VERBS and not (try_form and verb.endswith("ing")):
             continue
-        if NOT_A_FIX.match(body):
-            continue
+        if NOT_A_FIX.match(body) or NOUN_SUBJECT.match(body[first.end() :]):
+            continue  # 'Reconnect fixes it' names a fix; it does not tell the reader to act
+        if AGENT_SUBJECT.match(text[unit[0] : unit[1]]):
+            continue  # "I'll check the log, then run Sync now with you": the agent's to-do
         start, end = _trim(text, part[0] + offset, part[1])
         while end > start and text[end - 1] in ".!":
             end -= 1
-        if word_count(text[start:end]) >= 2:
+        if len(stems(_core(text[start:end])) - GENERIC_STEMS) >= 2:  # 'switch it' is too vague
             found.append(Step(text[start:end], start, end, unit))
     return found
+
+
+NOUN_SUBJECT = re.compile(
+    r"\s+(?:is|are|was|were|fixes|helps|works|solves|resolves|usually|often|will|should|"
+    r"can|may|might|does|tends|keeps|needs|only|also)\b",
+    re.IGNORECASE,
+)
+AGENT_SUBJECT = re.compile(
+    r"\s*(?:[-*\u2022]\s*|\d+[.)]\s*)?(?:I'll|I will|I'm|I am|I've|I have|I can|we'll|we will|"
+    r"we're|we are|we've|we have|we can|let me|our team|my team)\b",
+    re.IGNORECASE,
+)
 
 
 def _step_parts(text: str) -> list[tuple[int, int, int, int]]:
@@ -184,10 +200,23 @@ def _core(step: str) -> str:
     return step[: cut.start()] if cut and cut.start() > 8 else step
 
 
-def step_aligns(step: str, documented: str) -> bool:
-    """Whether a recommended step says the same as a documented one."""
+# How a step is done, not what it is: left out when steps are compared.
+MANNER = frozenset(
+    stem_word(w)
+    for w in (
+        "exactly", "carefully", "simply", "again", "properly", "correctly", "manually",
+        "quickly", "enter", "type", "put", "fill",
+    )
+)  # fmt: skip
+
+
+def step_aligns(step: str, documented: str, weights: dict[str, float] | None = None) -> bool:
+    """Whether a recommended step says the same as a documented one: most of its words,
+    about the same object, not the opposite action; or, in other words, the documented
+    step's two most telling words ('ask her to enter the billing postcode' for 'ask the
+    client to confirm the billing postcode matches their card')."""
     core = re.sub(PATH_SEP.join([r"[A-Z][^>]*?"] * 2) + r"[^,.;]*", " ", _core(step))
-    wanted = set(_ordered_stems(_core(step))) - {"try", "pleas", "just"}
+    wanted = set(_ordered_stems(_core(step))) - {"try", "pleas", "just"} - MANNER
     doc = set(_ordered_stems(documented))
     if not wanted:
         return False
@@ -196,11 +225,14 @@ def step_aligns(step: str, documented: str) -> bool:
         return _classes_agree(step, documented)
     if len(shared) < min(2, len(wanted)):
         return False
-    object_words = set(_ordered_stems(core)) - {stem_word(step.split()[0])}
+    object_words = set(_ordered_stems(core)) - {stem_word(step.split()[0])} - MANNER
     coverage = len(shared) / len(wanted)
     if coverage >= 0.6 and _classes_agree(step, documented):
         object_shared = object_words & doc
         return not object_words or len(object_shared) / len(object_words) > 0.5
+    if weights and len(wanted) <= 10 and _classes_agree(step, documented):
+        telling = sorted(doc - GENERIC_STEMS, key=lambda w: -weights.get(w, 0.0))[:2]
+        return len(telling) == 2 and set(telling) <= wanted
     return False
 
 
@@ -212,26 +244,54 @@ def _classes_agree(step: str, documented: str) -> bool:
 def _problems_in(text: str, kb: KnowledgeBase) -> list[TroubleshootingFact]:
     """Documented problems a text reports: a name or alias, or most of one's words close
     together ('the import keeps failing' for 'Contact import fails')."""
+    weights = _stem_weights(kb)
     found = []
     for fact in kb.troubleshooting:
         if alias_pattern(fact.topic_phrases).search(text or ""):
             found.append(fact)
             continue
-        if any(_said_nearby(text, phrase) for phrase in fact.topic_phrases):
+        if any(_said_nearby(text, phrase, weights) for phrase in fact.topic_phrases):
+            found.append(fact)
+            continue
+        if _rare_word_said(text, fact, kb):
             found.append(fact)
     return found
 
 
-def _said_nearby(text: str, phrase: str, window: int = 14) -> bool:
-    """Most of a phrase's telling words within a few words of each other in one sentence."""
+def _rare_word_said(text: str, fact: TroubleshootingFact, kb: KnowledgeBase) -> bool:
+    """A problem named by one word no other fact uses ('landing in spam' for 'Emails going
+    to spam')."""
+    frequency = _stem_frequency(kb)
+    words = stems(text)
+    for phrase in fact.topic_phrases:
+        telling = stems(phrase) - GENERIC_STEMS
+        if len(telling) == 1:
+            word = next(iter(telling))
+            if len(word) >= 4 and frequency.get(word, 0) <= 1 and word in words:
+                return True
+    return False
+
+
+def _said_nearby(
+    text: str, phrase: str, weights: dict[str, float] | None = None, window: int = 14
+) -> bool:
+    """A phrase's telling words within a few words of each other in one sentence; of three
+    or more, one may be missing when the rest carry most of the phrase's weight ('the CSV
+    keeps failing' says 'CSV upload failed'; 'send the invoices' is not 'recurring invoice
+    not sent', whose rare word is missing)."""
     wanted = stems(phrase) - GENERIC_STEMS
     if len(wanted) < 2:
         return False
-    needed = max(2, math.ceil(0.66 * len(wanted)))
+    weights = weights or {}
+    total = sum(weights.get(w, 1.0) for w in wanted)
     for sentence in sentences(text):
         tokens = [stem_word(w) for w in re.findall(r"[\w'-]+", sentence.text)]
         for index in range(len(tokens)):
-            if len(wanted & set(tokens[index : index + window])) >= needed:
+            present = wanted & set(tokens[index : index + window])
+            if present == wanted:
+                return True
+            weight = sum(weights.get(w, 1.0) for w in present)
+            if len(wanted) >= 3 and len(present) == len(wanted) - 1 and weight >= 0.6 * total:
                 return True
     return False
 
@@ -249,6 +309,7 @@ def check_troubleshooting(
         return []
     documented = [(fact, step) for fact in kb.troubleshooting for step in fact.steps]
     known_paths = set(documented_paths(kb)) | set(_outdated_keys(kb))
+    weights = _stem_weights(kb)
     claims = []
     for step in recommended_steps(text):
         paths = find_paths(text[step.unit[0] : step.unit[1]], kb)
@@ -257,7 +318,7 @@ def check_troubleshooting(
             for p, _, _ in paths
         ):
             continue  # a navigation instruction: the path checker judges it
-        match = next(((f, d) for f, d in documented if step_aligns(step.text, d)), None)
+        match = next(((f, d) for f, d in documented if step_aligns(step.text, d, weights)), None)
         if match is None and any(_statement_says(step.text, p) for p in problems):
             match = (problems[0], problems[0].statement)
         if match:

@@ -221,6 +221,8 @@ def _policy_claim(text, sentence, mention: DurationMention, kb, customer_plan, b
                 return _claim(
                     "policy", text, mention.start, mention.end, SUPPORTED, policy, str(duration)
                 )
+    if _another_policy_says(sentence, mention, kb, {p.id for _, p, _ in candidates[:1]}):
+        return None
     _, policy, named = candidates[0]
     applicable = _durations_for(policy, plan, cycle)
     if not applicable:
@@ -229,6 +231,19 @@ def _policy_claim(text, sentence, mention: DurationMention, kb, customer_plan, b
         return None  # a look-alike sentence about a different kind of time
     detail = f"{mention.duration} vs {policy.policy}: {_join(str(d) for d in applicable)}"
     return _claim("policy", text, mention.start, mention.end, CONTRADICTED, policy, detail)
+
+
+def _another_policy_says(sentence: Sentence, mention: DurationMention, kb, skip: set) -> bool:
+    """A policy with exactly this duration whose words the sentence shares ('stays read-only
+    for 90 days' after cancelling) — the sentence is more likely about it."""
+    words = stems(sentence.text) - GENERIC_STEMS
+    for policy in kb.policies:
+        if policy.id in skip or not any(d.agrees_with(mention.duration) for d in policy.durations):
+            continue
+        text = " ".join([policy.statement, policy.title, policy.policy, *policy.aliases])
+        if len(words & (stems(text) - GENERIC_STEMS)) >= 2:
+            return True
+    return False
 
 
 _SIBLINGS = ({"hours", "business_hours", "minutes"}, {"days", "business_days", "weeks", "months"})
