@@ -125,9 +125,18 @@ QUALIFIERS = [
         "account",
         re.compile(
             r"(?:for\s+(?:the\s+)?(?:whole|entire)\s+(?:team|account|workspace|company|"
-            r"organi[sz]ation)|for\s+everyone|in\s+total|flat|no\s+matter\s+how\s+many\s+"
+            r"organi[sz]ation)|for\s+everyone|flat|no\s+matter\s+how\s+many\s+"
             r"(?:seats|users|people)(?:\s+you\s+have)?|regardless\s+of\s+(?:the\s+number\s+"
             r"of\s+)?(?:seats|users|team\s+size))\b",
+            re.I,
+        ),
+    ),
+    (
+        "total",
+        re.compile(
+            r"(?:in\s+total|altogether|all\s+in|in\s+all|total|for\s+(?:your|the)\s+team"
+            r"(?:\s+of\s+\d+)?|for\s+all\s+\d+(?:\s+(?:of\s+you|seats|users|people))?|"
+            r"for\s+(?:the\s+)?\d+\s+of\s+you)\b",
             re.I,
         ),
     ),
@@ -160,6 +169,7 @@ class Money:
     basis: str | None = None  # seat | account
     per_noun: str | None = None  # "1,000 emails" -> "emails"; "seat"; "block"
     per_count: float | None = None  # "per 1,000 emails" -> 1000
+    total: bool = False  # "in total", "for your team of 4": the whole bill, not one seat
 
 
 def number_value(text: str) -> float | None:
@@ -275,6 +285,8 @@ def _qualifier_at(text: str, at: int, fields: dict, kinds: tuple = ()) -> int | 
             fields["period"] = "one_off"
         elif kind == "account":
             fields["basis"] = "account"
+        elif kind == "total":
+            fields["total"] = True
         elif kind == "per":
             noun = found.group("noun").lower()
             if "per_noun" in fields and not found.group("count"):

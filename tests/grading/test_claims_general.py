@@ -508,6 +508,37 @@ def test_someone_elses_service_is_not_a_claim_about_ours(third_kb, text, expecte
     assert _types(text, third_kb) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("For your team of 4, Warehouse is $100 a month.", set()),
+        ("Warehouse costs $25 a month for your team of 4.", {"wrong_price"}),
+        ("Warehouse would be $100 a month in total for your 4 packers.", set()),
+        ("Shop plus the returns portal comes to $88 a month.", set()),
+        ("Our new AI Box Picker chooses the carton for you.", {"invented_feature"}),
+        ("Open the Labels page under Shipments to see them.", set()),
+        ("Go to Integrations / Carriers to connect UPS.", {"outdated_process"}),
+        ("Set the label size to 4x6 under Settings > Printing.", set()),
+    ],
+)
+def test_totals_named_products_and_paths(third_kb, text, expected):
+    assert _types(text, third_kb) == expected
+
+
+def test_the_billing_cycle_the_customer_names_is_used(third_kb):
+    message = "We renewed our annual Shop plan last week. Can we still get a refund?"
+    text = "Refunds are possible within 7 days of the charge."
+    assert _types(text, third_kb, "Shop", None, message) == {"wrong_policy"}
+    text = "Refunds are possible within 30 days of the charge."
+    assert _types(text, third_kb, "Shop", None, message) == set()
+
+
+def test_a_problem_named_by_one_rare_word_is_found(third_kb):
+    message = "Our labels print tiny and cut off. Help?"
+    draft = "Sorry about that! Try rebooting your router and printing again later."
+    assert _types(draft, third_kb, "Shop", None, message) == {"fake_troubleshooting"}
+
+
 def test_a_path_claim_is_only_the_path(third_kb):
     text = "Go to Integrations > Carriers and then pick UPS from the list."
     [claim] = [c for c in check_claims(text, third_kb) if c.kind == "process"]

@@ -61,6 +61,8 @@ def _plan_prices(plan: PlanFact, money: Money, cycle: str | None, counts: list[i
     if money.basis == "account" and plan.per_seat:
         return []
     multipliers = counts if plan.per_seat else [1]
+    if plan.per_seat and money.total and any(n > 1 for n in counts):
+        multipliers = [n for n in counts if n > 1]  # 'for your team of 4' is not one seat
     values: list[tuple[float, str]] = []
     period = money.period
     for n in multipliers:

@@ -274,8 +274,15 @@ def _between(text: str, spans: Sequence[tuple[int, int]]) -> str:
 UNKNOWN_KEYWORDS = (
     r"feature|tool|mode|integration|module|add-on|addon|assistant|setting|option|toggle|"
     r"filter|program|programme|service|plan|tier|wizard|bot|engine|dashboard|booster|"
-    r"optimi[sz]er|scheduler|saver|shield|guard|boost"
+    r"optimi[sz]er|scheduler|saver|shield|guard|boost|writer|generator|builder|checker|"
+    r"tracker|manager|analy[sz]er|monitor|planner|score|insights|sync|app|widget|portal|hub|"
+    r"studio|suite|lab|labs|cent(?:er|re)|library|autopilot|copilot|agent"
 )
+# Everyday product words: 'the Usage dashboard' names a page the KB already knows.
+UI_KEYWORDS = frozenset(
+    ("setting", "option", "toggle", "filter", "dashboard", "plan", "tier", "service", "tool",
+     "feature", "integration", "module", "program", "programme", "page", "library", "app")
+)  # fmt: skip
 
 
 def _unknown_feature_regex(kb: KnowledgeBase) -> re.Pattern[str]:
@@ -284,7 +291,8 @@ def _unknown_feature_regex(kb: KnowledgeBase) -> re.Pattern[str]:
     return re.compile(
         rf"\b(?i:{owner})\s+(?i:new\s+|built-in\s+|brand-new\s+)?"
         rf"(?P<name>(?:[A-Za-z][\w-]*\s+){{0,3}}(?i:{UNKNOWN_KEYWORDS}))\b"
-        rf"|\b(?:{'|'.join(owners) or '(?!x)x'})\s+(?i:new\s+)(?P<bare>(?:[A-Z][\w-]*\s*){{1,3}})",
+        rf"|\b(?:{'|'.join([*owners, '(?i:our|the|a)'])})\s+(?i:new|brand-new|latest)\s+"
+        rf"(?P<bare>[A-Z][\w-]*(?:\s+[A-Z][\w-]*){{0,3}})",
     )
 
 
@@ -297,6 +305,7 @@ def check_unknown_features(text: str, kb: KnowledgeBase) -> list[Claim]:
         if a and len(a) > 3
     ]
     statements = " ".join(f.statement.lower() for f in kb.facts)
+    vocabulary = set(re.findall(r"[a-z0-9]+", " ".join([statements, *known])))
     plan_words = {p.plan.lower() for p in kb.plans}
     claims = []
     for match in _unknown_feature_regex(kb).finditer(text or ""):
@@ -314,6 +323,11 @@ def check_unknown_features(text: str, kb: KnowledgeBase) -> list[Claim]:
             continue
         if len(head) >= 2 and " ".join(head).lower() in statements:
             continue
+        keyword = words[-1].lower() if group == "name" else ""
+        if (keyword in UI_KEYWORDS or group == "bare") and all(
+            w.lower() in vocabulary for w in head
+        ):
+            continue  # 'the Reports page', 'the Shopify integration': things the KB names
         sentence = sentence_at(text, match.start())
         if "?" in sentence.text[-2:] or negated(
             _local(text, sentence, match.start(group), match.end(group))

@@ -18,17 +18,12 @@ from grading.detectors.knowledge_base import (
     TroubleshootingFact,
 )
 from grading.detectors.text import Sentence, content_words, overlaps, sentences
+from text_analysis import vocabulary
+from text_analysis.vocabulary import ids
 
 SUPPORTED, CONTRADICTED, UNSUPPORTED = "supported", "contradicted", "unsupported"
-FINDING_TYPES = (
-    "invented_feature",
-    "wrong_price",
-    "wrong_policy",
-    "outdated_process",
-    "fake_troubleshooting",
-    "irrelevant_answer",
-    "unsupported_claim",
-)
+# The method's finding types (the one vocabulary), plus what a checker could not verify.
+FINDING_TYPES = (*ids(vocabulary.FINDING_TYPES), "unsupported_claim")
 TYPE_FOR_KIND = {
     "price": "wrong_price",
     "seat_limit": "wrong_policy",

@@ -15,7 +15,7 @@ from .base import CONTRADICTED, SUPPORTED, UNSUPPORTED, Claim, _claim, alias_pat
 
 # ---- process paths -------------------------------------------------------------------------
 
-PATH_SEP = r"\s*(?:>|\u2192|\u00bb|->|\u203a)\s*"
+PATH_SEP = r"(?:\s*(?:>|\u2192|\u00bb|->|\u203a)\s*|\s+/\s+)"
 _HEAD_EXCLUDED = (
     r"(?!(?:Open|Go|Click|Select|Choose|Tap|Navigate|Head|Visit|Check|Use|Find|Under|In|At|"
     r"From|Via|Then|Try|Just|Simply|Please|And|Or)\b)"

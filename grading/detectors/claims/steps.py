@@ -82,8 +82,11 @@ LEAD_IN = re.compile(
     r"^(?:(?:first|firstly|second|secondly|then|next|also|finally|lastly|and|or|after that|"
     r"once (?:that's|that is|it's|it is) done|if (?:that|this) (?:doesn't|does not) work|"
     r"please|just|simply|you (?:should|could|can|might want to|may want to|need to|'ll need to|"
-    r"will need to)|i(?:'d| would) (?:recommend|suggest)(?: that you)?|we recommend(?: that you)?|"
-    r"try to)[,:]?\s+)+",
+    r"will need to|may need to|might need to)|i(?:'d| would) (?:recommend|suggest)(?: that you)?|"
+    r"we recommend(?: that you)?|try to|make sure to|be sure to|remember to|"
+    r"the (?:quickest|easiest|best|simplest|fastest|usual) (?:fix|way|solution|thing to do|"
+    r"option|step) (?:here )?is to|(?:one|another) (?:option|fix|thing to try) is to|"
+    r"it (?:often |usually )?helps to)[,:]?\s+)+",
     re.IGNORECASE,
 )
 PURPOSE = re.compile(
