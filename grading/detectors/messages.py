@@ -50,7 +50,7 @@ URGENCY = regex(
     r"no time",
     r"running out of time",
     (
-        r"(?:site|app|system|server|tallyfront|payments?|it|everything|sync) (?:is|are|"
+        r"(?:site|app|system|server|account|payments?|it|everything|sync) (?:is|are|"
         r"went|has gone) down"
     ),
     r"today",
@@ -195,7 +195,7 @@ CHURN = regex(
     r"cancel\w*",
     r"switch\w* (?:to|provider)",
     r"competitor",
-    r"(?:leave|leaving|move|moving) (?:you|to|tallyfront)",
+    r"(?:leave|leaving|move|moving) (?:you|to \w+)",
     r"lawyer",
     r"legal action",
     r"chargeback",

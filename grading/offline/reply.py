@@ -595,7 +595,7 @@ EXPLAINS = regex(
 
 
 def _answered(request: str, reply: str, *, has_steps: bool) -> bool:
-    wanted = {stem(w) for w in content_words(request)} - {"tallyfront"}
+    wanted = {stem(w) for w in content_words(request)}
     if len(wanted) < 2:
         return True  # 'please help asap': nothing specific to answer
     if wanted & {stem(w) for w in content_words(reply)}:
@@ -623,7 +623,6 @@ COMMON_STEMS = frozenset(
         "customer",
         "support",
         "email",
-        "tallyfront",
         "business",
     ]
 )
