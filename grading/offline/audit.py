@@ -158,6 +158,9 @@ def score_corrections_sourced(ctx: Context) -> Raw:
     audit = match_findings(ctx)
     links = [s for s in ctx.reply_analysis.source_links if _is_kb_link(s.text, ctx.kb)]
     link_note = f"reply links {_quote(links[0].text)}" if links else "reply has no help-centre link"
+    if not audit.gold and audit.false_alarms:
+        n = len(audit.false_alarms)
+        return Raw(0, 3, f"Clean draft, yet {n} correct statement(s) were 'corrected'.")
     if not audit.gold:
         points = 3 if links else 2
         return Raw(
@@ -205,6 +208,13 @@ def score_verification_checklist(ctx: Context) -> Raw:
     if dishonest:
         return Raw(
             0, 2, f"'{dishonest[0]}' is ticked but the error it covers is still in the reply."
+        )
+    if audit.false_alarms and len(audit.false_alarms) >= max(1, len(audit.found)):
+        return Raw(
+            0,
+            2,
+            f"Checks ticked, but {len(audit.false_alarms)} finding(s) flag statements that are "
+            "correct: the verification did not hold.",
         )
     missing_needed = sorted(needed - checked)
     if checked == set(CHECKLIST):

@@ -408,7 +408,7 @@ VALIDATING = regex(
     r"(?:get|gets|got) mixed up",
     r"(?:is|are|can be) (?:a big job|confusing|tricky|a lot to)",
     r"(?:a )?fair question",
-    r"(?:is|are) (?:safe|still there|not lost)",
+    r"(?:is|are) (?:safe|not lost)",
 )
 
 
@@ -929,8 +929,16 @@ def _customer_steps(ctx: Context) -> list[Span]:
     return [
         s
         for s in dedupe_overlaps(spans)
-        if not _in_vague(s, ctx) and not _points_to_a_link(text, s)
+        if not _in_vague(s, ctx) and not _points_to_a_link(text, s) and not AGENT_DOES.match(s.text)
     ]
+
+
+# What the agent did or will do is a commitment, not a step for the customer.
+AGENT_DOES = re.compile(
+    r"\s*(?:I|we|our team|the team)(?:'ve|'ll|'m| have| will| am| are|'re)?\b(?! (?:can|could|"
+    r"recommend|suggest)\b)",
+    re.I,
+)
 
 
 def _points_to_a_link(text: str, span: Span) -> bool:
