@@ -8,7 +8,7 @@ from collections.abc import Callable
 from rapidfuzz import fuzz
 
 from grading.detectors.replies import JARGON
-from grading.detectors.text import regex, word_count
+from grading.detectors.text import regex, stem, word_count
 
 from .context import Context, _dict, _list, _quote, _text
 from .results import Raw
@@ -113,7 +113,25 @@ def score_report_structure(ctx: Context) -> Raw:
     return Raw(3, 3, note)
 
 
+def _public_words(ctx: Context) -> set[str]:
+    """Words the customer may see anyway: the incident as told to them, the details marked
+    for customers, their own context (a time zone or a product name there is no leak)."""
+    incident = _dict(ctx.scenario.get("incident"))
+    parts = [_text(incident.get("title")), _text(incident.get("summary"))]
+    parts += [
+        _text(_dict(d).get("text"))
+        for d in _list(ctx.scenario.get("technical_details"))
+        if _dict(d).get("audience") != "internal"
+    ]
+    parts.append(_text(ctx.scenario.get("customer_context")))
+    return {w.lower() for w in re.findall(r"[\w.-]+", " ".join(parts))}
+
+
 def _leaked_details(ctx: Context, text: str) -> list[dict]:
+    """Internal-only technical details whose distinctive markers (ids, code names, hosts)
+    appear in the report; words the customer sees anyway, time zones and times are not
+    markers."""
+    public = _public_words(ctx)
     leaked = []
     for detail in (_dict(d) for d in _list(ctx.scenario.get("technical_details"))):
         if detail.get("audience") != "internal":
@@ -128,7 +146,14 @@ def _leaked_details(ctx: Context, text: str) -> list[dict]:
                 body,
             )
         )
-        distinctive = [m for m in markers if re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", text)]
+        distinctive = [
+            m
+            for m in markers
+            if m.lower() not in public
+            and not TIME_ZONE.fullmatch(m)
+            and not re.fullmatch(r"[\d:.,/-]+(?:am|pm)?", m, re.I)
+            and re.search(rf"(?<![\w-]){re.escape(m)}(?![\w-])", text)
+        ]
         if len(distinctive) >= 1 or (
             len(body) >= 30 and fuzz.partial_ratio(body.lower(), text.lower()) >= 85
         ):
@@ -140,7 +165,7 @@ def score_business_language(ctx: Context) -> Raw:
     text = _report_text(ctx)
     if not text.strip():
         return Raw(0, 3, "No report written.")
-    jargon = sorted({m.group(0).lower() for m in JARGON.finditer(text)})
+    jargon = sorted({stem(m.group(0).lower()) for m in JARGON.finditer(text)})
     leaked = _leaked_details(ctx, text)
     owned = OWNERSHIP.search(text)
     issues = len(jargon) + 2 * len(leaked)

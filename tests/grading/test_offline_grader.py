@@ -881,3 +881,24 @@ def test_offline_grades_agree_with_trainers_on_shipped_examples(shipped_kb):
     if total == 0:
         pytest.skip("no shipped examples with trainer grades yet")
     assert close / total >= 0.7, f"only {close}/{total} criteria within one point"
+
+
+def test_rca_time_zones_and_customer_facing_words_are_not_leaks(kb):
+    internal = "Cron ran on UTC instead of EST after the MIGR-2231 deploy"
+    scenario = {
+        "type": "rca",
+        "incident": {"title": "Reminders late", "summary": "Reminders went out late on 3 May."},
+        "technical_details": [{"id": "tz", "text": internal, "audience": "internal"}],
+    }
+    levels = [{"points": p} for p in range(4)]
+    rubric = {"id": "r", "criteria": [{"id": "business_language", "levels": levels}]}
+
+    def points(summary: str) -> int:
+        answer = {"report": {"incident_summary": summary}}
+        verdict = grade_answer(
+            exercise_type="rca", scenario=scenario, answer=answer, rubric=rubric, kb=kb
+        )
+        return verdict.criteria["business_language"].points
+
+    assert points("Reminders went out at 14:00 UTC, not 09:00 EST. This was our mistake.") == 3
+    assert points("The MIGR-2231 deploy broke the cron. This was our mistake.") < 3
