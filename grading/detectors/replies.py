@@ -18,9 +18,9 @@ from grading.detectors.text import (
     regex,
     sentences,
     stem,
-    word_count,
     words,
 )
+from text_analysis.words import word_count as shown_word_count
 
 TONES_FOR_STATE = {
     "urgent": ("reassuring", "action_focused"),
@@ -885,10 +885,11 @@ def analyze_reply(
         tone_markers["empathetic"] = tuple(
             s for s in tone_markers["empathetic"] if not any(_overlap(s, a) for a in apologies)
         )
-    directed_words = sum(word_count(s.text) for s in grader_directed)
+    # the length shown against the limit is the one word count the workspace shows
+    directed_words = sum(shown_word_count(s.text) for s in grader_directed)
     return ReplyAnalysis(
         text=text,
-        word_count=word_count(text) - directed_words,
+        word_count=shown_word_count(text) - directed_words,
         max_words=max_words,
         target_state=state,
         target_tones=tones,

@@ -9,6 +9,7 @@ from rapidfuzz import fuzz
 
 from grading.detectors.replies import JARGON
 from grading.detectors.text import regex, stem, word_count
+from text_analysis.words import word_count as shown_word_count
 
 from .context import Context, _dict, _list, _quote, _text
 from .results import Raw
@@ -184,7 +185,7 @@ def score_business_language(ctx: Context) -> Raw:
 
 
 def score_length_limit(ctx: Context) -> Raw:
-    words = word_count(_report_text(ctx))
+    words = shown_word_count(_report_text(ctx))  # the figure the workspace shows the agent
     if words == 0:
         return Raw(0, 2, "No report written.")
     if words <= 500:
