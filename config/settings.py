@@ -88,9 +88,11 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "curriculum",
-    "curriculum.impact",
     "exercises",
     "grading",
+    "reporting",
+    # Label `impact` (its tables, migrations and permissions keep that name).
+    "reporting.impact",
 ]
 
 MIDDLEWARE = [
@@ -120,7 +122,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "curriculum.context_processors.navigation",
+                "reporting.context_processors.navigation",
             ],
         },
     },
@@ -297,8 +299,6 @@ CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", "").strip() or BASE_DIR / "fixt
 COACHLINE_SUBMISSION_HOOK = "grading.services.grading_request"
 # Generates an AI draft with the configured LLM; only used when LLM_BASE_URL/LLM_MODEL are set.
 COACHLINE_DRAFT_GENERATOR = "grading.llm.drafts.generate_draft"
-# Per-agent training rubric averages for the support-floor impact view (curriculum.impact).
-COACHLINE_RUBRIC_AVERAGES = "grading.impact_scores.rubric_averages_for_agents"
 # Parts of the cohort page contributed by the apps above curriculum: each is called with
 # (user=, cohort=) and returns a curriculum.selectors.CohortSection.
 COACHLINE_COHORT_SECTIONS = ["exercises.assignments.cohort_section"]

@@ -23,7 +23,7 @@ urlpatterns = [
     path("cohorts/", include("curriculum.cohort_urls")),
     path("", include("exercises.urls")),
     path("grading/", include("grading.urls")),
-    path("impact/", include("curriculum.impact.urls")),
+    path("impact/", include("reporting.impact.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

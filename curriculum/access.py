@@ -104,7 +104,7 @@ CHANGE_RULES: dict[str, Rule] = {
 }
 
 
-# --- Support-floor impact (curriculum.impact) ---------------------------------------
+# --- Support-floor impact (reporting.impact) ----------------------------------------
 SUPPORT_LEADERS_GROUP = "Support leaders"
 IMPORT_ANY_AGENT_PERMISSION = "impact.import_ticket_metrics"
 

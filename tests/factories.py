@@ -229,7 +229,7 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
     client_token = factory.LazyFunction(uuid.uuid4)
 
 
-# --- Support-floor impact (curriculum.impact) ---------------------------------------
+# --- Support-floor impact (reporting.impact) ---------------------------------------
 
 
 class SupportLeaderFactory(UserFactory):

@@ -2,9 +2,9 @@
 
 import pytest
 
-from curriculum.impact.demo import ticket_demo_generate
 from curriculum.models import User
 from curriculum.services import demo_seed
+from reporting.impact.demo import ticket_demo_generate
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

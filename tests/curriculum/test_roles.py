@@ -37,7 +37,7 @@ def test_grant_trainer_names_an_unknown_email():
 
 
 def test_grant_support_leader_with_and_without_cohorts():
-    from curriculum.impact.models import CohortImpact
+    from reporting.impact.models import CohortImpact
 
     leader = UserFactory(email="lead@example.com")
     call_command("grant_support_leader", leader.email, stdout=StringIO())

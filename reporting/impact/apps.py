@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class ImpactConfig(AppConfig):
-    name = "curriculum.impact"
+    name = "reporting.impact"
     label = "impact"
     verbose_name = "Support-floor impact"
 

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 
-from curriculum.impact import selectors
-from curriculum.impact.alerts import ALERT_MODULES, alerts_compute
-from tests.impact.conftest import AFTER_DAY, BEFORE_DAY, make_tickets
+from reporting.impact import selectors
+from reporting.impact.alerts import ALERT_MODULES, alerts_compute
+from tests.reporting.impact.conftest import AFTER_DAY, BEFORE_DAY, make_tickets
 
 pytestmark = pytest.mark.django_db
 N = 30  # above the default minimum of 20 tickets per alert
@@ -116,7 +117,7 @@ def test_agent_view_only_shows_that_agents_alerts(impact, agents):
 
 
 def test_alerts_suggest_modules_of_the_shipped_curriculum():
-    modules = Path(__file__).resolve().parents[2] / "fixtures" / "content" / "modules"
+    modules = Path(settings.BASE_DIR) / "fixtures" / "content" / "modules"
     shipped = {yaml.safe_load(path.read_text())["id"] for path in modules.glob("*/module.yaml")}
     assert set(ALERT_MODULES.values()) <= shipped
     assert ALERT_MODULES["minimal_editing"] == "accuracy-auditing"

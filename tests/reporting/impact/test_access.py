@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from curriculum import access
-from curriculum.impact.models import CohortImpact, ImportJob
-from curriculum.impact.services import cohort_impact_add_leader
+from reporting.impact.models import CohortImpact, ImportJob
+from reporting.impact.services import cohort_impact_add_leader
 from tests.factories import (
     CohortFactory,
     CohortImpactFactory,
@@ -167,7 +167,7 @@ def test_trainer_attaches_and_detaches_a_leader(client, db):
     from django.urls import reverse
 
     from curriculum.access import is_support_leader
-    from curriculum.impact.models import CohortImpact
+    from reporting.impact.models import CohortImpact
     from tests.factories import CohortFactory, TrainerFactory, UserFactory
 
     trainer = TrainerFactory()
@@ -190,7 +190,7 @@ def test_trainer_attaches_and_detaches_a_leader(client, db):
 def test_adding_an_unknown_email_says_so(client, db):
     from django.urls import reverse
 
-    from curriculum.impact.models import CohortImpact
+    from reporting.impact.models import CohortImpact
     from tests.factories import CohortFactory, TrainerFactory
 
     trainer = TrainerFactory()
@@ -218,7 +218,7 @@ def test_other_trainers_and_leaders_cannot_manage_leaders(client, db):
 
 
 def test_an_agent_in_training_cannot_be_made_a_leader(client, db):
-    from curriculum.impact.services import LeaderNotAllowedError
+    from reporting.impact.services import LeaderNotAllowedError
     from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
 
     trainer = TrainerFactory()

@@ -1,13 +1,10 @@
-"""Training rubric scores per agent, for the support-floor impact view.
-
-Resolved through settings.COACHLINE_RUBRIC_AVERAGES by `curriculum.impact`, which may not
-import `grading` (apps depend grading → exercises → curriculum).
-"""
+"""Training rubric scores per agent, for the support-floor impact view: read from the
+stored grades of `grading` with aggregate SQL (reporting sits above grading)."""
 
 from django.db.models import Avg, Exists, F, FloatField, OuterRef, Q
 from django.db.models.functions import Cast
 
-from .models import CriterionScore, Grade, GraderKind
+from grading.models import CriterionScore, Grade, GraderKind
 
 
 def rubric_averages_for_agents(*, agent_ids) -> dict[int, dict[str, float]]:

@@ -13,6 +13,9 @@ SOFT_TIME_LIMIT = 60 * 60
 
 
 @shared_task(
+    # The name it had before the app moved from curriculum/ to reporting/, so an import
+    # queued by the previous release still finds its task.
+    name="curriculum.impact.tasks.import_tickets_task",
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,

@@ -10,18 +10,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import pstdev
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from curriculum import access
 from curriculum.models import Cohort, User
 
 from .models import AIUsage, ApiToken, Category, CohortImpact, ImportJob, TicketMetric
+from .training_scores import rubric_averages_for_agents
 
 BASELINE = "baseline"
 PERIOD = "period"
@@ -263,12 +262,10 @@ def _windows(period: Window, baseline: Window | None) -> dict[str, Window]:
 
 
 def rubric_averages(*, agent_ids: list[int]) -> dict[int, dict[str, float]]:
-    """Training rubric scores per agent and criterion (0..1), read through the
-    COACHLINE_RUBRIC_AVERAGES hook so this app needs no import of `grading`."""
-    path = getattr(settings, "COACHLINE_RUBRIC_AVERAGES", "")
-    if not path or not agent_ids:
+    """Training rubric scores per agent and criterion (0..1), from the stored grades."""
+    if not agent_ids:
         return {}
-    return import_string(path)(agent_ids=agent_ids)
+    return rubric_averages_for_agents(agent_ids=agent_ids)
 
 
 def impact_summary(

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from curriculum.impact.models import TicketMetric
+from reporting.impact.models import TicketMetric
 from tests.factories import (
     CohortImpactFactory,
     MembershipFactory,

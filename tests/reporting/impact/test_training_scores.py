@@ -1,10 +1,10 @@
-"""Training rubric scores beside the floor metrics, read through the settings hook."""
+"""Training rubric scores beside the floor metrics, read from the stored grades."""
 
 import pytest
 from django.urls import reverse
 
-from grading.impact_scores import rubric_averages_for_agents
 from grading.models import CriterionScore, Grade, GraderKind, Rubric, RubricVersion
+from reporting.impact.training_scores import rubric_averages_for_agents
 from tests.factories import SubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,8 +55,7 @@ def test_the_dashboard_shows_rubric_scores(client, leader, impact, agents, rubri
     assert response.context["tables"]["rubric"].rows == [["empathy", 0.75, 0.75]]
 
 
-def test_without_the_hook_there_are_no_rubric_scores(client, leader, impact, settings):
-    settings.COACHLINE_RUBRIC_AVERAGES = ""
+def test_agents_without_grades_have_no_rubric_scores(client, leader, impact):
     client.force_login(leader)
     response = client.get(reverse("impact:cohort-dashboard", args=[impact.cohort.slug]))
     assert response.context["tables"]["rubric"].rows == []

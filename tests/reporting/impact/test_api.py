@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from curriculum.impact.models import ImportJob, TicketMetric
-from curriculum.impact.services import MAX_API_TICKETS, api_token_create
+from reporting.impact.models import ImportJob, TicketMetric
+from reporting.impact.services import MAX_API_TICKETS, api_token_create
 
 pytestmark = pytest.mark.django_db
 URL = "/impact/api/tickets/"

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from curriculum.impact.rows import RowError, header_map, parse_row
+from reporting.impact.rows import RowError, header_map, parse_row
 
 NOW = dt.datetime(2025, 6, 30, 12, tzinfo=dt.UTC)
 GOOD = {

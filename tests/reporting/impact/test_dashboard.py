@@ -10,9 +10,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from curriculum.impact import report, selectors
-from curriculum.impact.models import TicketMetric
-from tests.impact.conftest import AFTER_DAY, BEFORE_DAY, TODAY, TRAINING_START, at, make_tickets
+from reporting.impact import report, selectors
+from reporting.impact.models import TicketMetric
+from tests.reporting.impact.conftest import (
+    AFTER_DAY,
+    BEFORE_DAY,
+    TODAY,
+    TRAINING_START,
+    at,
+    make_tickets,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from curriculum.impact import services
-from curriculum.impact.models import ImportJob, TicketMetric
+from reporting.impact import services
+from reporting.impact.models import ImportJob, TicketMetric
 from tests.factories import CohortFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

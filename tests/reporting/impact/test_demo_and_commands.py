@@ -6,10 +6,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from curriculum.impact import selectors
-from curriculum.impact.alerts import alerts_compute
-from curriculum.impact.models import ApiToken, CohortImpact, TicketMetric
-from curriculum.impact.services import api_token_authenticate
+from reporting.impact import selectors
+from reporting.impact.alerts import alerts_compute
+from reporting.impact.models import ApiToken, CohortImpact, TicketMetric
+from reporting.impact.services import api_token_authenticate
 
 pytestmark = pytest.mark.django_db
 
