@@ -293,21 +293,6 @@ IMPACT_IMPORT_ROOT = Path(
 # Where `load_content` reads authored content from by default.
 CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", "").strip() or BASE_DIR / "fixtures" / "content")
 
-# Where the lower apps call up into `grading` without importing it (apps depend one way:
-# grading → exercises → curriculum). Resolved with import_string at call time.
-# Called with submission_id after a submission commits: starts automatic grading.
-COACHLINE_SUBMISSION_HOOK = "grading.services.grading_request"
-# Generates an AI draft with the configured LLM; only used when LLM_BASE_URL/LLM_MODEL are set.
-COACHLINE_DRAFT_GENERATOR = "grading.llm.drafts.generate_draft"
-# Parts of the cohort page contributed by the apps above curriculum: each is called with
-# (user=, cohort=) and returns a curriculum.selectors.CohortSection.
-COACHLINE_COHORT_SECTIONS = ["exercises.assignments.cohort_section"]
-# Called by curriculum.services.demo_seed with (cohort=, trainer=): the apps' demo data.
-COACHLINE_DEMO_SEED_HOOKS = [
-    "exercises.assignments.assignment_demo_seed",
-    "grading.demo.graded_submissions_demo_seed",
-]
-
 CELERY_BEAT_SCHEDULE = {
     "expire-stale-drafts": {
         "task": "exercises.tasks.draft_expire_stale_task",

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from curriculum import views as curriculum_views
-from exercises import views as exercises_views
+from reporting import views as reporting_views
 
 admin.site.site_header = "Coachline administration"
 admin.site.site_title = "Coachline admin"
@@ -16,9 +16,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", curriculum_views.landing, name="landing"),
-    path("home/", curriculum_views.home, name="home"),
-    path("agent/", exercises_views.agent_home, name="agent-home"),
-    path("trainer/", curriculum_views.trainer_home, name="trainer-home"),
+    path("home/", reporting_views.home, name="home"),
+    path("agent/", reporting_views.agent_home, name="agent-home"),
+    path("trainer/", reporting_views.trainer_home, name="trainer-home"),
     path("modules/", include("curriculum.urls")),
     path("cohorts/", include("curriculum.cohort_urls")),
     path("", include("exercises.urls")),

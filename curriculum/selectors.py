@@ -1,14 +1,12 @@
 """Read operations of the base app, shaped for the pages that use them."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 
 from .access import require_change
@@ -20,6 +18,7 @@ from .errors import (
 )
 from .markdown import render_markdown
 from .models import Cohort, Exercise, Invitation, Lesson, Membership, Module, User
+from .signals import PageSection, cohort_page_sections, sections_from
 
 
 def cohort_list_for_agent(*, user: User) -> QuerySet[Cohort]:
@@ -124,22 +123,13 @@ def membership_get_for_trainer(*, user: User, slug: str, user_id: int) -> Member
     )
 
 
-@dataclass(frozen=True)
-class CohortSection:
-    """A part of the cohort page contributed by an app above this one (see
-    COACHLINE_COHORT_SECTIONS): a template and its context."""
-
-    template: str
-    context: dict = field(default_factory=dict)
-
-
 @dataclass
 class CohortPage:
     cohort: Cohort
     trainers: list[User]
     memberships: list[Membership]
     invitations: list[Invitation]
-    sections: list[CohortSection]
+    sections: list[PageSection]
     now: datetime
 
     @property
@@ -156,10 +146,7 @@ class CohortPage:
 def cohort_page(*, user: User, slug: str) -> CohortPage:
     """Everything the cohort page shows, in a fixed number of queries."""
     cohort = cohort_get_for_trainer(user=user, slug=slug)
-    sections = [
-        import_string(path)(user=user, cohort=cohort)
-        for path in getattr(settings, "COACHLINE_COHORT_SECTIONS", [])
-    ]
+    sections = sections_from(cohort_page_sections.send(sender=Cohort, user=user, cohort=cohort))
     return CohortPage(
         cohort=cohort,
         trainers=list(cohort.trainers.order_by("full_name", "email")),

@@ -8,7 +8,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -17,7 +16,6 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from .errors import (
@@ -30,6 +28,7 @@ from .errors import (
 from .mail import absolute_url, send_templated_mail
 from .models import TRAINERS_GROUP, Cohort, Invitation, Membership, User
 from .selectors import invitation_get_usable
+from .signals import demo_seeded
 
 DEMO_PASSWORD = "coachline-demo"  # noqa: S105 - printed for the local demo on purpose
 DEMO_TRAINER = ("trainer@coachline.example", "Tess Trainer")
@@ -82,10 +81,10 @@ def demo_seed() -> DemoSeed:
     agents = [_demo_user(email, full_name) for email, full_name in DEMO_AGENTS]
     for agent in agents:
         Membership.objects.get_or_create(cohort=cohort, user=agent)
-    # The apps above add their demo data (e.g. exercises: assignments) without this app
-    # importing them; each hook is idempotent and runs in this transaction.
-    for path in getattr(settings, "COACHLINE_DEMO_SEED_HOOKS", []):
-        import_string(path)(cohort=cohort, trainer=trainer)
+    # The apps above add their demo data (exercises: assignments, then grading: graded
+    # submissions) without this app importing them; each receiver is idempotent and runs in
+    # this transaction.
+    demo_seeded.send(sender=Cohort, cohort=cohort, trainer=trainer)
     return DemoSeed(cohort=cohort, trainer=trainer, agents=agents, password=DEMO_PASSWORD)
 
 

@@ -1,4 +1,4 @@
-"""Landing page, the role homes, curriculum pages and the cohort pages of the trainer console."""
+"""Landing page, curriculum pages and the cohort pages of the trainer console."""
 
 from urllib.parse import urlencode
 
@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .access import is_support_leader, is_trainer, trainer_required
+from .access import trainer_required
 from .errors import (
     CohortError,
     CohortImportError,
@@ -28,21 +28,6 @@ def landing(request):
     if request.user.is_authenticated:
         return redirect("home")
     return render(request, "curriculum/landing.html")
-
-
-def home(request):
-    """Send each user to the home of their role."""
-    if is_trainer(request.user):
-        return redirect("trainer-home")
-    if is_support_leader(request.user):
-        return redirect("impact:home")
-    return redirect("agent-home")
-
-
-@trainer_required
-def trainer_home(request):
-    cohorts = selectors.cohort_list_for_trainer(user=request.user)
-    return render(request, "curriculum/trainer_home.html", {"cohorts": cohorts})
 
 
 def module_list(request):

@@ -1,8 +1,9 @@
 """Assignments: work a trainer sets a cohort, with open and due dates, and the emails about it.
 
 Writes (create, change dates, delete), the new-assignment notice and the due-date
-reminders, plus the two hooks curriculum calls without importing this app: the cohort
-page's assignments section and the demo seed.
+reminders, plus this app's part of two things curriculum does without importing it (through
+its signals, see exercises.receivers): the cohort page's assignments section and the demo
+seed.
 """
 
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from curriculum.mail import absolute_url, send_templated_mails
 from curriculum.models import Cohort, Exercise, Module, User
-from curriculum.selectors import CohortSection
+from curriculum.signals import PageSection
 
 from .errors import AssignmentValidationError
 from .models import Assignment, ExerciseScenario, Scenario, Submission
@@ -275,14 +276,14 @@ def assignment_reminders_send(*, now: datetime | None = None) -> int:
     )
 
 
-# ---- hooks called by curriculum ----------------------------------------------------------
+# ---- this app's part of curriculum's pages and demo (exercises.receivers) ----------------
 
 
-def cohort_section(*, user: User, cohort: Cohort) -> CohortSection:
-    """The assignments part of the cohort page (COACHLINE_COHORT_SECTIONS)."""
+def cohort_section(*, user: User, cohort: Cohort) -> PageSection:
+    """The assignments part of the cohort page."""
     from .selectors import assignment_list_for_cohort
 
-    return CohortSection(
+    return PageSection(
         template="exercises/assignments/cohort_section.html",
         context={"assignments": assignment_list_for_cohort(cohort=cohort), "now": timezone.now()},
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from curriculum.access import require_change, require_view
 from curriculum.models import Cohort, Exercise, Module, User
 from curriculum.selectors import cohort_get_for_trainer
+from curriculum.signals import PageSection, sections_from
 
 from . import drafting, layout
 from .models import (
@@ -26,6 +27,7 @@ from .models import (
     Submission,
     Workspace,
 )
+from .signals import submission_page_sections
 
 RECENT_SUBMISSIONS = 5
 RECENT_DRAFTS = 20
@@ -378,6 +380,15 @@ def submission_get_for_viewer(*, user: User, submission_id: int) -> Submission:
     )
     require_view(user, submission)
     return submission
+
+
+def submission_page_sections_for(*, submission: Submission, viewer: User) -> list[PageSection]:
+    """The parts of the submission page that the apps above add (grading: the grade, then
+    the peer reviews), asked through exercises.signals.submission_page_sections."""
+    responses = submission_page_sections.send(
+        sender=Submission, submission=submission, viewer=viewer
+    )
+    return sections_from(responses)
 
 
 def submission_list_for_user(*, user: User, page: int | str | None = 1) -> Page:

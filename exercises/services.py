@@ -7,7 +7,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from curriculum.models import Exercise, User
 
@@ -22,6 +21,7 @@ from .errors import (
     WorkspaceConflictError,
 )
 from .models import DraftRequest, KnowledgeFact, Scenario, ScenarioVersion, Submission, Workspace
+from .signals import draft_requested, submission_committed
 from .tasks import draft_generate_task
 
 logger = logging.getLogger(__name__)
@@ -175,7 +175,9 @@ def draft_request_fail(*, draft_request_id: int, error: str) -> None:
 def draft_request_run(*, draft_request_id: int, final_attempt: bool = True) -> None:
     """Generate one draft: claim it, call the model with no transaction open, store it.
 
-    Without an LLM configured the scenario's authored draft is used. A transient model
+    The draft comes from the receiver of `draft_requested` (grading's LLM) when a model is
+    configured; without one, or when no receiver answers, the scenario's authored draft is
+    used. A transient model
     error re-raises (DraftGenerationError) unless this is the final attempt, so the Celery
     task can retry; every other failure ends as FAILED with a readable error.
     """
@@ -185,7 +187,28 @@ def draft_request_run(*, draft_request_id: int, final_attempt: bool = True) -> N
     workspace = draft.workspace
     exercise_type = workspace.exercise.type
     scenario_data = workspace.scenario.data
-    if not llm_configured():
+    result = None
+    if llm_configured():
+        facts = [
+            fact.as_content()
+            for fact in KnowledgeFact.objects.filter(
+                slug__in=scenario_data.get("kb_facts") or [], retired_at__isnull=True
+            )
+        ]
+        try:
+            result = _draft_generated(
+                scenario_data=scenario_data, prompt=draft.prompt, variant=draft.variant, facts=facts
+            )
+        except DraftGenerationError as exc:
+            if exc.transient and not final_attempt:
+                raise
+            draft_request_fail(draft_request_id=draft.pk, error=str(exc))
+            return
+        except Exception:
+            logger.exception("Draft generation failed for draft request %s", draft.pk)
+            draft_request_fail(draft_request_id=draft.pk, error=UNEXPECTED_DRAFT_ERROR)
+            return
+    if result is None:
         authored = drafting.authored_draft(
             exercise_type=exercise_type,
             scenario_data=scenario_data,
@@ -207,26 +230,6 @@ def draft_request_run(*, draft_request_id: int, final_attempt: bool = True) -> N
             text=text.strip(),
         )
         return
-    facts = [
-        fact.as_content()
-        for fact in KnowledgeFact.objects.filter(
-            slug__in=scenario_data.get("kb_facts") or [], retired_at__isnull=True
-        )
-    ]
-    try:
-        generate = import_string(settings.COACHLINE_DRAFT_GENERATOR)
-        result = generate(
-            scenario_data=scenario_data, prompt=draft.prompt, variant=draft.variant, facts=facts
-        )
-    except DraftGenerationError as exc:
-        if exc.transient and not final_attempt:
-            raise
-        draft_request_fail(draft_request_id=draft.pk, error=str(exc))
-        return
-    except Exception:
-        logger.exception("Draft generation failed for draft request %s", draft.pk)
-        draft_request_fail(draft_request_id=draft.pk, error=UNEXPECTED_DRAFT_ERROR)
-        return
     _draft_finish(
         draft_request_id=draft.pk,
         status=DraftRequest.Status.DONE,
@@ -238,22 +241,25 @@ def draft_request_run(*, draft_request_id: int, final_attempt: bool = True) -> N
     )
 
 
+def _draft_generated(*, scenario_data: dict, prompt: str, variant: str, facts: list):
+    """The first draft a receiver of `draft_requested` (grading's LLM) answers with; None when
+    none does. A receiver's exception propagates (send, not send_robust)."""
+    responses = draft_requested.send(
+        sender=DraftRequest,
+        scenario_data=scenario_data,
+        prompt=prompt,
+        variant=variant,
+        facts=facts,
+    )
+    return next((response for _, response in responses if response is not None), None)
+
+
 # ---- submissions --------------------------------------------------------------------------
 
 
 def _notify_submission(submission_id: int) -> None:
-    """Call the configured submission hook (grading); tolerate it not existing yet."""
-    try:
-        hook = import_string(settings.COACHLINE_SUBMISSION_HOOK)
-    except ImportError:
-        logger.warning(
-            "Submission hook %s cannot be imported; submission %s will not be graded "
-            "automatically.",
-            settings.COACHLINE_SUBMISSION_HOOK,
-            submission_id,
-        )
-        return
-    hook(submission_id=submission_id)
+    """Tell the apps above that a submission committed (grading queues its grading)."""
+    submission_committed.send(sender=Submission, submission_id=submission_id)
 
 
 def _draft_for_metrics(workspace: Workspace, draft_used_id: int | None) -> tuple[str, str]:
@@ -397,7 +403,7 @@ def _submission_create(*, user, exercise, scenario, answer, client_token, draft_
     workspace.started_at = now
     workspace.save(update_fields=["answer", "revision", "started_at", "updated_at"])
     submission_id = submission.pk
-    # robust: the submission is committed whatever grading does; a failing hook is logged.
+    # robust: the submission is committed whatever grading does; a failing receiver is logged.
     transaction.on_commit(lambda: _notify_submission(submission_id), robust=True)
     return submission
 

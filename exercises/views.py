@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from curriculum.access import agent_required, trainer_required
 from curriculum.markdown import render_markdown
-from curriculum.selectors import cohort_get_for_trainer, cohort_list_for_agent
+from curriculum.selectors import cohort_get_for_trainer
 
 from . import answers, assignments, drafting, forms, presenters, selectors, services
 from .errors import (
@@ -37,15 +37,6 @@ CONFLICT_MESSAGE = (
 
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
-
-
-@agent_required
-def agent_home(request):
-    context = {
-        "cohorts": cohort_list_for_agent(user=request.user),
-        "overview": selectors.agent_overview(user=request.user),
-    }
-    return render(request, "exercises/agent_home.html", context)
 
 
 @agent_required
@@ -398,6 +389,9 @@ def submission_detail(request, pk):
         "view": presenters.submission_view(submission),
         "is_author": submission.user_id == request.user.pk,
         "llm_configured": services.llm_configured(),
+        "sections": selectors.submission_page_sections_for(
+            submission=submission, viewer=request.user
+        ),
     }
     return render(request, "exercises/submission_detail.html", context)
 

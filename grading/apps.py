@@ -4,3 +4,26 @@ from django.apps import AppConfig
 class GradingConfig(AppConfig):
     name = "grading"
     verbose_name = "Grading"
+
+    def ready(self) -> None:
+        from curriculum.signals import demo_seeded
+        from exercises.signals import (
+            draft_requested,
+            submission_committed,
+            submission_page_sections,
+        )
+
+        from . import receivers
+
+        submission_committed.connect(receivers.submission_grade, dispatch_uid="grading.grade")
+        draft_requested.connect(receivers.draft_generate, dispatch_uid="grading.draft")
+        # The submission page shows the grade first, then the peer reviews.
+        submission_page_sections.connect(
+            receivers.submission_page_grade, dispatch_uid="grading.page_grade"
+        )
+        submission_page_sections.connect(
+            receivers.submission_page_peer_reviews, dispatch_uid="grading.page_peer_reviews"
+        )
+        demo_seeded.connect(
+            receivers.demo_seed_graded_submissions, dispatch_uid="grading.demo_seed"
+        )

@@ -4,6 +4,15 @@ from .services import InlineInput, ReviewInput
 
 QUESTION_FIELDS = ("acknowledges_feelings", "would_feel_heard", "more_empathetic")
 
+# How the author rates a review's helpfulness (PeerReview.helpfulness, 1..5).
+HELPFULNESS_CHOICES = [
+    (1, "Not helpful"),
+    (2, "A little helpful"),
+    (3, "Helpful"),
+    (4, "Very helpful"),
+    (5, "Extremely helpful"),
+]
+
 
 def _int_or_none(value):
     try:

@@ -1,19 +1,13 @@
-"""Peer review on other apps' pages: `{% load peer_review_tags %}` then
-`{% peer_review_feedback submission %}`."""
+"""The peer reviews of a submission as a fragment: `{% load peer_review_tags %}` then
+`{% peer_review_feedback submission %}` (the submission page gets the same fragment as a
+section, through grading.receivers)."""
 
 from django import template
 
+from grading.peer.forms import HELPFULNESS_CHOICES
 from grading.peer.selectors import peer_feedback_for_submission
 
 register = template.Library()
-
-HELPFULNESS_CHOICES = [
-    (1, "Not helpful"),
-    (2, "A little helpful"),
-    (3, "Helpful"),
-    (4, "Very helpful"),
-    (5, "Extremely helpful"),
-]
 
 
 @register.inclusion_tag("grading/peer/summary.html", takes_context=True)
