@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from curriculum import views as curriculum_views
+from grading import urls as grading_urls
+from reporting import urls as reporting_urls
 from reporting import views as reporting_views
 
 admin.site.site_header = "Coachline administration"
@@ -13,6 +15,13 @@ admin.site.site_title = "Coachline admin"
 # too (the admin's own login form has none); logged-in non-staff users get a 403.
 admin.site.login = secure_admin_login(admin.site.login)
 
+# One `grading` namespace for the grading pages and the trainer console, which spans two
+# layers: its queue, reviews and calibration are grading's, its progress pages and grader
+# quality are reporting's (on top, so grading cannot include them itself).
+grading_namespace = [
+    *grading_urls.urlpatterns,
+    path("console/", include(reporting_urls.console_urlpatterns)),
+]
 
 urlpatterns = [
     path("", curriculum_views.landing, name="landing"),
@@ -22,7 +31,7 @@ urlpatterns = [
     path("modules/", include("curriculum.urls")),
     path("cohorts/", include("curriculum.cohort_urls")),
     path("", include("exercises.urls")),
-    path("grading/", include("grading.urls")),
+    path("grading/", include((grading_namespace, grading_urls.app_name))),
     path("impact/", include("reporting.impact.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -1,11 +1,18 @@
-"""The role homes: each reads the apps below (the agent's work and mastery, the trainer's
-cohorts and review queue) and the home route sends every user to theirs."""
+"""Reporting pages. The role homes read the apps below (the agent's work and mastery, the
+trainer's cohorts and review queue); the home route sends every user to theirs. The trainer
+console's progress pages, CSV exports and grader quality. Thin: parse, call, render."""
 
+import csv
+
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from curriculum.access import agent_required, is_support_leader, is_trainer, trainer_required
 from curriculum.selectors import cohort_list_for_agent, cohort_list_for_trainer
 from exercises.selectors import agent_overview
+from grading.console.selectors import agent_get_for_console, cohort_get_for_console
+
+from . import progress, quality
 
 
 def home(request):
@@ -30,3 +37,52 @@ def agent_home(request):
 def trainer_home(request):
     cohorts = cohort_list_for_trainer(user=request.user)
     return render(request, "reporting/trainer_home.html", {"cohorts": cohorts})
+
+
+# ---- the trainer console's progress and grader quality (routes: reporting/urls.py) ---------
+
+
+@trainer_required
+def cohort_progress(request, slug):
+    cohort = cohort_get_for_console(user=request.user, slug=slug)
+    overview = progress.cohort_progress(cohort=cohort)
+    return render(request, "reporting/progress.html", {"cohort": cohort, "p": overview})
+
+
+@trainer_required
+def agent_progress(request, slug, user_id):
+    cohort = cohort_get_for_console(user=request.user, slug=slug)
+    agent = agent_get_for_console(cohort=cohort, user_id=user_id)
+    detail = progress.agent_progress(cohort=cohort, agent=agent)
+    return render(request, "reporting/agent.html", {"cohort": cohort, "agent": agent, "d": detail})
+
+
+def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([progress.csv_safe(value) for value in row])
+    return response
+
+
+@trainer_required
+def grades_csv(request, slug):
+    cohort = cohort_get_for_console(user=request.user, slug=slug)
+    header, rows = progress.grades_table(cohort=cohort)
+    return _csv_response(f"{cohort.slug}-grades.csv", header, rows)
+
+
+@trainer_required
+def progress_csv(request, slug):
+    cohort = cohort_get_for_console(user=request.user, slug=slug)
+    header, rows = progress.progress_table(cohort=cohort)
+    return _csv_response(f"{cohort.slug}-progress.csv", header, rows)
+
+
+@trainer_required
+def grader_quality(request, slug):
+    cohort = cohort_get_for_console(user=request.user, slug=slug)
+    report = quality.grader_quality(cohort=cohort)
+    return render(request, "reporting/quality.html", {"cohort": cohort, "report": report})

@@ -1,18 +1,15 @@
 """Trainer console pages: the review queue, the review form, releases, cohort grading
-settings, progress with CSV exports, grader quality and calibration sessions.
-Thin: parse, call a service or selector, render."""
-
-import csv
+settings and calibration sessions (progress, its CSV exports and grader quality are
+reporting: reporting/views.py). Thin: parse, call a service or selector, render."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from curriculum.access import trainer_required
 
-from . import forms, progress, quality, selectors, services
+from . import calibration, forms, selectors, services
 from .errors import (
     CalibrationError,
     ConsoleNotAllowedError,
@@ -149,64 +146,13 @@ def cohort_settings(request, slug):
 # ---- progress ----------------------------------------------------------------------------
 
 
-@trainer_required
-def cohort_progress(request, slug):
-    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
-    overview = progress.cohort_progress(cohort=cohort)
-    return render(request, "grading/console/progress.html", {"cohort": cohort, "p": overview})
-
-
-@trainer_required
-def agent_progress(request, slug, user_id):
-    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
-    agent = selectors.agent_get_for_console(cohort=cohort, user_id=user_id)
-    detail = progress.agent_progress(cohort=cohort, agent=agent)
-    return render(
-        request, "grading/console/agent.html", {"cohort": cohort, "agent": agent, "d": detail}
-    )
-
-
-def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([progress.csv_safe(value) for value in row])
-    return response
-
-
-@trainer_required
-def grades_csv(request, slug):
-    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
-    header, rows = progress.grades_table(cohort=cohort)
-    return _csv_response(f"{cohort.slug}-grades.csv", header, rows)
-
-
-@trainer_required
-def progress_csv(request, slug):
-    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
-    header, rows = progress.progress_table(cohort=cohort)
-    return _csv_response(f"{cohort.slug}-progress.csv", header, rows)
-
-
-# ---- grader quality ----------------------------------------------------------------------
-
-
-@trainer_required
-def grader_quality(request, slug):
-    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
-    report = quality.grader_quality(cohort=cohort)
-    return render(request, "grading/console/quality.html", {"cohort": cohort, "report": report})
-
-
 # ---- calibration sessions ----------------------------------------------------------------
 
 
 @trainer_required
 def calibration_list(request, slug):
     cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
-    choices = quality.calibration_choices(cohort=cohort, user=request.user)
+    choices = calibration.calibration_choices(cohort=cohort, user=request.user)
     form = forms.CalibrationSessionForm(
         data=request.POST if request.method == "POST" else None,
         submission_choices=choices.submissions,
@@ -226,7 +172,7 @@ def calibration_list(request, slug):
         else:
             messages.success(request, "Calibration session created; your co-trainers can score.")
             return redirect("grading:console-calibration", session_id=session.pk)
-    sessions = quality.calibration_sessions_for(cohort=cohort, user=request.user)
+    sessions = calibration.calibration_sessions_for(cohort=cohort, user=request.user)
     status = 400 if request.method == "POST" else 200
     context = {"cohort": cohort, "form": form, "sessions": sessions}
     return render(request, "grading/console/calibration_list.html", context, status=status)
@@ -251,7 +197,7 @@ def calibration_session(request, session_id):
         else:
             messages.success(request, "Scores handed in.")
             return redirect("grading:console-calibration", session_id=session.pk)
-    page = quality.calibration_page(
+    page = calibration.calibration_page(
         session=session, user=request.user, values=values, errors=errors
     )
     context = {"session": session, "page": page, "errors": errors}

@@ -7,8 +7,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from grading.console import quality, services
+from grading.console import services
 from grading.console.graded_export import trainer_graded_records
+from reporting import quality
 from tests.factories import CohortFactory, MembershipFactory, UserFactory
 
 from .conftest import grade, graded_submission

@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from curriculum.models import Cohort, Exercise, Membership, Module, User
 from exercises.models import Assignment, ExerciseScenario, Submission
-
-from .grades import FinalGrade, final_grades_for_submissions
-from .models import CohortGradingSettings
+from grading.console.grades import FinalGrade, final_grades_for_submissions
+from grading.console.models import CohortGradingSettings
+from grading.console.services import submission_cohort
 
 BEHIND_MARGIN = 0.25
 
@@ -184,7 +184,8 @@ def _module_mastery(
     return result
 
 
-def _threshold(cohort: Cohort | None) -> float:
+def mastery_threshold(cohort: Cohort | None) -> float:
+    """The share of a criterion's range that counts as mastered in the cohort."""
     if cohort is None:
         return CohortGradingSettings.DEFAULT_MASTERY_THRESHOLD
     found = CohortGradingSettings.objects.filter(cohort=cohort).first()
@@ -194,8 +195,6 @@ def _threshold(cohort: Cohort | None) -> float:
 def mastery_for_agent(*, user: User) -> list[ModuleMastery]:
     """An agent's mastery per module, from the grades they may see (their current cohort's
     threshold and assignments; every module while they are in no cohort)."""
-    from .services import submission_cohort
-
     cohort = submission_cohort(user_id=user.pk)
     scope = _scope(cohort)
     attempts = _attempts(Q(user_id=user.pk), scope.exercises)
@@ -203,7 +202,7 @@ def mastery_for_agent(*, user: User) -> list[ModuleMastery]:
         user_id=user.pk,
         scope=scope,
         attempts=attempts,
-        threshold=_threshold(cohort),
+        threshold=mastery_threshold(cohort),
         released_only=True,
     )
 
@@ -437,7 +436,7 @@ def agent_progress(*, cohort: Cohort, agent: User) -> AgentProgress:
     )
     finals = final_grades_for_submissions(submission_ids=[s.pk for s in submissions])
     latest_ids = {row["pk"] for row in attempts.latest.values()}
-    threshold = _threshold(cohort)
+    threshold = mastery_threshold(cohort)
     latest_any: dict[tuple[int, int], int] = {}
     for s in submissions:
         latest_any.setdefault((s.exercise_id, s.scenario_id), s.pk)

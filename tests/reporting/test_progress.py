@@ -14,17 +14,17 @@ from django.utils import timezone
 
 from curriculum.models import Membership, User
 from exercises.models import Assignment, Scenario, Submission
-from grading.console import progress, services
+from grading.console import services
 from grading.console.models import CohortGradingSettings
 from grading.models import CriterionScore, Grade
+from reporting import progress
 from tests.factories import (
     ExerciseScenario,
     SubmissionFactory,
     UserFactory,
     scenario_from_fixture,
 )
-
-from .conftest import grade, graded_submission, peer_review
+from tests.grading.console.conftest import grade, graded_submission, peer_review
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_agent_home_tag_renders_mastery(client, exercise, agent_in):
     graded_submission(agent_in, exercise, {"accuracy": 3, "empathy": 1})
     request = RequestFactory().get("/")
     request.user = agent_in
-    html = Template("{% load console_tags %}{% agent_mastery %}").render(
+    html = Template("{% load progress_charts %}{% agent_mastery %}").render(
         Context({"request": request})
     )
     assert "Your mastery" in html and "Empathy: 33%" in html
