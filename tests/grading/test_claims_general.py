@@ -525,6 +525,33 @@ def test_totals_named_products_and_paths(third_kb, text, expected):
     assert _types(text, third_kb) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "plan", "expected"),
+    [
+        # the agent's own promise is not the support target
+        ("I'll reply within 10 minutes with the tracking numbers.", "Shop", set()),
+        ("Shop customers hear back from support within 10 minutes.", None, {"wrong_policy"}),
+        # the customer's estimate is not the quota
+        ("You printed about 1,400 labels last month.", "Shop", set()),
+        ("Shop includes 1,400 labels a month.", None, {"wrong_policy"}),
+        # a plan named as a label covers its line
+        ("Basic: $19 a month and 100 labels a month.", "Warehouse", set()),
+        (
+            "Yes, you can do this on Basic: batch printing lets you print 50 at once.",
+            None,
+            {"invented_feature"},
+        ),
+        # a duration written into a documented step
+        ("Update the Print Helper app, then wait 24 hours before printing again.", None, set()),
+        # a menu the knowledge base has never heard of
+        ("Open Shipments > Insurance > Claims to file it.", None, {"invented_feature"}),
+        ("Open Shipments > Labels to find it.", None, set()),
+    ],
+)
+def test_promises_estimates_labels_and_unknown_menus(third_kb, text, plan, expected):
+    assert _types(text, third_kb, plan) == expected
+
+
 def test_the_billing_cycle_the_customer_names_is_used(third_kb):
     message = "We renewed our annual Shop plan last week. Can we still get a refund?"
     text = "Refunds are possible within 7 days of the charge."

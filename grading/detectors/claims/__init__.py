@@ -113,6 +113,11 @@ def finding_from_claim(claim: Claim, text: str) -> Finding | None:
             "knowledge base."
         )
         return Finding("invented_feature", claim.text, claim.start, claim.end, None, correction)
+    if claim.kind == "process" and claim.fact_id is None:
+        correction = (
+            f"The knowledge base has no {claim.text!r}; give the documented path or remove it."
+        )
+        return Finding("invented_feature", claim.text, claim.start, claim.end, None, correction)
     if claim.kind == "troubleshooting":
         return Finding(
             "fake_troubleshooting",

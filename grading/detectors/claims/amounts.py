@@ -11,6 +11,7 @@ from grading.detectors.quantities import Count, Money, counts_in, money_in
 from grading.detectors.text import Sentence, sentence_at, sentences
 
 from .base import (
+    APPROXIMATE,
     BULLET,
     CONTINUES,
     CONTRADICTED,
@@ -29,8 +30,10 @@ from .base import (
     alias_pattern,
     context_plans,
     negated,
+    per_kb,
     plan_groups,
     previous_sentence,
+    says_no,
     stem_word,
     stems,
 )
@@ -116,6 +119,7 @@ class _Priced:
     phrases: tuple[str, ...]
 
 
+@per_kb
 def _priced_items(kb: KnowledgeBase) -> list[_Priced]:
     items = [_Priced(a, a.price, a.per, a.period, a.plans, a.topic_phrases) for a in kb.addons]
     for quota in kb.quotas:
@@ -189,11 +193,32 @@ def _price_claim(text, money: Money, kb, items, counts, customer_plan) -> Claim 
         if _price_fits(subject, money, cycle, counts, saving, kb):
             fact = subject.fact if isinstance(subject, _Priced) else subject
             return _claim("price", text, money.start, money.end, SUPPORTED, fact, "price")
+    top = subjects[0][2]
+    named = isinstance(top, _Priced) and alias_pattern(top.phrases).search(
+        text[max(sentence.start, money.start - 25) : money.start]
+    )
+    lenient = _plan_compatible(money) and not named  # 'Each extra seat is $12' is the seat's
+    for subject in _also_possible(text, sentence, kb, customer_plan) if lenient else []:
+        if any(_close(v, money.value) for v, _ in _plan_prices(subject, money, cycle, counts)):
+            fact = subject.fact if isinstance(subject, _Priced) else subject
+            return _claim("price", text, money.start, money.end, SUPPORTED, fact, "price")
     _, distance, subject = subjects[0]
     if isinstance(subject, PlanFact) and not shaped and distance > 80:
         return _claim("price", text, money.start, money.end, UNSUPPORTED, None, "no plan price")
     fact = subject.fact if isinstance(subject, _Priced) else subject
     return _claim("price", text, money.start, money.end, CONTRADICTED, fact, "price")
+
+
+def _also_possible(text, sentence, kb, customer_plan) -> list[PlanFact]:
+    """Plans a price may also be about, to accept it (never to contradict it): those of the
+    sentence before and the customer's own."""
+    plans = list(context_plans(text, sentence, kb))
+    previous = previous_sentence(text, sentence)
+    if previous is not None:
+        plans += [p for g in plan_groups(previous.text, kb) if not g.every for p in g.plans]
+    if kb.plan(customer_plan):
+        plans.append(kb.plan(customer_plan))
+    return plans
 
 
 def _plan_compatible(money: Money) -> bool:
@@ -220,6 +245,9 @@ def _price_subjects(text, sentence, money: Money, kb, items):
             if group.every:
                 continue
             distance = _distance(sentence.text, group.start, group.end, local, local_end)
+            between = sentence.text[local_end : group.start] if group.start >= local_end else ""
+            if re.search(r",\s*or\b|;|\bor\s+(?:move|upgrade|switch|go)\b", between):
+                distance += 500  # '… for $25 a month, or move to Pro' is not Pro's price
             if distance <= 400:
                 for plan in group.plans:
                     mismatch = (money.basis == "seat" and not plan.per_seat) or (
@@ -242,21 +270,24 @@ def _price_subjects(text, sentence, money: Money, kb, items):
         best = min(distances) if distances else None
         if best is not None and best <= 120 and (compatible or best <= 40):
             found.append((0 if compatible else 1, best, item))
+    # 'Each extra seat is $12' is the seat's price; '$35 a month in total' may be plan + seats.
+    named_item = not money.total and any(isinstance(s, _Priced) and d <= 20 for _, d, s in found)
     if not found:
         found = _subjects_before(text, sentence, money, kb, items)
-    elif _plan_compatible(money):
+    elif _plan_compatible(money) and not named_item:
         found += [(0, 700, plan) for plan in context_plans(text, sentence, kb)]
     return sorted(found, key=lambda entry: (entry[0], entry[1]))
 
 
 def _named_loosely(item: _Priced, before: str) -> bool:
-    """Every telling word of one of the item's names in the words before a price
-    ('a dedicated sending IP address costs' names 'Dedicated IP')."""
-    clause = re.split(r"[,;:]|\b(?:and|or|but)\b", before)[-1]
+    """The telling words of one of the item's names in the words before a price ('a
+    dedicated sending IP address costs' names 'Dedicated IP'; 'a block of 5,000 contacts
+    for' names 'Extra contacts block')."""
+    clause = re.split(r"[;:]|,(?!\d)|\b(?:and|or|but)\b", before)[-1]
     words = stems(clause)
     for phrase in item.phrases:
         wanted = stems(phrase) - GENERIC_STEMS
-        if len(wanted) >= 2 and wanted <= words:
+        if len(wanted) >= 2 and len(wanted - words) <= (1 if len(wanted) >= 3 else 0):
             return True
     return False
 
@@ -286,6 +317,8 @@ def _price_fits(subject, money: Money, cycle, counts, saving: bool, kb) -> bool:
         values = _addon_prices(subject, money, counts)
         return agrees is not False and any(_close(v, money.value) for v in values)
     plan = subject
+    if not _plan_compatible(money):
+        return False
     if any(_close(v, money.value) for v, _ in _plan_prices(plan, money, cycle, counts)):
         return True
     if saving and any(_close(v, money.value) for v in _savings(plan, counts)):
@@ -459,6 +492,8 @@ def check_quotas(
             continue
         if CUSTOMER_DATA.search(text[max(sentence.start, count.start - 30) : count.end + 20]):
             continue
+        if APPROXIMATE.search(text[max(sentence.start, count.start - 20) : count.start]):
+            continue
         if not _quota_context(text, sentence, count, quota):
             continue
         claim = _quota_amount_claim(text, sentence, count, quota, kb, customer_plan)
@@ -628,7 +663,7 @@ def _quota_rules(text: str, kb: KnowledgeBase) -> list[Claim]:
                 if quota.rollover is None:
                     continue
                 start, end = sentence.start + match.start(), sentence.start + match.end()
-                says = not negated(_rule_scope(text, sentence, start, end))
+                says = not says_no(_rule_scope(text, sentence, start, end))
                 status = SUPPORTED if says == quota.rollover else CONTRADICTED
                 claims.append(_claim("quota", text, start, end, status, quota, "rollover"))
             for match in RESET.finditer(sentence.text):

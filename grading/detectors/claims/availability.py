@@ -159,7 +159,9 @@ def _not_offered_claim(
         r"\b(?:a|an|another|any|other|third-party|separate|external)\s+$", before, re.I
     ):
         return None  # 'a freight broker', 'a separate SMS provider': someone else's service
-    if not ASSERTIVE.search(local):
+    said = alias_pattern(fact.topic_phrases).sub(" ", local.replace(match.group(0), " "))
+    # ('text' in 'text messages' asserts nothing)
+    if not ASSERTIVE.search(said):
         return None
     start, end = _assertion_span(text, sentence, match.start(), match.end())
     return _claim(kind, text, start, end, CONTRADICTED, fact, "not offered")
@@ -177,14 +179,15 @@ def _assertion_span(text: str, sentence: Sentence, start: int, end: int) -> tupl
 def _availability_claim(text, sentence, match, fact, kb, customer_plan) -> Claim | None:
     local = match.start() - sentence.start
     groups = plan_groups(sentence.text, kb)
-    group = _nearest_group(groups, sentence.text, local, local + len(match.group(0)), 140)
-    group = group or _group_referring_back(sentence, groups, local + len(match.group(0)))
-    if (
-        group
-        and not group.every
-        and not _linked(sentence, local, local + len(match.group(0)), group)
-    ):
+    end = local + len(match.group(0))
+    group = _nearest_group(groups, sentence.text, local, end, 140)
+    if group and not group.every and not _linked(sentence, local, end, group):
         group = None  # 'the people on your Pro plan would need extra seats' is not 'Pro has'
+    group = (
+        group
+        or _group_referring_back(sentence, groups, end)
+        or _group_before_colon(sentence, groups, local)
+    )
     spans = [(match.start(), match.end())]
     if group:
         spans.append((sentence.start + group.start, sentence.start + group.end))
@@ -254,6 +257,24 @@ def _group_referring_back(sentence: Sentence, groups, after: int) -> PlanGroup |
         ):
             return group
         return None
+    return None
+
+
+def _group_before_colon(sentence: Sentence, groups, start: int) -> PlanGroup | None:
+    """'Yes, you can do this on Free: birthday emails are one of our automations' — the
+    clause before the colon names the plans the rest is about."""
+    colon = sentence.text.rfind(":", 0, start)
+    if colon < 0 or ":" in sentence.text[colon + 1 : start]:
+        return None
+    for group in groups:
+        if (
+            not group.every
+            and re.fullmatch(r"\s*(?:plan|tier)?\s*", sentence.text[group.end : colon])
+            and re.search(
+                r"\b(?:on|in|with|for)\s+(?:the\s+|your\s+)?$", sentence.text[: group.start]
+            )
+        ):
+            return group
     return None
 
 

@@ -22,6 +22,24 @@ from text_analysis import vocabulary
 from text_analysis.vocabulary import ids
 
 SUPPORTED, CONTRADICTED, UNSUPPORTED = "supported", "contradicted", "unsupported"
+
+
+def per_kb(function):
+    """Compute something from a knowledge base once per KnowledgeBase object (kept on the
+    object: hashing a whole KB for lru_cache on every call costs more than the work)."""
+
+    def wrapper(kb, *args):
+        store = kb.__dict__.setdefault("_claims_memo", {})
+        key = (function.__name__, *args)
+        if key not in store:
+            store[key] = function(kb, *args)
+        return store[key]
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
 # The method's finding types (the one vocabulary), plus what a checker could not verify.
 FINDING_TYPES = (*ids(vocabulary.FINDING_TYPES), "unsupported_claim")
 TYPE_FOR_KIND = {
@@ -87,8 +105,15 @@ SAVING_WORDS = re.compile(
     r"\b(?:sav(?:e|es|ed|ing|ings)|less|cheaper|discount|off|difference|reduc\w*)\b", re.I
 )
 CUSTOMER_DATA = re.compile(
-    r"\b(?:you(?:'ve| have)? (?:used|sent|got|paid|spent|imported|added)|you're at|you are at|"
-    r"your (?:current|usage|bill|invoice|total)|of (?:them|those)|so far|already used)\b",
+    r"\b(?:(?:you|your account|your team|you've|you have|we|they) (?:used|sent|got|paid|spent|"
+    r"imported|added|have|had|reached)|you're at|you are at|your (?:current|usage|bill|invoice|"
+    r"total)|of (?:them|those)|so far|already used)\b",
+    re.IGNORECASE,
+)
+# A figure given as an estimate or a threshold is the customer's, not the KB's.
+APPROXIMATE = re.compile(
+    r"\b(?:about|around|roughly|approximately|nearly|almost|over|more than|less than|under|"
+    r"some|maybe|regularly send|send around)\s*$|~\s*$",
     re.IGNORECASE,
 )
 
@@ -178,6 +203,7 @@ IRREGULAR = {
 }
 
 
+@lru_cache(maxsize=65536)
 def stem_word(word: str) -> str:
     """A light stemmer: 'restored', 'restore' and 'restoring' all become 'restor'."""
     word = word.lower().replace("\u2019", "'")
@@ -186,6 +212,8 @@ def stem_word(word: str) -> str:
         word = word[:-2]
     word = word.replace("-", "")
     for suffix in _SUFFIXES:
+        if suffix == "es" and not re.search(r"(?:s|x|z|ch|sh)es$", word):
+            continue  # 'files' -> 'file' (then as 'file'), 'boxes' -> 'box'
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
             if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
@@ -198,7 +226,12 @@ def stem_word(word: str) -> str:
 
 def stems(text: str) -> set[str]:
     """The stems of a text's content words."""
-    return {stem_word(w) for w in content_words((text or "").replace("-", " "))}
+    return set(_stems(text or ""))
+
+
+@lru_cache(maxsize=8192)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem_word(w) for w in content_words(text.replace("-", " ")))
 
 
 def _ordered_stems(text: str) -> list[str]:
@@ -343,6 +376,7 @@ class PlanGroup:
     every: bool = False
 
 
+@per_kb
 def _plan_regex(kb: KnowledgeBase) -> re.Pattern[str]:
     exact, loose = [], []
     for plan in kb.plans:
@@ -443,7 +477,7 @@ def _closest_group(
 
 
 CONTINUES = re.compile(
-    r"\s*(?:[-*\u2022]\s+|\d+[.)]\s+)?(?:it|it's|this|that|they|they're|these|those|each|"
+    r"\s*(?:[-*\u2022]\s+|\d+[.)]\s+)?(?:it|it's|this|that|they|they're|these|those|"
     r"both|the plan|that plan|this plan)\b",
     re.IGNORECASE,
 )
@@ -465,7 +499,7 @@ def context_plans(text: str, sentence: Sentence, kb: KnowledgeBase) -> list[Plan
         if previous is None or not previous.text.rstrip().endswith(":"):
             return []
     current = sentence
-    for _ in range(3):
+    for _ in range(8):
         previous = previous_sentence(text, current)
         if previous is None:
             return []
@@ -498,6 +532,20 @@ UNUSED = re.compile(
     r"\s+(?:use|used|need|needed|spend|spent|send|sent)\b",
     re.IGNORECASE,
 )
+
+
+POLAR_NEGATION = re.compile(
+    r"\b(?:not|no|never|neither|nor|cannot|can't|cant|won't|wont|isn't|aren't|wasn't|"
+    r"weren't|doesn't|don't|didn't|hasn't|haven't|hadn't|shouldn't|wouldn't|couldn't|"
+    r"mustn't|no longer)\b",
+    re.IGNORECASE,
+)
+
+
+def says_no(text: str) -> bool:
+    """Whether a statement is negative ('do not roll over', "can't be restored"); unlike
+    `negated`, 'removed seats' or 'retired paths' are not a no."""
+    return bool(POLAR_NEGATION.search(UNUSED.sub(" unused ", text or "")))
 
 
 def negated(text: str) -> bool:
@@ -580,7 +628,7 @@ def _span_scope(text: str, sentence: Sentence, spans: Sequence[tuple[int, int]])
 # ---- how telling a word is --------------------------------------------------------------
 
 
-@lru_cache(maxsize=32)
+@per_kb
 def _stem_weights(kb: KnowledgeBase) -> dict[str, float]:
     """How telling each stem is: rare across the facts' statements and names = heavy."""
     documents = [stems(" ".join([f.statement, f.title, *f.topic_phrases])) for f in kb.facts]
@@ -592,7 +640,7 @@ def _stem_weights(kb: KnowledgeBase) -> dict[str, float]:
     return {w: math.log((total + 1) / (n + 0.5)) for w, n in frequency.items()}
 
 
-@lru_cache(maxsize=32)
+@per_kb
 def _stem_frequency(kb: KnowledgeBase) -> dict[str, int]:
     """In how many facts (statement, title, phrases) each stem occurs."""
     frequency: dict[str, int] = {}

@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 from grading.detectors.knowledge_base import KnowledgeBase, ProcessFact
 from grading.detectors.text import sentence_at
 
-from .base import CONTRADICTED, SUPPORTED, UNSUPPORTED, Claim, _claim, alias_pattern
+from .base import CONTRADICTED, SUPPORTED, UNSUPPORTED, Claim, _claim, alias_pattern, per_kb
 
 # ---- process paths -------------------------------------------------------------------------
 
@@ -22,7 +22,8 @@ _HEAD_EXCLUDED = (
 )
 
 
-def _path_vocabulary(kb: KnowledgeBase) -> set[str]:
+@per_kb
+def _path_vocabulary(kb: KnowledgeBase) -> frozenset[str]:
     """Words a path segment may continue with: any word of a process's current or retired
     path ('Sending domains', 'Invoice history'); capitalised words from other paths."""
     vocabulary: set[str] = set()
@@ -33,9 +34,10 @@ def _path_vocabulary(kb: KnowledgeBase) -> set[str]:
     for path in _all_kb_paths(kb):
         for segment in re.split(PATH_SEP, path):
             vocabulary.update(w.lower() for w in segment.split() if w[:1].isupper())
-    return vocabulary
+    return frozenset(vocabulary)
 
 
+@per_kb
 def _all_kb_paths(kb: KnowledgeBase) -> list[str]:
     paths = []
     for process in kb.processes:
@@ -87,7 +89,7 @@ def _path_regex(vocabulary: frozenset[str]) -> re.Pattern[str]:
 
 def find_paths(text: str, kb: KnowledgeBase) -> list[tuple[str, int, int]]:
     """Menu paths ('Settings > Billing > Plan') as written, ending where the path ends."""
-    pattern = _path_regex(frozenset(_path_vocabulary(kb)))
+    pattern = _path_regex(_path_vocabulary(kb))
     return [(m.group(0), m.start(), m.end()) for m in pattern.finditer(text or "")]
 
 
@@ -95,6 +97,7 @@ def _path_key(path: str) -> str:
     return " > ".join(p.strip().strip("'\"").lower() for p in re.split(PATH_SEP, path) if p.strip())
 
 
+@per_kb
 def documented_paths(kb: KnowledgeBase) -> dict[str, str]:
     """Menu paths quoted in any fact's statement or steps: normalised path -> fact id."""
     found: dict[str, str] = {}
@@ -107,6 +110,7 @@ def documented_paths(kb: KnowledgeBase) -> dict[str, str]:
     return found
 
 
+@per_kb
 def _outdated_keys(kb: KnowledgeBase) -> dict[str, ProcessFact]:
     return {_path_key(p): process for process in kb.processes for p in process.outdated_paths}
 

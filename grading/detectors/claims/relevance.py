@@ -4,7 +4,6 @@ facts each draft sentence is about, and the sentence that answers something else
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from grading.detectors.knowledge_base import Fact, KnowledgeBase, SlaFact, TroubleshootingFact
 from grading.detectors.text import Sentence, sentences, word_count
@@ -15,6 +14,7 @@ from .base import (
     _stem_frequency,
     _stem_weights,
     alias_pattern,
+    per_kb,
     stem_word,
     stems,
 )
@@ -61,7 +61,7 @@ def topics_in(text: str, kb: KnowledgeBase) -> dict[str, list[tuple[int, int]]]:
     return found
 
 
-@lru_cache(maxsize=32)
+@per_kb
 def _distinctive_stems(kb: KnowledgeBase) -> dict[str, str]:
     """Names that occur in the topic phrases of exactly one fact ('Okta', 'SAML'):
     stem -> fact id. Only proper names and acronyms: common words say too little."""

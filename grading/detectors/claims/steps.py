@@ -42,8 +42,8 @@ STEP_VERBS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 NOT_A_FIX = re.compile(
-    r"^(?:call|contact|email|message|chat with|reach|reply|write to|let|tell|ask)\s+"
-    r"(?:us|our|me|support|"
+    r"^(?:call|contact|email|message|chat with|reach|reply|write to|let|tell|ask|send|share|"
+    r"forward|give)\s+(?:us|our|me|support|"
     r"the support|here|know)\b|^(?:let us know|reply here|get in touch|reach out)",
     re.IGNORECASE,
 )

@@ -10,6 +10,7 @@ from grading.detectors.knowledge_base import (
     KnowledgeBase,
     PolicyFact,
     RuleFact,
+    SlaFact,
     billing_cycle_key,
 )
 from grading.detectors.quantities import DurationMention, durations_in
@@ -26,13 +27,16 @@ from .base import (
     Claim,
     _claim,
     _join,
+    _local,
     _nearest_group,
     _rule_scope,
     _scope,
     _stem_weights,
     alias_pattern,
-    negated,
+    context_plans,
+    per_kb,
     plan_groups,
+    says_no,
     stem_word,
     stems,
 )
@@ -70,14 +74,14 @@ def check_rules(text: str, kb: KnowledgeBase) -> list[Claim]:
     claims = []
     weights = _stem_weights(kb)
     for rule in kb.rules:
-        truth = rule.value != negated(rule.rule)
+        truth = rule.value != says_no(rule.rule)
         timing = _timing(rule.rule)
         core = rule.rule
         for pattern in TIMING.values():
             core = pattern.sub(" ", core)
         rule_stems = stems(core)
         nouns = _rule_nouns(rule, rule_stems, kb)
-        for sentence in sentences(text):
+        for sentence in _clause_pieces(text):
             if nouns and not (nouns & stems(sentence.text)):
                 continue  # about something else ('unused tests' is not 'unused sends')
             span = _rule_span(sentence, rule, rule_stems, weights)
@@ -88,9 +92,11 @@ def check_rules(text: str, kb: KnowledgeBase) -> list[Claim]:
             if HEDGE.search(scope) and "?" in scope:
                 continue
             local = _rule_scope(text, sentence, start, end)
-            says = not negated(local)
+            says = not says_no(local)
             status = SUPPORTED if says == truth else CONTRADICTED
             claimed = _timing(scope)
+            if timing and not claimed:
+                continue  # a rule about when, in a sentence that says no when
             if timing and claimed:
                 same = claimed == timing
                 status = SUPPORTED if (same == says) == truth else CONTRADICTED
@@ -99,10 +105,34 @@ def check_rules(text: str, kb: KnowledgeBase) -> list[Claim]:
     return claims
 
 
+def _clause_pieces(text: str, *, commas: bool = False) -> list[Sentence]:
+    """Sentences cut at ';', ':' and dashes (and, with `commas`, at commas that are not in
+    a number): each piece states at most one rule."""
+    cut = r"[;:\u2014]\s+|\s\u2013\s" + (r"|,(?!\d)\s*(?:and\s+)?" if commas else "")
+    pieces = []
+    for sentence in sentences(text):
+        left = 0
+        for match in re.finditer(cut, sentence.text):
+            pieces.append(_piece(sentence, left, match.start()))
+            left = match.end()
+        pieces.append(_piece(sentence, left, len(sentence.text)))
+    return [p for p in pieces if p.text.strip()]
+
+
+def _piece(sentence: Sentence, left: int, right: int) -> Sentence:
+    return Sentence(sentence.text[left:right], sentence.start + left, sentence.start + right)
+
+
 def _rule_nouns(rule: RuleFact, rule_stems: set[str], kb: KnowledgeBase) -> set[str]:
     """The rule's words that name things elsewhere in the KB (its subject: 'sends')."""
-    elsewhere = {w for f in kb.facts if f.id != rule.id for p in f.topic_phrases for w in stems(p)}
-    return (rule_stems & elsewhere) - GENERIC_STEMS
+    return (rule_stems & _phrase_stems_except(kb, rule.id)) - GENERIC_STEMS
+
+
+@per_kb
+def _phrase_stems_except(kb: KnowledgeBase, fact_id: str) -> frozenset[str]:
+    return frozenset(
+        w for f in kb.facts if f.id != fact_id for p in f.topic_phrases for w in stems(p)
+    )
 
 
 def _rule_span(
@@ -187,21 +217,72 @@ def check_policies(
     customer_message: str | None = None,
 ) -> list[Claim]:
     claims = []
-    customer = {(d.duration.low, d.duration.unit) for d in durations_in(customer_message or "")}
+    customer = {
+        (d.duration.low, d.duration.unit)
+        for d in durations_in(customer_message or "", elapsed=True)
+    }
     for mention in durations_in(text):
         sentence = sentence_at(text, mention.start)
         if (mention.duration.low, mention.duration.unit) in customer:
-            continue
+            continue  # the customer's own time ('four days ago'), repeated
         scope = _scope(text, sentence, mention.start, mention.end)
+        local = _local(text, sentence, mention.start, mention.end)
         if RESPONSE_WORDS.search(scope) and kb.slas:
+            if COMMITMENT.search(local) or not SUPPORT_TARGET.search(scope):
+                continue  # "I'll reply within the hour" is a promise, not the target
             claim = _sla_claim(text, sentence, mention, kb, customer_plan)
             if claim:
                 claims.append(claim)
                 continue
         claim = _policy_claim(text, sentence, mention, kb, customer_plan, billing_cycle)
+        claim = claim or _stated_duration_claim(text, sentence, mention, kb)
         if claim:
             claims.append(claim)
     return claims
+
+
+@per_kb
+def _stated_durations(kb: KnowledgeBase) -> tuple:
+    """Durations written into the KB's statements and documented steps ('Allow up to 1
+    hour for the first full sync'): (fact, the sentence, its stems, its durations)."""
+    found = []
+    for fact in kb.facts:
+        if isinstance(fact, (PolicyFact, SlaFact)):
+            continue  # these carry their durations as data
+        for source in (fact.statement, *getattr(fact, "steps", ())):
+            for part in _clause_pieces(source, commas=True):
+                mentions = durations_in(part.text)
+                if mentions:
+                    words = frozenset(stems(part.text) - GENERIC_STEMS)
+                    found.append((fact, part.text, words, tuple(m.duration for m in mentions)))
+    return tuple(found)
+
+
+def _stated_duration_claim(text, sentence, mention: DurationMention, kb) -> Claim | None:
+    """A duration in a sentence that says what a KB sentence with a duration says (not one
+    that describes something: 'contacts who haven't opened in 90 days')."""
+    lead = _local(text, sentence, mention.start, mention.end)
+    lead = lead[: max(0, mention.start - sentence.start - sentence.text.find(lead))]
+    if says_no(lead) or re.search(r"\b(?:who|that|which|whose)\b", lead, re.I):
+        return None
+    words = stems(sentence.text) - GENERIC_STEMS
+    weights = _stem_weights(kb)
+    best = None
+    for fact, _source, source_words, durations in _stated_durations(kb):
+        shared = words & source_words
+        total = sum(weights.get(w, 1.0) for w in source_words) or 1.0
+        share = sum(weights.get(w, 1.0) for w in shared) / total
+        if len(shared) >= 2 and share >= 0.6 and (best is None or share > best[0]):
+            best = (share, fact, durations)
+    if best is None:
+        return None
+    _, fact, durations = best
+    if any(d.agrees_with(mention.duration) for d in durations):
+        return _claim("policy", text, mention.start, mention.end, SUPPORTED, fact, "as stated")
+    if not any(_comparable(d, mention.duration) for d in durations):
+        return None
+    detail = f"{mention.duration} vs {_join(str(d) for d in durations)}"
+    return _claim("policy", text, mention.start, mention.end, CONTRADICTED, fact, detail)
 
 
 def _policy_claim(text, sentence, mention: DurationMention, kb, customer_plan, billing_cycle):
@@ -211,7 +292,12 @@ def _policy_claim(text, sentence, mention: DurationMention, kb, customer_plan, b
     local = mention.start - sentence.start
     groups = [g for g in plan_groups(sentence.text, kb) if not g.every]
     group = _nearest_group(groups, sentence.text, local, mention.end - sentence.start, 80)
-    plan = group.plans[0].plan if group and len(group.plans) == 1 else customer_plan
+    carried = context_plans(text, sentence, kb)
+    plan = (
+        group.plans[0].plan
+        if group and len(group.plans) == 1
+        else (carried[0].plan if len(carried) == 1 else customer_plan)
+    )
     cycle = _cycle_near(text, sentence, mention.start, mention.end) or billing_cycle_key(
         billing_cycle
     )
@@ -256,11 +342,26 @@ def _comparable(fact: Duration, claimed: Duration) -> bool:
     return any(fact.unit in group and claimed.unit in group for group in _SIBLINGS)
 
 
+COMMITMENT = re.compile(
+    r"\b(?:I(?:'ll| will| can|'m going to| am going to| aim to| promise to)|let me)\b", re.I
+)
+SUPPORT_TARGET = re.compile(
+    r"\b(?:first[- ]response|response time|reply time|target|support|we|our team|you'll hear|"
+    r"you will hear|hear back|get back to you|accounts get|customers get|plan gets|includes)\b",
+    re.IGNORECASE,
+)
+
+
 def _sla_claim(text, sentence, mention: DurationMention, kb, customer_plan) -> Claim | None:
     local = mention.start - sentence.start
     groups = [g for g in plan_groups(sentence.text, kb) if not g.every]
     group = _nearest_group(groups, sentence.text, local, mention.end - sentence.start, 120)
-    plans = [p.plan for p in group.plans] if group else ([customer_plan] if customer_plan else [])
+    carried = [p.plan for p in context_plans(text, sentence, kb)]
+    plans = (
+        [p.plan for p in group.plans]
+        if group
+        else (carried or ([customer_plan] if customer_plan else []))
+    )
     slas = [s for s in (kb.sla_for(p) for p in plans) if s and s.first_response]
     if not slas:
         agreeing = [
