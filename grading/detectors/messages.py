@@ -130,10 +130,10 @@ CONFUSION = regex(
     r"what's the difference",
     r"difference between",
 )
-SATISFACTION = regex(
-    r"thank(?:s| you)(?: so much| very much| a lot)?(?! for nothing)",
-    r"(?:really |truly )?appreciate\w*",
-    r"lov(?:e|ed|ing)",
+# Words of pleasure, shared by the indicator list and the purpose cues (PRAISE adds more).
+POSITIVE_WORDS = (
+    r"(?:really |truly )?appreciat\w*",
+    r"lov(?:e|es|ed|ing|ely)",
     r"great",
     r"excellent",
     r"amazing",
@@ -146,10 +146,14 @@ SATISFACTION = regex(
     r"delighted",
     r"pleased",
     r"impressed",
-    r"works? (?:great|perfectly|well|like a charm)",
     r"well done",
     r"helpful",
     r"recommend",
+)
+SATISFACTION = regex(
+    r"thank(?:s| you)(?: so much| very much| a lot)?(?! for nothing)",
+    *POSITIVE_WORDS,
+    r"works? (?:great|perfectly|well|like a charm)",
     r"(?:more )?professional",
 )
 PROBLEM = regex(
@@ -851,32 +855,16 @@ PRAISE_BY_CONTRAST = regex(
     r"painless",
 )
 PRAISE = regex(
+    *POSITIVE_WORDS,
     r"thank(?:s| you)",
     r"cheers",
-    r"appreciat\w*",
-    r"lov(?:e|es|ed|ing|ely)",
-    r"great",
-    r"excellent",
-    r"amazing",
-    r"fantastic",
-    r"awesome",
-    r"perfect(?:ly)?",
-    r"brilliant",
-    r"wonderful",
-    r"happy",
-    r"delighted",
-    r"pleased",
-    r"impressed",
     r"legends?",
     r"(?:the )?best(?! regards| wishes| way| practice)",
     r"(?:it )?work(?:s|ed)(?: great| perfectly| well| like a charm)?!",
     r"finally (?:works|fires|working)",
-    r"well done",
     r"kudos",
     r"(?:doubled|tripled|record)",
     r"celebrat\w*",
-    r"helpful",
-    r"recommend",
     r"saved (?:me|us)",
     r"saved (?:enough|money|time|hours)",
     r"deserve",
