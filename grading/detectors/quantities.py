@@ -79,13 +79,19 @@ ARTICLE_DURATION = re.compile(
 ELAPSED_AFTER = re.compile(r"\s*(?:ago|old|earlier|since|in a row|running)\b", re.IGNORECASE)
 ELAPSED_BEFORE = re.compile(
     r"(?:\b(?:for the (?:past|last)|over the (?:past|last)|in the (?:past|last)|"
-    r"these|those|the past|the last|every|each|per)\s+)$",
+    r"these|those|the past|the last|every|each|per|waiting|waited|been waiting|spent|"
+    r"took|taken|it's been|it has been)\s+)$",
     re.IGNORECASE,
 )
 
 CURRENCY = r"(?:US\$|CA\$|A\$|\$|€|£|(?:USD|EUR|GBP)\s?)"
 AMOUNT = r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{1,2}))?(?![\d,]*\d)"
-MONEY = re.compile(rf"(?<![\w.]){CURRENCY}\s?{AMOUNT}", re.IGNORECASE)
+MONEY = re.compile(
+    rf"(?<![\w.]){CURRENCY}\s?{AMOUNT}"
+    rf"|(?<![\w.$€£]){AMOUNT.replace('whole', 'whole2').replace('cents', 'cents2')}"
+    rf"\s?(?:USD|EUR|GBP|dollars?|euros?|pounds?)\b",
+    re.IGNORECASE,
+)
 PERCENT_AFTER = re.compile(r"\s*%")
 
 PERIOD_WORDS = {
@@ -197,8 +203,9 @@ class DurationMention:
     text: str
 
 
-def durations_in(text: str) -> list[DurationMention]:
-    """Every duration in a text, except elapsed time ('12 days ago', 'for the past week')."""
+def durations_in(text: str, *, elapsed: bool = False) -> list[DurationMention]:
+    """Every duration in a text, except elapsed time ('12 days ago', 'for the past week')
+    unless `elapsed`."""
     found: list[DurationMention] = []
     for match in DURATION.finditer(text or ""):
         low_text = match.group("b_low") or match.group("low")
@@ -206,7 +213,7 @@ def durations_in(text: str) -> list[DurationMention]:
         low, high = number_value(low_text), number_value(high_text or low_text)
         if low is None or high is None or high < low:
             continue
-        if _elapsed(text, match.start(), match.end()):
+        if not elapsed and _elapsed(text, match.start(), match.end()):
             continue
         unit = _unit_of(match)
         if unit == "hours" and match.group("hours").lower() == "h" and "-" in match.group(0):
@@ -216,7 +223,9 @@ def durations_in(text: str) -> list[DurationMention]:
         )
     for match in ARTICLE_DURATION.finditer(text or ""):
         start = match.start("article")
-        if any(m.start <= start < m.end for m in found) or _elapsed(text, start, match.end()):
+        if any(m.start <= start < m.end for m in found):
+            continue
+        if not elapsed and _elapsed(text, start, match.end()):
             continue
         duration = Duration.exact(1, _unit_of(match))
         found.append(DurationMention(duration, start, match.end(), text[start : match.end()]))
@@ -233,8 +242,8 @@ def money_in(text: str) -> list[Money]:
     for match in MONEY.finditer(text or ""):
         if PERCENT_AFTER.match(text, match.end()):
             continue
-        whole = match.group("whole").replace(",", "")
-        cents = match.group("cents")
+        whole = (match.group("whole") or match.group("whole2")).replace(",", "")
+        cents = match.group("cents") or match.group("cents2")
         value = float(f"{whole}.{cents}") if cents else float(whole)
         found.append(_qualified(text, match, value))
     return found

@@ -84,7 +84,8 @@ def _path_regex(vocabulary: frozenset[str]) -> re.Pattern[str]:
         rf"(?:[A-Z][\w&'\u2019-]*{continuation}{{0,3}}|\([^)]{{1,40}}\)|['\"][^'\"]{{1,40}}['\"])"
     )
     head = rf"{_HEAD_EXCLUDED}[A-Z][\w&'\u2019-]*{continuation}{{0,2}}"
-    return re.compile(rf"{head}(?:{PATH_SEP}{segment})+")
+    quote = r"[*\"\u201c\u201d]*"  # '**Settings** > **Billing**', '"Settings" > "Billing"'
+    return re.compile(rf"{head}(?:{quote}{PATH_SEP}{quote}{segment})+")
 
 
 def find_paths(text: str, kb: KnowledgeBase) -> list[tuple[str, int, int]]:
@@ -94,7 +95,8 @@ def find_paths(text: str, kb: KnowledgeBase) -> list[tuple[str, int, int]]:
 
 
 def _path_key(path: str) -> str:
-    return " > ".join(p.strip().strip("'\"").lower() for p in re.split(PATH_SEP, path) if p.strip())
+    parts = re.split(PATH_SEP, path)
+    return " > ".join(p.strip(" *'\"\u201c\u201d").lower() for p in parts if p.strip(" *"))
 
 
 @per_kb
