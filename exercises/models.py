@@ -10,8 +10,12 @@ class KnowledgeFact(VersionedContent):
 
     class Category(models.TextChoices):
         PLAN = "plan", "Plan and price"
+        ADDON = "addon", "Add-on or fee"
+        QUOTA = "quota", "Usage quota"
         FEATURE = "feature", "Feature availability"
         POLICY = "policy", "Policy"
+        RULE = "rule", "Yes/no rule"
+        NOT_OFFERED = "not_offered", "Not offered"
         SLA = "sla", "Support SLA"
         PROCESS = "process", "Process"
         TROUBLESHOOTING = "troubleshooting", "Troubleshooting"
