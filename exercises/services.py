@@ -35,7 +35,8 @@ UNEXPECTED_DRAFT_ERROR = (
 
 
 def llm_configured() -> bool:
-    """True when an OpenAI-compatible endpoint is configured (read at call time)."""
+    """True when an OpenAI-compatible endpoint is configured (read at call time): the one
+    check, used by the workspace for drafts and by grading for LLM grades."""
     return bool(settings.LLM_BASE_URL and settings.LLM_MODEL)
 
 

@@ -11,11 +11,11 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from exercises.models import Submission
+from exercises.services import llm_configured
 
 from . import offline
 from .llm.errors import LLMPermanentError, LLMTransientError
@@ -126,7 +126,7 @@ def grading_run(*, submission_id: int, is_retry: bool = False) -> None:
                 reason=Flag.Reason.SUSPICIOUS_TEXT,
                 detail="The offline grader found: " + ", ".join(sorted(suspicious)),
             )
-    if llm_grading_enabled() and GraderKind.LLM not in done:
+    if llm_configured() and GraderKind.LLM not in done:
         try:
             result = grade_llm(submission=submission, rubric_version=rubric_version)
         except LLMPermanentError as exc:
@@ -142,10 +142,6 @@ def grading_run(*, submission_id: int, is_retry: bool = False) -> None:
             return
         grade_store(submission_id=submission_id, rubric_version=rubric_version, result=result)
     grading_finish(submission_id=submission_id)
-
-
-def llm_grading_enabled() -> bool:
-    return bool(settings.LLM_BASE_URL and settings.LLM_MODEL)
 
 
 def grade_offline(*, submission: Submission, rubric_version: RubricVersion) -> GradeResult:

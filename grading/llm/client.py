@@ -12,10 +12,6 @@ from openai.types.chat import ChatCompletion
 from .errors import LLMPermanentError, classify_openai_error
 
 
-def llm_configured() -> bool:
-    return bool(settings.LLM_BASE_URL and settings.LLM_MODEL)
-
-
 def llm_client(*, timeout: float | None = None) -> openai.OpenAI:
     """A client for the current settings, reused so its HTTP connections are pooled."""
     return _client_for(

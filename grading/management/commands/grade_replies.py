@@ -5,9 +5,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from exercises.services import llm_configured
 from grading.batch import MemoryLLMCache, grade_reply_record, reply_rubric_described
 from grading.content.files import read_content
-from grading.llm.client import llm_configured
 
 from ._batch import BatchCommand
 from .audit_drafts import load_kb
