@@ -1,10 +1,11 @@
 """Celery tasks of the base app: thin wrappers that take ids and call one service."""
 
 import logging
-import random
 import smtplib
 
 from celery import shared_task
+
+from .retry import backoff_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ def retry_mail(task, exc: Exception, what: str) -> None:
     if task.request.is_eager or task.request.retries >= task.max_retries:
         logger.exception("Giving up on %s: %s", what, exc)
         return
-    countdown = min(600, 30 * 2**task.request.retries) + random.uniform(0, 10)  # noqa: S311
+    countdown = backoff_seconds(task.request.retries, base=30, cap=600)
     raise task.retry(exc=exc, countdown=countdown) from exc
 
 

@@ -1,11 +1,11 @@
 """Celery tasks of the exercises app: thin wrappers that take ids and call one service."""
 
 import logging
-import random
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
+from curriculum.retry import backoff_seconds
 from curriculum.tasks import MAIL_ERRORS, MAIL_RETRIES, retry_mail
 
 from .errors import DraftGenerationError
@@ -39,7 +39,7 @@ def draft_generate_task(self, *, draft_request_id: int) -> None:
             # one retry happens now.
             services.draft_request_run(draft_request_id=draft_request_id, final_attempt=True)
             return
-        countdown = 2 * 2**self.request.retries + random.uniform(0, 1)  # noqa: S311 - jitter
+        countdown = backoff_seconds(self.request.retries, base=4, cap=30)
         raise self.retry(exc=exc, countdown=countdown) from exc
     except SoftTimeLimitExceeded:
         services.draft_request_fail(draft_request_id=draft_request_id, error=DRAFT_TIMEOUT_MESSAGE)

@@ -1,8 +1,8 @@
 """Celery tasks of grading: thin wrappers that take ids and call one service."""
 
-import random
-
 from celery import shared_task
+
+from curriculum.retry import backoff_seconds as backoff
 
 from . import services
 from .llm.errors import LLMTransientError
@@ -11,8 +11,8 @@ MAX_LLM_RETRIES = 4
 
 
 def backoff_seconds(retries: int) -> float:
-    """Exponential backoff with full jitter: 0..(5 * 2^retries) seconds, capped at 5 minutes."""
-    return random.uniform(0, min(300, 5 * 2**retries))  # noqa: S311 - jitter, not crypto
+    """LLM grading retries: 0..(5 * 2^retries) seconds, capped at 5 minutes."""
+    return backoff(retries, base=5, cap=300)
 
 
 @shared_task(

@@ -1,10 +1,10 @@
 """Celery tasks of the impact app: thin wrappers that take ids and call one service."""
 
-import random
-
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
+
+from curriculum.retry import backoff_seconds
 
 from . import services
 
@@ -32,7 +32,7 @@ def import_tickets_task(self, job_id: int) -> None:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             services.import_job_fail(job_id=job_id, error=f"Database error: {exc}")
             raise
-        countdown = random.uniform(0, min(300, 10 * 2**self.request.retries))  # noqa: S311
+        countdown = backoff_seconds(self.request.retries, base=10, cap=300)
         raise self.retry(exc=exc, countdown=countdown) from exc
     except SoftTimeLimitExceeded:
         services.import_job_fail(
