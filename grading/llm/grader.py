@@ -26,7 +26,7 @@ from django.db import DatabaseError
 
 from ..detectors.claims import check_claims
 from ..detectors.knowledge_base import KnowledgeBase
-from ..offline import CriterionScore, Evidence, Verdict, grade_answer, total_of
+from ..offline import CriterionVerdict, Evidence, Verdict, grade_answer, total_of
 from .errors import LLMPermanentError, LLMUnsupportedQuoteError
 from .structured import structured_completion
 
@@ -657,7 +657,7 @@ def _verdict_from_scores(scores, *, rubric, answer, kb, plan) -> tuple[Verdict, 
         claim for claim in check_claims(answer.get("reply", ""), kb, customer_plan=plan)
         if claim.status == "contradicted"
     ]  # fmt: skip
-    criteria: dict[str, CriterionScore] = {}
+    criteria: dict[str, CriterionVerdict] = {}
     for criterion in rubric["criteria"]:
         key = criterion["id"]
         item = scores[key]
@@ -677,7 +677,9 @@ def _verdict_from_scores(scores, *, rubric, answer, kb, plan) -> tuple[Verdict, 
         if _clean_quote(quote):
             rationale += f" Quote: “{_clean_quote(quote)[:200]}”"
             marked = quote_evidence(quote, answer, "the model's quote")
-        criteria[key] = CriterionScore(points=points, rationale=rationale.strip(), evidence=marked)
+        criteria[key] = CriterionVerdict(
+            points=points, rationale=rationale.strip(), evidence=marked
+        )
     verdict = Verdict(
         criteria=criteria,
         total=total_of(rubric["criteria"], criteria),

@@ -11,13 +11,13 @@ from .grade import (
     total_of,
 )
 from .reply import REPLY_CRITERIA
-from .results import CriterionScore, Evidence, Verdict
+from .results import CriterionVerdict, Evidence, Verdict
 
 __all__ = [
     "NO_SCORER",
     "REPLY_CRITERIA",
     "REPLY_QUALITY_RUBRIC",
-    "CriterionScore",
+    "CriterionVerdict",
     "Evidence",
     "Verdict",
     "expand_rubric",

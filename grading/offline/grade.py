@@ -11,7 +11,7 @@ from grading.detectors.replies import find_grader_directed
 from . import audit, context_management, empathy, escalation, rca, reply, tone
 from .context import Context, _dict, _list, _text
 from .rca import _report_text
-from .results import CriterionScore, Raw, Verdict
+from .results import CriterionVerdict, Raw, Verdict
 from .vocabulary import DEFAULT_REPLY_MAX_WORDS
 
 NO_SCORER = "no offline scorer"
@@ -38,7 +38,7 @@ def snap(raw: Raw, criterion: Mapping) -> int | None:
     return rubrics.snap_fraction(raw.points / raw.top if raw.top else 0.0, criterion)
 
 
-def total_of(criteria: list[Mapping], scores: dict[str, CriterionScore]) -> float:
+def total_of(criteria: list[Mapping], scores: dict[str, CriterionVerdict]) -> float:
     """Weighted mean of each scored criterion's fraction of its range, with critical caps."""
     return rubrics.weighted_total(
         criteria, {cid: score.points for cid, score in scores.items() if score is not None}
@@ -59,16 +59,16 @@ def expand_rubric(rubric: Mapping, rubrics_by_id: Mapping[str, Mapping]) -> dict
     return expanded
 
 
-def _score_one(criterion: Mapping, ctx: Context) -> CriterionScore:
+def _score_one(criterion: Mapping, ctx: Context) -> CriterionVerdict:
     cid = _text(criterion.get("id"))
     scorer = SCORERS.get(cid)
     if scorer is None:
-        return CriterionScore(None, NO_SCORER)
+        return CriterionVerdict(None, NO_SCORER)
     if cid in reply.SCORERS and ctx.not_prose:
         lowest = _level_points(criterion)[0]
-        return CriterionScore(lowest, f"Not scored as a reply: {ctx.not_prose}.")
+        return CriterionVerdict(lowest, f"Not scored as a reply: {ctx.not_prose}.")
     raw = scorer(ctx)
-    return CriterionScore(snap(raw, criterion), raw.rationale, raw.evidence)
+    return CriterionVerdict(snap(raw, criterion), raw.rationale, raw.evidence)
 
 
 def _flags(ctx: Context) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class CriterionScore:
+class CriterionVerdict:
     """One criterion's points (a level of the criterion, or None for N/A), why, and where."""
 
     points: int | None
@@ -29,7 +29,7 @@ class CriterionScore:
 class Verdict:
     """A whole grade: per-criterion scores, the weighted total (0..1) and any flags."""
 
-    criteria: dict[str, CriterionScore]
+    criteria: dict[str, CriterionVerdict]
     total: float
     flags: tuple[str, ...] = ()
     grader: str = "offline"
