@@ -50,20 +50,6 @@ HEDGES = regex(
     r"I'm not certain",
     r"if I remember",
 )
-ANTICIPATION = regex(
-    r"if (?:that|this|it|the status|you still|you don't|nothing)",
-    r"in case",
-    r"your next (?:bill|invoice|renewal|charge)",
-    r"from (?:then|now) on",
-    r"going forward",
-    r"(?:you'll|you will) also",
-    r"(?:your|the) data (?:stays|is safe|remains)",
-    r"(?:this|that) (?:won't|will not) (?:happen|affect)",
-    r"to prevent",
-    r"in the future",
-    r"next time",
-    r"also worth",
-)
 
 
 def _no_reply(top: int = 3) -> Raw:
@@ -324,18 +310,6 @@ def _body_sentences(text: str) -> list:
     ]
 
 
-def _first_marker_sentence(ctx: Context) -> int:
-    ra = ctx.reply_analysis
-    starts = [s.start for t in ra.target_tones for s in ra.tone_markers.get(t, ())]
-    if not starts:
-        return 99
-    body = _body_sentences(ctx.reply)
-    for index, sentence in enumerate(body, start=1):
-        if sentence.start <= min(starts) < sentence.end + 1:
-            return index
-    return 99
-
-
 def score_empathy(ctx: Context) -> Raw:
     """3 feeling and situation; 2 real but generic; 1 token or scripted; 0 none or dismissive."""
     ra = ctx.reply_analysis
@@ -442,10 +416,6 @@ def _impact_mentions(ctx: Context) -> list[Span]:
         if word in terms or stem(word) in terms:
             found.append(Span("impact", match.group(0), match.start(), match.end()))
     return found[:3]
-
-
-def _kinds(spans) -> list[str]:
-    return [s.kind for s in spans]
 
 
 def score_accuracy(ctx: Context) -> Raw:
@@ -564,22 +534,6 @@ def _repeated_planted_errors(ctx: Context) -> list[Claim]:
                 )
             )
     return found
-
-
-def _requests(message: str) -> list[str]:
-    """The questions and requests in a customer message."""
-    asks = [s.text for s in sentences(message) if s.text.endswith("?")]
-    asks += [
-        s.text
-        for s in sentences(message)
-        if re.search(
-            r"\b(?:can you|could you|please|I need|I want|I'd like|how do I|tell me)\b",
-            s.text,
-            re.I,
-        )
-        and not s.text.endswith("?")
-    ]
-    return asks or ([message] if message.strip() else [])
 
 
 ACT_REQUEST = regex(r"fix\w*", r"sort\w*", r"resolve\w*", r"help", r"look (?:at|into)", r"check")
@@ -706,11 +660,6 @@ STEPS = re.compile(
     re.I,
 )
 ANSWER_FOR = {"amount": AMOUNT, "time": TIME, "place": PLACE, "reason": REASON, "steps": STEPS}
-YES_NO = re.compile(
-    r"\b(?:yes|no|yep|nope|not|can|can't|cannot|will|won't|does|doesn't|do|don't|"
-    r"is|isn't|are|aren't|included|available|only|unfortunately)\b",
-    re.I,
-)
 
 
 ASK_JOIN = re.compile(
@@ -990,21 +939,6 @@ def score_next_steps(ctx: Context) -> Raw:
 def _timed_sentence(text: str, span: Span) -> bool:
     sentence = next((s for s in sentences(text) if s.start <= span.start < s.end + 1), None)
     return bool(sentence and TIMED.search(sentence.text))
-
-
-def _same_sentence(text: str, a: Span, b: Span) -> bool:
-    return any(
-        s.start <= a.start < s.end + 1 and s.start <= b.start < s.end + 1 for s in sentences(text)
-    )
-
-
-def _pure_thanks(ctx: Context) -> bool:
-    message = ctx.message
-    return (
-        ctx.target_state == "satisfied"
-        and "?" not in message
-        and not re.search(r"\b(?:can you|could you|please (?!pass))", message, re.I)
-    )
 
 
 def score_personalization(ctx: Context) -> Raw:
