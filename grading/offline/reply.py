@@ -750,13 +750,36 @@ def _kb_common_stems(kb: KnowledgeBase) -> frozenset[str]:
     return _COMMON_CACHE[key]
 
 
-def _answer_to(ask: str, context: str, reply_sentences: list, kb: KnowledgeBase) -> str:
+def _names(kb: KnowledgeBase) -> set[str]:
+    """Stems of the company's and its products' names: every message and reply may use them,
+    so sharing them shows nothing about which question a sentence answers."""
+    return {stem(w) for name in kb.company_names for w in content_words(name)}
+
+
+def _restates(sentence: str, message_stems: set[str]) -> bool:
+    """A sentence that only says back what the customer wrote ("please check your usage under
+    Account > Usage" to someone who has checked it) brings nothing new to answer with."""
+    own = {stem(w) for w in content_words(sentence)} - COMMON_STEMS
+    return len(own) >= 3 and len(own & message_stems) >= 0.75 * len(own)
+
+
+def _answer_to(
+    ask: str,
+    context: str,
+    reply_sentences: list,
+    kb: KnowledgeBase,
+    *,
+    message: str = "",
+) -> str:
     """'full' when the reply answers the question (with an amount or a time where it asks for
     one), 'partial' when it speaks to its subject without the amount or time asked for,
     'link' when only a link does, '' when nothing does (a promise to look into it is not an
-    answer)."""
-    subject = _informative({stem(w) for w in content_words(context)} - COMMON_STEMS, kb)
+    answer). A reply sentence that only says back what the customer wrote is not an answer."""
+    own = {stem(w) for w in content_words(context)} - COMMON_STEMS - _names(kb)
+    subject = _informative(own, kb)
     topics = set(topics_in(context, kb))
+    message_stems = {stem(w) for w in content_words(message)}
+    reply_sentences = [s for s in reply_sentences if not _restates(s.text, message_stems)]
     related = []
     for sentence in reply_sentences:
         words_in = {stem(w) for w in content_words(sentence.text)}
@@ -816,7 +839,9 @@ def score_completeness(ctx: Context) -> Raw:
         ):
             return Raw(2, 3, "No question was asked; the reply responds only in general terms.")
         return Raw(1, 3, "No question was asked, and the reply does not respond to what they said.")
-    answers = [_answer_to(ask, context, reply_sentences, ctx.kb) for ask, context in asks]
+    answers = [
+        _answer_to(ask, context, reply_sentences, ctx.kb, message=message) for ask, context in asks
+    ]
     full = [a for (a, _), x in zip(asks, answers, strict=True) if x == "full"]
     open_ = [a for (a, _), x in zip(asks, answers, strict=True) if x in ("", "link")]
     note = f"Answers {len(full)} of {len(asks)} questions or requests in full."

@@ -902,3 +902,57 @@ def test_rca_time_zones_and_customer_facing_words_are_not_leaks(kb):
 
     assert points("Reminders went out at 14:00 UTC, not 09:00 EST. This was our mistake.") == 3
     assert points("The MIGR-2231 deploy broke the cron. This was our mistake.") < 3
+
+
+# ---- completeness: what counts as an answer ----------------------------------------------
+
+ANSWER_KB_FACTS = [
+    {
+        "id": "process-export",
+        "category": "process",
+        "title": "Exporting reports",
+        "statement": "Export reports from Reports > Export > CSV.",
+        "source_url": "https://help.harbor.example/export",
+        "data": {"task": "export reports", "current_path": "Reports > Export > CSV"},
+    },
+]
+
+
+def _completeness(message: str, reply: str) -> int:
+    from grading.detectors.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.from_facts(
+        ANSWER_KB_FACTS,
+        company={
+            "name": "Harbor Ledger",
+            "product": "bookkeeping",
+            "help_site": "https://help.harbor.example",
+        },
+    )
+    verdict = grade_reply(customer_message=message, reply=reply, kb=kb, customer_name="Mia")
+    return verdict.criteria["completeness"].points
+
+
+def test_saying_back_what_the_customer_already_tried_does_not_answer():
+    message = (
+        "Our export is stuck. I've already opened Reports > Export > CSV twice and restarted "
+        "the browser. What else can it be?"
+    )
+    echo = (
+        "Hi Mia, please open Reports > Export > CSV again and restart the browser. "
+        "Let us know if the issue persists."
+    )
+    answer = (
+        "Hi Mia, an export stops when the date range holds more than a year of entries. "
+        "Split the range into two halves and export each; both will finish in a minute."
+    )
+    assert _completeness(message, echo) <= 1
+    assert _completeness(message, answer) == 3
+
+
+def test_the_company_name_is_not_a_shared_subject():
+    message = "Can Harbor Ledger print cheques for my suppliers?"
+    off_topic = "Hi Mia, Harbor Ledger connects to Xero under Settings > Apps in a minute."
+    answer = "Hi Mia, cheques for suppliers print from Payments > Cheques > Print."
+    assert _completeness(message, off_topic) <= 1
+    assert _completeness(message, answer) == 3
