@@ -258,6 +258,8 @@ LLM_BASE_URL = os.environ.get("LLM_BASE_URL", "").strip()
 LLM_MODEL = os.environ.get("LLM_MODEL", "").strip()
 LLM_API_KEY = os.environ.get("LLM_API_KEY", "").strip()
 LLM_TIMEOUT_SECONDS = float(os.environ.get("LLM_TIMEOUT_SECONDS", "30"))
+# How long every worker remembers which structured-output dialect the endpoint accepts.
+LLM_DIALECT_TTL_SECONDS = int(os.environ.get("LLM_DIALECT_TTL_SECONDS", str(6 * 3600)))
 
 # Production hardening: `manage.py check --deploy` is clean when DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

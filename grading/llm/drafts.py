@@ -1,6 +1,6 @@
 """AI drafts for the agent's workspace: the scenario as context, the agent's prompt as the ask.
 
-Called by exercises (through settings.COACHLINE_DRAFT_GENERATOR) only when an LLM is
+Answers exercises' `draft_requested` signal (see grading/receivers.py) only when an LLM is
 configured. One call, explicit timeout, no SDK retries: the Celery task retries transient
 errors once. Failures are raised as exercises' DraftGenerationError with a message fit to
 show the agent.
