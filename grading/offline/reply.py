@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from grading.detectors.claims import (
     CONTRADICTED,
@@ -721,6 +722,37 @@ YES_NO_ANSWER = regex(
     r"unfortunately",
     r"(?:isn't|aren't|not) (?:available|included|possible|offered)",
 )
+ECHO_FORMS = {
+    ("can", "could"): r"can|can't|cannot|could|couldn't",
+    ("do", "does", "did"): r"do|don't|does|doesn't|did|didn't",
+    ("is", "are"): r"is|isn't|are|aren't|'s|'re",
+    ("will", "would"): r"will|won't|'ll|would|wouldn't",
+    ("should",): r"should|shouldn't",
+    ("have", "has"): r"have|haven't|has|hasn't|'ve",
+}
+AUXILIARY = re.compile(r"^\W*(?:and |so |but |also )?(\w+)", re.I)
+
+
+def _echo_of(ask: str) -> re.Pattern[str] | None:
+    """A yes/no answer echoes the question's auxiliary ("Can I stop it?" / "you can unschedule
+    it"), wherever in the reply it comes."""
+    found = AUXILIARY.match(ask)
+    aux = found.group(1).lower() if found else ""
+    forms = next((f for keys, f in ECHO_FORMS.items() if aux in keys), None)
+    if forms is None:
+        return None
+    return re.compile(
+        r"(?:yes|no)?\W*(?:you|we|it|that|this|they|there|she|he|i)\s?(?:" + forms + r")\b",
+        re.I,
+    )
+
+
+# what may come before a yes or no: "The good news is that you can…", "So, yes…"
+YES_NO_LEAD = re.compile(
+    r"^(?:(?:the )?(?:good|bad) news (?:first|is)(?: that)?|so|and|but|actually|in short|"
+    r"short answer|happily|luckily|thankfully)\b[\s,:-]*",
+    re.I,
+)
 POINTER = regex(
     r"(?:find|see|read|visit|check out|refer to|look at)\b[^.!?\n]{0,80}(?:article|guide|page|"
     r"help (?:centre|center|site)|link|here)",
@@ -756,11 +788,37 @@ def _names(kb: KnowledgeBase) -> set[str]:
     return {stem(w) for name in kb.company_names for w in content_words(name)}
 
 
-def _restates(sentence: str, message_stems: set[str]) -> bool:
+def _restates(sentence: str, told_stems: set[str]) -> bool:
     """A sentence that only says back what the customer wrote ("please check your usage under
     Account > Usage" to someone who has checked it) brings nothing new to answer with."""
     own = {stem(w) for w in content_words(sentence)} - COMMON_STEMS
-    return len(own) >= 3 and len(own & message_stems) >= 0.75 * len(own)
+    return len(own) >= 3 and len(own & told_stems) >= 0.75 * len(own)
+
+
+class _Unit(NamedTuple):
+    text: str
+
+
+def _with_lists(reply_sentences: list) -> list:
+    """The reply's sentences, with a lead-in that ends in a colon ("Your options:", "To stop
+    it:") joined to the list items after it: together they are one answer."""
+    units: list = []
+    lead: list[str] = []
+    for sentence in reply_sentences:
+        text = sentence.text
+        if lead and LIST_STEP.match(text.lstrip("\n")):
+            lead.append(text.strip())
+            continue
+        if lead:
+            units.append(_Unit(" ".join(lead)))
+            lead = []
+        if text.rstrip().endswith(":"):
+            lead = [text.strip()]
+        else:
+            units.append(sentence)
+    if lead:
+        units.append(_Unit(" ".join(lead)))
+    return units
 
 
 def _answer_to(
@@ -769,25 +827,30 @@ def _answer_to(
     reply_sentences: list,
     kb: KnowledgeBase,
     *,
-    message: str = "",
+    told: str = "",
 ) -> str:
     """'full' when the reply answers the question (with an amount or a time where it asks for
     one), 'partial' when it speaks to its subject without the amount or time asked for,
     'link' when only a link does, '' when nothing does (a promise to look into it is not an
-    answer). A reply sentence that only says back what the customer wrote is not an answer."""
+    answer). A reply sentence that only says back what the customer told us (`told`: the
+    message's statements, what they have tried or know) is not an answer."""
     own = {stem(w) for w in content_words(context)} - COMMON_STEMS - _names(kb)
     subject = _informative(own, kb)
     topics = set(topics_in(context, kb))
-    message_stems = {stem(w) for w in content_words(message)}
-    reply_sentences = [s for s in reply_sentences if not _restates(s.text, message_stems)]
+    told_stems = {stem(w) for w in content_words(told)}
+    reply_sentences = [s for s in _with_lists(reply_sentences) if not _restates(s.text, told_stems)]
     related = []
     for sentence in reply_sentences:
         words_in = {stem(w) for w in content_words(sentence.text)}
         if (subject & words_in) or (topics and topics & set(topics_in(sentence.text, kb))):
             related.append(sentence.text)
     if YES_NO_ASK.search(ask):
+        echo = _echo_of(ask)
         related += [
-            s.text for s in reply_sentences[:3] if YES_NO_ANSWER.match(s.text.lstrip(" -*\n"))
+            s.text
+            for index, s in enumerate(reply_sentences)
+            if (index < 3 and YES_NO_ANSWER.match(s.text.lstrip(" -*\n")))
+            or (echo and echo.match(YES_NO_LEAD.sub("", s.text.lstrip(" -*\n"), count=1)))
         ]
     kind = next((k for k, pattern in ASK_KIND if pattern.search(ask)), "")
     if kind and not related:
@@ -808,7 +871,8 @@ def _answer_to(
         )
     ]
     if not answers:
-        return "link" if related else ""
+        pointed = any(URL_ONLY.search(t) or POINTER.search(t) for t in related)
+        return "link" if pointed else ""
     if kind not in ("amount", "time"):
         return "full"  # a related answer is an answer; its correctness is accuracy's business
     return "full" if ANSWER_FOR[kind].search(" ".join(answers)) else "partial"
@@ -839,8 +903,11 @@ def score_completeness(ctx: Context) -> Raw:
         ):
             return Raw(2, 3, "No question was asked; the reply responds only in general terms.")
         return Raw(1, 3, "No question was asked, and the reply does not respond to what they said.")
+    told = " ".join(  # what the customer states (has tried, knows), not what they ask
+        s.text for s in sentences(message) if "?" not in s.text and not ASK_WORDS.search(s.text)
+    )
     answers = [
-        _answer_to(ask, context, reply_sentences, ctx.kb, message=message) for ask, context in asks
+        _answer_to(ask, context, reply_sentences, ctx.kb, told=told) for ask, context in asks
     ]
     full = [a for (a, _), x in zip(asks, answers, strict=True) if x == "full"]
     open_ = [a for (a, _), x in zip(asks, answers, strict=True) if x in ("", "link")]

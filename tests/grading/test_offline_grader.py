@@ -956,3 +956,28 @@ def test_the_company_name_is_not_a_shared_subject():
     answer = "Hi Mia, cheques for suppliers print from Payments > Cheques > Print."
     assert _completeness(message, off_topic) <= 1
     assert _completeness(message, answer) == 3
+
+
+def test_a_list_after_a_lead_in_answers_the_question_the_lead_in_names():
+    message = "Reports keep timing out. How can we stop that happening each week?"
+    reply = (
+        "Hi Mia, I'm sorry about the wasted time.\n\nTo stop that:\n"
+        "- split the date range into two halves\n"
+        "- run the halves one after the other\n"
+    )
+    assert _completeness(message, reply) == 3
+
+
+def test_a_yes_no_question_is_answered_by_its_auxiliary_later_in_the_reply():
+    message = "The newsletter with the wrong prices goes out at 10am. Can I stop it?"
+    reply = (
+        "Oh Mia, I'm so sorry, that is a horrible feeling. Please don't worry. "
+        "It happens to everyone. The good news is that you can unschedule a campaign up to "
+        "15 minutes before it sends: open it and choose Unschedule."
+    )
+    unrelated = (
+        "Oh Mia, I'm so sorry, that is a horrible feeling. Please don't worry. "
+        "It happens to everyone. Our team is always here for you, day or night."
+    )
+    assert _completeness(message, reply) == 3
+    assert _completeness(message, unrelated) <= 1
