@@ -110,6 +110,16 @@ DEFENSIVE = regex(
     r"(?:we|I) (?:can't|cannot) be (?:held )?responsible",
     r"as (?:clearly )?(?:stated|explained|documented) in",
     r"you (?:must|need to) (?:have )?(?:read|check)",
+    # flippancy: making light of the customer's problem
+    r"chill",
+    r"calm down",
+    r"(?:just )?be patient",
+    r"(?:it'll|it will) (?:be done|happen|go out) when it(?:'s| is) (?:done|ready)",
+    r"haha+",
+    r"lol",
+    r"nothing in life is free",
+    r"it is what it is",
+    r"deal with it",
 )
 REASSURANCE = regex(
     r"rest assured",

@@ -258,6 +258,7 @@ def score_tone_match(ctx: Context) -> Raw:
 
 FAILED_FIX = regex(
     r"(?:already|just) (?:tried|did|done|followed|re-?\w+)",
+    r"already \w+ed",
     r"tried (?:that|this|it|everything|twice)",
     r"(?:didn't|did not|doesn't|does not|hasn't|has not) (?:work|help|fix|change)",
     r"(?:twice|again|both times|several times|(?:two|three|\d) times)",

@@ -981,3 +981,34 @@ def test_a_yes_no_question_is_answered_by_its_auxiliary_later_in_the_reply():
     )
     assert _completeness(message, reply) == 3
     assert _completeness(message, unrelated) <= 1
+
+
+def _tone(message: str, reply: str, state: str) -> int:
+    from grading.detectors.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.from_facts(ANSWER_KB_FACTS)
+    verdict = grade_reply(
+        customer_message=message, reply=reply, kb=kb, customer_name="Mia", customer_state=state
+    )
+    return verdict.criteria["tone_match"].points
+
+
+def test_making_light_of_an_urgent_problem_works_against_the_state():
+    message = "URGENT: our export has been stuck for a day and the auditors come on Friday! Why?"
+    flippant = (
+        "Chill :) big exports take a while, it's totally normal. It'll be done when it's "
+        "done, so just be patient and it will finish eventually!"
+    )
+    assert _tone(message, flippant, "urgent") == 0
+
+
+def test_repeating_what_the_customer_already_checked_works_against_the_state():
+    message = (
+        "Our export is stuck and the auditors come in 2 hours. I've already checked "
+        "Reports > Export > CSV and the date range is under a year. What else can it be?"
+    )
+    repeat = (
+        "Hi Mia, please check Reports > Export > CSV and make sure the date range is under "
+        "a year. Let us know if the issue persists."
+    )
+    assert _tone(message, repeat, "urgent") == 0
