@@ -565,7 +565,8 @@ IMMINENT = regex(
     r"tonight",
     r"tomorrow",
     r"(?:by|before|until|later|for) this (?:morning|afternoon|evening)",
-    r"(?:in|within) (?:the next )?(?:an?|one|two|three|few|\d+|\d+-\d+) ?"
+    r"(?:in|within) (?:the next )?(?:like |about |around |roughly |under |less than )?"
+    r"(?:an?|one|two|three|few|\d+|\d+-\d+) ?"
     r"(?:min(?:ute)?s?|hours?|hrs?|h)\b",
     r"\d+ ?(?:min(?:ute)?s?|hours?|hrs?|h) (?:ago|from now|left|away)",
     r"(?:at|by|before|until|from) \d{1,2}(?::\d\d)? ?(?:am|pm|o'?clock)?"
@@ -654,7 +655,7 @@ GRIEVANCE = regex(
     r"in a row",
     r"still (?:not|no|isn't|hasn't|doesn't|can't|waiting|broken|nothing)",
     r"(?:was|were|been) (?:promised|told|assured)",
-    r"promised",
+    r"(?<!exactly as )(?<!just as )promised",
     r"nothing\.",
     r"(?:no|zero|without any?) (?:answers?|replies|reply|response|update|callback|call back|"
     r"heads[- ]up|notice|warning)",
@@ -767,7 +768,7 @@ STRONG_GRIEVANCE = regex(  # counted on top of GRIEVANCE: one of these is a grie
     r"called|got back)",
     r"(?:it is|it's) now",
     r"not fixed",
-    r"promised",
+    r"(?<!exactly as )(?<!just as )promised",
     r"told (?:me|us) to (?:contact|email|call|ask|write)",
     r"misled|misleading",
     r"no thanks to",
@@ -888,6 +889,13 @@ PRAISE = regex(
     r"(?:on|in) time",
     r"grateful",
     r"because of (?:you|that|your team)",
+    r"well done",
+    r"(?:5|five)[- ]star",
+    r"(?:exactly|just) as promised",
+    r"like a (?:champ|charm|dream)",
+    r"glad (?:we|I) (?:switched|moved|signed up|joined)",
+    r"night and day",
+    r"(?:actually|really) listened",
 )
 COURTESY = regex(
     r"I (?:should|would|will) be (?:most |very )?grateful (?:if|for)",

@@ -203,3 +203,22 @@ def test_a_time_inside_a_reported_promise_is_not_a_deadline():
         "On 2 May your colleague promised a call back within 24 hours. It is now 9 May."
     )
     assert result.state == "frustrated"
+
+
+@pytest.mark.parametrize(
+    ("message", "state"),
+    [
+        # a deadline hedged with "like" or "about" is still a deadline
+        ("lol the wifi died and my interview on Teams is in like 40 minutes, help??", "urgent"),
+        # praise for a past rescue is thanks, not a complaint
+        (
+            "The port went exactly as promised: old network at 9am, yours by 11. Well done.",
+            "satisfied",
+        ),
+    ],
+)
+def test_purpose_rules_without_the_fitted_model(message, state, settings):
+    from grading.detectors.messages import purpose_states, sentiment_compound
+
+    found = purpose_states(message, sentiment_compound(message))
+    assert found is not None and found[0] == state
