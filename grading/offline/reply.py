@@ -202,7 +202,7 @@ def score_tone_match(ctx: Context) -> Raw:
         core, support = early, bool(f["reassurance"])
         names = ("action first", "reassurance")
         if not early and f["solution"] and not ra.over_apologising:
-            return Raw(2, 3, "Urgent customer: the action is there, but not first.")
+            return Raw(1, 3, "Urgent customer: the action is there, but only after a preamble.")
     elif state == "frustrated":
         owned = bool(f["real_ack"])
         resolved = bool(f["solution"])

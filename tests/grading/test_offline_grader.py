@@ -1012,3 +1012,14 @@ def test_repeating_what_the_customer_already_checked_works_against_the_state():
         "a year. Let us know if the issue persists."
     )
     assert _tone(message, repeat, "urgent") == 0
+
+
+def test_a_preamble_before_the_action_misses_the_urgent_register():
+    message = "Our export has to reach the auditors by 3pm today and it keeps failing. Help!"
+    action = "Split the date range into two halves and export each from Reports > Export > CSV."
+    preamble = (
+        "Hi Mia, thank you for contacting us. We appreciate you being a valued customer. "
+        "We are always happy to help with any questions you may have about our product. "
+    )
+    assert _tone(message, preamble + action, "urgent") == 1
+    assert _tone(message, f"Hi Mia, let's get this to the auditors. {action}", "urgent") >= 2
