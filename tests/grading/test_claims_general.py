@@ -788,3 +788,37 @@ def test_dev_drafts_of_the_second_pack_recall_and_precision(lumenmail_kb):
         )
     assert found / labelled >= 0.9
     assert correct / max(1, findings) >= 0.9
+
+
+def _fake_steps(draft, kb, message=None) -> list[str]:
+    findings = audit_draft(draft, kb, customer_plan="Shop", customer_message=message)
+    return [f.span for f in findings if f.type == "fake_troubleshooting"]
+
+
+def test_steps_written_as_gerund_list_items_or_with_keep_are_checked(third_kb):
+    message = "Our labels print at the wrong size again."
+    draft = (
+        "Sorry about that. I'd recommend:\n"
+        "- Setting the label size to 4x6 under Settings > Printing\n"
+        "- Rotating the PDF by 90 degrees before you print it\n"
+        "Also keep each batch under 50 labels."
+    )
+    assert _fake_steps(draft, third_kb, message) == [
+        "Rotating the PDF by 90 degrees before you print it",
+        "keep each batch under 50 labels",
+    ]
+
+
+def test_a_heading_before_a_documented_step_is_not_a_step(third_kb):
+    message = "My labels come out the wrong size."
+    draft = "Fix the size first: set the label size to 4x6 under Settings > Printing."
+    assert _fake_steps(draft, third_kb, message) == []
+
+
+def test_a_problem_the_draft_names_is_checked_even_when_the_message_names_another(third_kb):
+    message = "Quick one: how do I void a label I printed by mistake?"
+    draft = (
+        "Void it under Shipments > Labels > Void label. If you also get a wrong label size, "
+        "turn the printer off for ten minutes."
+    )
+    assert _fake_steps(draft, third_kb, message) == ["turn the printer off for ten minutes"]

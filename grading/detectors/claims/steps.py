@@ -38,7 +38,8 @@ STEP_VERBS = frozenset(
     regenerate reinstall reload remove rename replace request re-send resend reset restart
     resubmit resume retry revoke run save select send set split start stop switch tap tell
     toggle try turn uninstall unsubscribe update upgrade downgrade upload use verify wait
-    whitelist allowlist delay re-import reimport re-upload reupload
+    whitelist allowlist delay re-import reimport re-upload reupload keep flush generate
+    republish rebuild rotate renew log sign
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 NOT_A_FIX = re.compile(
@@ -122,8 +123,11 @@ def recommended_steps(text: str) -> list[Step]:
         if not first:
             continue
         verb = first.group(0).lower()
-        if verb not in STEP_VERBS and not (try_form and verb.endswith("ing")):
+        listed_gerund = part[4] and _gerund_of_step(verb)  # "- Switching your From address…"
+        if verb not in STEP_VERBS and not (try_form and verb.endswith("ing")) and not listed_gerund:
             continue
+        if part[5]:
+            continue  # "Clean your list: remove contacts who…": a heading for the step after it
         if NOT_A_FIX.match(body) or NOUN_SUBJECT.match(body[first.end() :]):
             continue  # 'Reconnect fixes it' names a fix; it does not tell the reader to act
         if AGENT_SUBJECT.match(text[unit[0] : unit[1]]):
@@ -148,25 +152,38 @@ AGENT_SUBJECT = re.compile(
 )
 
 
-def _step_parts(text: str) -> list[tuple[int, int, int, int]]:
+def _gerund_of_step(word: str) -> bool:
+    if not word.endswith("ing") or len(word) < 6:
+        return False
+    base = word[:-3]
+    candidates = {base, base + "e"}
+    if len(base) > 2 and base[-1] == base[-2]:
+        candidates.add(base[:-1])  # 'stopping' -> 'stop'
+    return bool(candidates & STEP_VERBS)
+
+
+def _step_parts(text: str) -> list[tuple[int, int, int, int, bool, bool]]:
     """List items, sentences, and the clauses after 'If …,' / ', then' / ':' in them:
-    (start, end, unit start, unit end) with the unit the sentence or item."""
-    parts: list[tuple[int, int, int, int]] = []
+    (start, end, unit start, unit end, in a list item, a heading: the clause ends in a colon
+    and another clause follows it in the same unit)."""
+    parts: list[tuple[int, int, int, int, bool, bool]] = []
     for sentence in sentences(text):
         items = list(ITEM_START.finditer(sentence.text))
-        pieces = []
+        pieces = []  # (start, end, a list item)
         if items:
             if items[0].start() > 0:
-                pieces.append((0, items[0].start()))
+                pieces.append((0, items[0].start(), False))
             for index, item in enumerate(items):
                 stop = items[index + 1].start() if index + 1 < len(items) else len(sentence.text)
-                pieces.append((item.end(), stop))
+                pieces.append((item.end(), stop, True))
         else:
-            pieces.append((0, len(sentence.text)))
-        for left, right in pieces:
+            pieces.append((0, len(sentence.text), False))
+        for left, right, listed in pieces:
             unit = (sentence.start + left, sentence.start + right)
-            for start, end in _clauses(sentence.start + left, sentence.text[left:right]):
-                parts.append((start, end, *unit))
+            clauses = _clauses(sentence.start + left, sentence.text[left:right])
+            for index, (start, end) in enumerate(clauses):
+                heading = index + 1 < len(clauses) and text[start:end].rstrip().endswith(":")
+                parts.append((start, end, *unit, listed, heading))
     return parts
 
 
@@ -304,10 +321,11 @@ def check_troubleshooting(
 ) -> list[Claim]:
     """Steps recommended for a documented problem: each aligns with a documented step, or
     it is unsupported (there is no list of known fakes: any other step is not the fix)."""
+    # the problems the customer reports, and those the text itself names
+    problems = [f for f in kb.troubleshooting if alias_pattern(f.topic_phrases).search(text)]
     if customer_message and customer_message.strip():
-        problems = _problems_in(customer_message, kb)
-    else:
-        problems = [f for f in kb.troubleshooting if alias_pattern(f.topic_phrases).search(text)]
+        reported = _problems_in(customer_message, kb)
+        problems = reported + [f for f in problems if f not in reported]
     if not problems:
         return []
     documented = [(fact, step) for fact in kb.troubleshooting for step in fact.steps]
