@@ -822,3 +822,33 @@ def test_a_problem_the_draft_names_is_checked_even_when_the_message_names_anothe
         "turn the printer off for ten minutes."
     )
     assert _fake_steps(draft, third_kb, message) == ["turn the printer off for ten minutes"]
+
+
+def test_a_billing_cycle_named_before_the_price_is_the_price_s_cycle():
+    from grading.detectors.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.from_facts(
+        [
+            fact(
+                "plan-crew",
+                "plan",
+                "Crew plan",
+                "Crew costs $25 per seat per month, or $240 per seat per year.",
+                "plans",
+                {"plan": "Crew", "monthly_price": 25, "annual_price": 240, "per_seat": True},
+            )
+        ]
+    )
+
+    def prices(text, cycle=None):
+        return {
+            f.span
+            for f in audit_draft(text, kb, customer_plan="Crew", billing_cycle=cycle)
+            if f.type == "wrong_price"
+        }
+
+    assert prices("Crew on annual billing: $25 per seat a month.") == {"$25 per seat a month"}
+    assert prices("Crew on annual billing: $20 per seat a month.") == set()
+    assert prices("Your annual Crew invoice shows $300 per seat for the year.") == {"$300 per seat"}
+    # the price being switched away from keeps its own cycle
+    assert prices("Switching Crew to annual takes it from $25 per seat a month to $20.") == set()

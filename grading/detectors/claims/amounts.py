@@ -170,15 +170,35 @@ def check_prices(
     for money in money_in(text):
         if round(money.value, 2) in customer_amounts:
             continue  # the customer's own figure, repeated
-        claim = _price_claim(text, money, kb, items, counts, customer_plan)
+        claim = _price_claim(text, money, kb, items, counts, customer_plan, billing_cycle)
         if claim:
             claims.append(claim)
     return claims
 
 
-def _price_claim(text, money: Money, kb, items, counts, customer_plan) -> Claim | None:
+CYCLE_WORD = re.compile(r"\b(?:(?P<annual>annual(?:ly)?|yearly)|(?P<monthly>monthly))\b", re.I)
+
+
+CYCLE_CHANGE = re.compile(r"\b(?:switch|mov|chang|convert|from|instead of|compared)\w*", re.I)
+
+
+def _cycle_before(text: str, sentence, money: Money) -> str | None:
+    """The billing cycle the clause names before the amount ("Scale on annual billing: $299
+    a month", "your annual invoice will show $180"); None when it names none, or both."""
+    before = text[max(sentence.start, money.start - 60) : money.start]
+    before = re.split(r"[;.!?]\s|\$|\d[\d,.]*\s*(?:a|per)\s", before)[-1]
+    if CYCLE_CHANGE.search(before):
+        return None  # "switching to annual brings it down from $15 a month": the old price
+    found = {("annual" if m.group("annual") else "monthly") for m in CYCLE_WORD.finditer(before)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _price_claim(
+    text, money: Money, kb, items, counts, customer_plan, customer_cycle=None
+) -> Claim | None:
     sentence = sentence_at(text, money.start)
-    cycle = money.cycle
+    cycle = money.cycle or _cycle_before(text, sentence, money)
+    own_plan = kb.plan(customer_plan)
     saving = bool(
         SAVING_WORDS.search(text[max(sentence.start, money.start - 25) : money.start])
         or SAVING_WORDS.search(text[money.end : money.end + 12])
@@ -190,7 +210,9 @@ def _price_claim(text, money: Money, kb, items, counts, customer_plan) -> Claim 
     if not subjects:
         return None
     for _, _, subject in subjects:
-        if _price_fits(subject, money, cycle, counts, saving, kb):
+        # an unqualified price of the customer's own plan is read in the customer's cycle
+        subject_cycle = cycle or (customer_cycle if subject is own_plan else None)
+        if _price_fits(subject, money, subject_cycle, counts, saving, kb):
             fact = subject.fact if isinstance(subject, _Priced) else subject
             return _claim("price", text, money.start, money.end, SUPPORTED, fact, "price")
     top = subjects[0][2]
