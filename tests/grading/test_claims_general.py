@@ -852,3 +852,27 @@ def test_a_billing_cycle_named_before_the_price_is_the_price_s_cycle():
     assert prices("Your annual Crew invoice shows $300 per seat for the year.") == {"$300 per seat"}
     # the price being switched away from keeps its own cycle
     assert prices("Switching Crew to annual takes it from $25 per seat a month to $20.") == set()
+
+
+def test_another_products_menu_is_not_ours(third_kb):
+    message = "Our labels print at the wrong size."
+    draft = (
+        "Export it again (in Excel: File > Save As > PDF), then set the size in "
+        "Settings > Printing."
+    )
+    assert _types(draft, third_kb, "Shop", None, message) == set()
+
+
+def test_a_denial_at_the_start_of_a_clause_is_a_denial(third_kb):
+    # 'we don't send' opens the clause: it is not 'the sends you don't use'
+    from grading.detectors.claims.base import negated
+
+    assert negated("we don't send text messages on any plan")
+    assert not negated("any sends you don't use roll over")
+
+
+def test_a_number_hyphen_prefix_still_names_the_thing(third_kb):
+    from grading.detectors.claims.base import alias_pattern
+
+    assert alias_pattern(["label pack"]).search("a 500-label pack")
+    assert not alias_pattern(["label pack"]).search("a multilabel pack")

@@ -256,7 +256,9 @@ def _alias_regex(phrases: tuple[str, ...]) -> re.Pattern[str]:
     if not parts:
         return re.compile(r"(?!x)x")
     ending = r"(?:s|es|ed|d|ing|'s)?"
-    return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)}){ending}(?![\w-])", re.IGNORECASE)
+    # a number-hyphen prefix is a boundary: "a 5,000-contact block" names a contact block
+    start = r"(?:(?<=\d-)|(?<![\w-]))"
+    return re.compile(rf"{start}(?:{'|'.join(parts)}){ending}(?![\w-])", re.IGNORECASE)
 
 
 def alias_pattern(phrases: Iterable[str], *, singular: bool = False) -> re.Pattern[str]:
@@ -527,6 +529,16 @@ def _label_group(groups: Sequence[PlanGroup], text: str, start: int) -> PlanGrou
 # ---- negation ------------------------------------------------------------------------------
 
 
+def _unused(match: re.Match[str]) -> str:
+    """'the sends you don't use' describes sends; 'we don't send SMS' at the start of a
+    clause denies something, and stays."""
+    before = match.string[: match.start()].rstrip()
+    if not before or before[-1] in ",;:\u2014\u2013-" or CLAUSE_OPENER.search(before):
+        return match.group(0)
+    return " unused "
+
+
+CLAUSE_OPENER = re.compile(r"\b(?:and|but|so|because|as|since|while|although|though)$", re.I)
 UNUSED = re.compile(
     r"\b(?:you|they|we|i)\s+(?:don't|do not|didn't|did not|haven't|have not|won't|will not)"
     r"\s+(?:use|used|need|needed|spend|spent|send|sent)\b",
@@ -551,7 +563,7 @@ def says_no(text: str) -> bool:
 def negated(text: str) -> bool:
     """Whether a stretch of text denies something ('isn't included', 'no longer', 'can't');
     'any you don't use' describes what is meant, it denies nothing."""
-    text = UNUSED.sub(" unused ", text or "")
+    text = UNUSED.sub(_unused, text or "")
     cleaned = re.sub(
         r"\bnot only\b|\bno matter\b|\bno problem\b|\bno worries\b|\bno need\b|"
         r"\bwhether or not\b|\bif not\b|\bno extra\b|\bnothing extra\b|\bwon't be left\b",

@@ -122,9 +122,31 @@ def check_processes(text: str, kb: KnowledgeBase) -> list[Claim]:
     outdated = _outdated_keys(kb)
     claims = []
     for path, start, end in find_paths(text, kb):
+        if _in_another_product(text, start, kb):
+            continue  # "in Excel: File > Save As > CSV UTF-8" is not our menu
         key = _path_key(path)
         claims.append(_path_claim(text, path, start, end, key, documented, outdated, kb))
     return claims
+
+
+ANOTHER_PRODUCT = re.compile(
+    r"\b(?:in|on|from|using|via)\s+(?:your\s+|the\s+)?(?P<name>[A-Z][\w.]+(?:\s+[A-Z][\w.]+)?)"
+    r"(?:'s)?(?:\s+(?:admin|app|settings|account|dashboard|menu|store))?\s*[:,(]?\s*"
+    r"(?:(?:go|head) to|open|choose|click|select|use)?\s*$"
+)
+
+
+def _in_another_product(text: str, start: int, kb: KnowledgeBase) -> bool:
+    """Whether the path is said to be in another product's menus ("in Excel:", "in your
+    Shopify admin, go to"), not the company's or one of its plans."""
+    sentence = sentence_at(text, start)
+    before = text[max(sentence.start, start - 60) : start]
+    found = ANOTHER_PRODUCT.search(before)
+    if not found:
+        return False
+    name = found.group("name").lower()
+    ours = {n.lower() for n in kb.company_names} | {p.plan.lower() for p in kb.plans}
+    return not any(name == n or name.startswith(n + " ") for n in ours)
 
 
 def _path_claim(text, path, start, end, key, documented, outdated, kb) -> Claim:
