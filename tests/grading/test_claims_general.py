@@ -876,3 +876,18 @@ def test_a_number_hyphen_prefix_still_names_the_thing(third_kb):
 
     assert alias_pattern(["label pack"]).search("a 500-label pack")
     assert not alias_pattern(["label pack"]).search("a multilabel pack")
+
+
+def test_a_figure_the_text_denies_or_the_customer_gave_is_not_a_wrong_claim(third_kb):
+    from grading.detectors.claims import check_claims
+    from grading.detectors.claims.base import CONTRADICTED
+
+    def wrong(text, message=None):
+        claims = check_claims(text, third_kb, customer_plan="Shop", customer_message=message)
+        return [c.text for c in claims if c.status == CONTRADICTED]
+
+    name, wrong_price = "Shop", "$66"  # Shop is $59 a month on monthly billing
+    assert wrong(f"{name} costs {wrong_price} a month.")
+    assert not wrong(f"{name} costs $59 a month, not {wrong_price} a month.")
+    message = f"Why was I charged {wrong_price} a month?"
+    assert not wrong(f"Your {wrong_price} a month includes the add-on.", message)

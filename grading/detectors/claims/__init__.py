@@ -10,6 +10,8 @@ into findings with a correction taken from the fact."""
 
 from __future__ import annotations
 
+import re
+
 from grading.detectors.knowledge_base import KnowledgeBase
 from grading.detectors.text import overlaps
 
@@ -65,7 +67,30 @@ def check_claims(
         *check_processes(text, kb),
         *check_troubleshooting(text, kb, customer_message),
     ]
-    return _dedupe_claims(claims)
+    return _dedupe_claims([c for c in claims if not _said_against(c, text, customer_message or "")])
+
+
+DENIED_BEFORE = re.compile(
+    r"\b(?:not|rather than|instead of|never)\s+(?:(?:a|an|the|just)\s+)?$", re.I
+)
+YOURS_BEFORE = re.compile(r"\byour\s+(?:\w+\s+)?$", re.I)
+FIGURE = re.compile(r"\d[\d,.]*")
+
+
+def _said_against(claim: Claim, text: str, customer_message: str) -> bool:
+    """A contradicted figure the text itself denies ("8 business hours, not one hour") or
+    that is the customer's own, given back ("your 4 days"): neither is the text's claim."""
+    if claim.status != CONTRADICTED:
+        return False
+    before = text[max(0, claim.start - 30) : claim.start]
+    if DENIED_BEFORE.search(before):
+        return True
+    figures = FIGURE.findall(claim.text)
+    return bool(
+        figures
+        and YOURS_BEFORE.search(before)
+        and all(re.search(rf"(?<![\d,.]){re.escape(f)}(?![\d])", customer_message) for f in figures)
+    )
 
 
 def _dedupe_claims(claims: list[Claim]) -> list[Claim]:
