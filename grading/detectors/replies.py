@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from grading.detectors.messages import analyze_message, sentiment_lexicon
 from grading.detectors.text import (
@@ -786,6 +787,11 @@ def message_specifics(customer_message: str | None) -> list[str]:
     """Specific terms from the customer's message: numbers and ids, then meaningful words."""
     if not customer_message:
         return []
+    return list(_message_specifics(customer_message))
+
+
+@lru_cache(maxsize=1024)
+def _message_specifics(customer_message: str) -> tuple[str, ...]:
     terms = [w for w in words(customer_message) if any(c.isdigit() for c in w) and len(w) >= 2]
     terms += re.findall(r"\$\s?\d[\d,]*(?:\.\d+)?", customer_message)
     meaningful = [
@@ -796,7 +802,7 @@ def message_specifics(customer_message: str | None) -> list[str]:
     seen: dict[str, str] = {}
     for term in [*terms, *meaningful]:
         seen.setdefault(stem(term), term)
-    return list(seen.values())
+    return tuple(seen.values())
 
 
 def find_specifics(reply: str, customer_message: str | None) -> list[Span]:

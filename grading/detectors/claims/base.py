@@ -16,6 +16,7 @@ from grading.detectors.knowledge_base import (
     PlanFact,
     ProcessFact,
     TroubleshootingFact,
+    compiled,
 )
 from grading.detectors.text import Sentence, content_words, overlaps, sentences
 from text_analysis import vocabulary
@@ -25,15 +26,13 @@ SUPPORTED, CONTRADICTED, UNSUPPORTED = "supported", "contradicted", "unsupported
 
 
 def per_kb(function):
-    """Compute something from a knowledge base once per KnowledgeBase object (kept on the
-    object: hashing a whole KB for lru_cache on every call costs more than the work)."""
+    """Compute something from a knowledge base once per KB version: kept in the version's
+    compiled form (knowledge_base.compiled), so a KB rebuilt from the database for each
+    grade reuses it, and a changed KB (a new version) compiles afresh."""
 
     def wrapper(kb, *args):
-        store = kb.__dict__.setdefault("_claims_memo", {})
-        key = (function.__name__, *args)
-        if key not in store:
-            store[key] = function(kb, *args)
-        return store[key]
+        key = (function.__module__, function.__name__, *args)
+        return compiled(kb).get(key, lambda: function(kb, *args))
 
     wrapper.__name__ = function.__name__
     wrapper.__doc__ = function.__doc__
