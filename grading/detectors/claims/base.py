@@ -262,10 +262,45 @@ def alias_pattern(phrases: Iterable[str], *, singular: bool = False) -> re.Patte
     """Any of the phrases, case-insensitive, word-bounded, inflected, and allowing an
     article or pronoun between words ('remove badge' finds 'remove the badge'); with
     `singular`, 'contacts' also finds 'contact' ('a 5,000-contact limit')."""
+    return _alias_pattern(tuple(phrases), singular)
+
+
+@lru_cache(maxsize=8192)
+def _alias_pattern(phrases: tuple[str, ...], singular: bool) -> re.Pattern[str]:
     wanted = {p.strip() for p in phrases if p and len(p.strip()) > 1}
     if singular:
         wanted |= {_singular(p) for p in wanted}
     return _alias_regex(tuple(sorted(wanted, key=len, reverse=True)))
+
+
+class PhraseIndex:
+    """Each fact's phrases compiled once (per KB version), with the words every match must
+    contain: a text that lacks them is not searched (checked only on ASCII text, where
+    that test is exactly the pattern's case-insensitive match)."""
+
+    def __init__(self, entries: Iterable[tuple[str, Sequence[str]]]) -> None:
+        self.entries = []
+        for fact_id, phrases in entries:
+            if not phrases:
+                continue
+            pattern = alias_pattern(phrases)
+            wanted = [p.strip() for p in phrases if p and len(p.strip()) > 1]
+            firsts = tuple({p.split()[0].lower() for p in wanted if p.split()})
+            exact = all(w.isascii() for w in firsts) and bool(firsts)
+            self.entries.append((fact_id, pattern, firsts if exact else None))
+
+    def finditer(self, text: str):
+        """(fact id, match) for every match of every fact's phrases, in the facts' order."""
+        lowered = text.lower() if text.isascii() else None
+        for fact_id, pattern, firsts in self.entries:
+            if (
+                lowered is not None
+                and firsts is not None
+                and not any(first in lowered for first in firsts)
+            ):
+                continue
+            for match in pattern.finditer(text):
+                yield fact_id, match
 
 
 def _singular(phrase: str) -> str:
