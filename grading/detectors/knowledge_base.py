@@ -834,6 +834,9 @@ class KnowledgeBase:
         return len(self.facts)
 
 
+_MISSING = object()
+
+
 class CompiledKnowledgeBase:
     """What the claim checker derives from one knowledge-base version (stems, phrase
     indexes, price and quantity tables, paths, steps), computed once and shared by every
@@ -843,6 +846,7 @@ class CompiledKnowledgeBase:
     def __init__(self, version: str) -> None:
         self.version = version
         self.memo: dict = {}
+        self._texts: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key, compute):
@@ -855,8 +859,24 @@ class CompiledKnowledgeBase:
         with self._lock:
             return self.memo.setdefault(key, value)
 
+    def answer_for_text(self, key, compute):
+        """The memoised answer about one text (a reply's claims): a bounded LRU, so the
+        offline grade, the LLM grade and its accuracy cap check a reply once between them."""
+        with self._lock:
+            found = self._texts.get(key, _MISSING)
+            if found is not _MISSING:
+                self._texts.move_to_end(key)
+                return found
+        value = compute()
+        with self._lock:
+            self._texts[key] = value
+            while len(self._texts) > TEXT_MEMO_SIZE:
+                self._texts.popitem(last=False)
+        return value
+
 
 COMPILED_CACHE_SIZE = 8
+TEXT_MEMO_SIZE = 2048
 _compiled: OrderedDict[str, CompiledKnowledgeBase] = OrderedDict()
 _compiled_lock = threading.Lock()
 

@@ -869,9 +869,21 @@ def analyze_reply(
     """Find tone, empathy, personalisation, next steps, length, jargon and links in a reply.
 
     Sentences addressed to a grader, repeated sentences and keyword lists are set aside
-    (reported in `grader_directed` and `stuffing`) and earn no markers.
+    (reported in `grader_directed` and `stuffing`) and earn no markers. A reply is analysed
+    once for the same inputs (a bounded memo; the analysis is frozen and shared): the
+    offline grade and the LLM grader's findings read the same analysis.
     """
-    text = text or ""
+    return _analyze_reply(text or "", customer_name, customer_message, target_state, max_words)
+
+
+@lru_cache(maxsize=2048)
+def _analyze_reply(
+    text: str,
+    customer_name: str | None,
+    customer_message: str | None,
+    target_state: str | None,
+    max_words: int | None,
+) -> ReplyAnalysis:
     grader_directed = find_grader_directed(text)
     stuffing = dedupe_overlaps(
         [

@@ -37,6 +37,13 @@ JSON_SCHEMA_REFUSAL = (
 RESPONSE_FORMAT_REFUSAL = "response_format is not supported by this server"
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: 32 graders connecting at once overflow it
+    # and wait for SYN retries, which throttles the benchmark, not the graders.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class FakeChatServer:
     def __init__(self, *, delay: float = 0.0, port: int = 0, dialect: str | None = None):
         dialect = dialect or os.environ.get("COACHLINE_FAKE_LLM_DIALECT") or "strict"
@@ -47,8 +54,7 @@ class FakeChatServer:
         self.default = None
         self.delay = delay
         self.requests: list[dict] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
