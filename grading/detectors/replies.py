@@ -732,10 +732,11 @@ def find_padding(text: str, customer_message: str | None) -> list[Span]:
         if not paragraph.strip() or re.fullmatch(r"\n\s*\n", paragraph):
             continue
         stock_patterns = (BOILERPLATE, APOLOGY, ACKNOWLEDGE, SCRIPTED)
-        stock = sum(len(p.findall(paragraph)) for p in stock_patterns)
+        stock = 0
         covered: set[int] = set()
         for pattern in stock_patterns:
-            for match in pattern.finditer(paragraph):
+            for match in pattern.finditer(paragraph):  # one pass: the count and the cover
+                stock += 1
                 covered.update(range(match.start(), match.end()))
         density = len(covered) / max(1, len(paragraph.strip()))
         own = _case_words(find_specifics(paragraph, customer_message))
@@ -807,6 +808,11 @@ def _message_specifics(customer_message: str) -> tuple[str, ...]:
 
 def find_specifics(reply: str, customer_message: str | None) -> list[Span]:
     """Where the reply echoes specific terms from the customer's message (one span per term)."""
+    return list(_find_specifics(reply, customer_message))
+
+
+@lru_cache(maxsize=4096)
+def _find_specifics(reply: str, customer_message: str | None) -> tuple[Span, ...]:
     found = []
     reply_words = [
         (m.group(0), m.start(), m.end()) for m in re.finditer(r"\$?[A-Za-z0-9][\w'\u2019-]*", reply)
@@ -817,7 +823,7 @@ def find_specifics(reply: str, customer_message: str | None) -> list[Span]:
             if stem(word.lstrip("$")) == key:
                 found.append(Span("specific", word, start, end))
                 break
-    return sorted(found, key=lambda s: s.start)
+    return tuple(sorted(found, key=lambda s: s.start))
 
 
 def find_name(reply: str, customer_name: str | None) -> list[Span]:

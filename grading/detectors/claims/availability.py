@@ -22,6 +22,7 @@ from .base import (
     SUPPORTED,
     UNSUPPORTED,
     Claim,
+    PhraseIndex,
     PlanGroup,
     _claim,
     _join,
@@ -33,6 +34,7 @@ from .base import (
     context_plans,
     denies,
     negated,
+    per_kb,
     plan_groups,
     plan_mentions,
     stem_word,
@@ -47,10 +49,7 @@ def check_features(
 ) -> list[Claim]:
     """Features and add-ons claimed on plans, and things not offered claimed as available.
     Where names overlap, the longest wins ('text-message reminders' is not 'reminders')."""
-    mentions: list = []
-    for fact in [*kb.features, *kb.addons, *kb.not_offered]:
-        for match in alias_pattern(fact.topic_phrases).finditer(text or ""):
-            mentions.append((fact, match))
+    mentions: list = [(kb.get(fact_id), m) for fact_id, m in _offer_index(kb).finditer(text or "")]
     for fact in kb.not_offered:
         for match in _loose_mentions(text, fact.topic_phrases):
             if not any(
@@ -79,6 +78,13 @@ def check_features(
         if claim:
             claims.append(claim)
     return claims
+
+
+@per_kb
+def _offer_index(kb: KnowledgeBase) -> PhraseIndex:
+    """Features, add-ons and things not offered, each by its phrases, compiled once."""
+    facts = [*kb.features, *kb.addons, *kb.not_offered]
+    return PhraseIndex((fact.id, fact.topic_phrases) for fact in facts)
 
 
 @dataclass(frozen=True)
@@ -317,8 +323,10 @@ def _unknown_feature_regex(kb: KnowledgeBase) -> re.Pattern[str]:
     )
 
 
-def check_unknown_features(text: str, kb: KnowledgeBase) -> list[Claim]:
-    """Named features the knowledge base has never heard of ("<Company>'s new X mode")."""
+@per_kb
+def _known_names(kb: KnowledgeBase) -> tuple:
+    """What the KB names (lower-cased phrases and names), its statements, their words and
+    the plan names: compiled once per KB version, not once per reply."""
     known = [
         a.lower()
         for f in kb.facts
@@ -328,6 +336,12 @@ def check_unknown_features(text: str, kb: KnowledgeBase) -> list[Claim]:
     statements = " ".join(f.statement.lower() for f in kb.facts)
     vocabulary = set(re.findall(r"[a-z0-9]+", " ".join([statements, *known])))
     plan_words = {p.plan.lower() for p in kb.plans}
+    return known, statements, vocabulary, plan_words
+
+
+def check_unknown_features(text: str, kb: KnowledgeBase) -> list[Claim]:
+    """Named features the knowledge base has never heard of ("<Company>'s new X mode")."""
+    known, statements, vocabulary, plan_words = _known_names(kb)
     claims = []
     for match in _unknown_feature_regex(kb).finditer(text or ""):
         group = "name" if match.group("name") else "bare"
