@@ -677,6 +677,11 @@ def find_repeated(text: str) -> list[Span]:
 def find_keyword_lists(text: str) -> list[Span]:
     """Sentences that are lists of rubric vocabulary, dense runs of marker phrases, or lists
     of short items with almost no grammar (pasted keywords)."""
+    return list(_find_keyword_lists(text))
+
+
+@lru_cache(maxsize=4096)
+def _find_keyword_lists(text: str) -> tuple[Span, ...]:
     found = []
     for sentence in sentences(text):
         if GRADER_DIRECTED.search(sentence.text):
@@ -695,7 +700,7 @@ def find_keyword_lists(text: str) -> list[Span]:
             or (enumeration and not LIST_STEP.match(sentence.text))
         ):
             found.append(Span("keyword_stuffing", sentence.text, sentence.start, sentence.end))
-    return found
+    return tuple(found)
 
 
 BOILERPLATE = regex(

@@ -6,10 +6,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from grading.detectors.knowledge_base import AddonFact, FeatureFact, KnowledgeBase, NotOfferedFact
+from grading.detectors.knowledge_base import (
+    AddonFact,
+    FeatureFact,
+    KnowledgeBase,
+    NotOfferedFact,
+    compiled,
+)
 from grading.detectors.text import Sentence, overlaps, sentence_at
 
 from .base import (
@@ -109,7 +116,7 @@ def _loose_mentions(text: str, phrases: Iterable[str], window: int = 4) -> list[
     """Every telling word of a phrase within a few words ('schedule Instagram posts' for
     'Instagram scheduling')."""
     found = []
-    tokens = [(m.start(), m.end(), stem_word(m.group(0))) for m in re.finditer(r"[\w'-]+", text)]
+    tokens = _stemmed_tokens(text)
     for phrase in phrases:
         wanted = stems(phrase) - GENERIC_STEMS
         if len(wanted) < 2:
@@ -122,8 +129,21 @@ def _loose_mentions(text: str, phrases: Iterable[str], window: int = 4) -> list[
     return found
 
 
+@lru_cache(maxsize=4096)
+def _stemmed_tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """A text's words with their offsets and stems, once per text (every not-offered
+    thing is looked for in the same reply)."""
+    return tuple((m.start(), m.end(), stem_word(m.group(0))) for m in re.finditer(r"[\w'-]+", text))
+
+
 def negative_aliases(feature: FeatureFact, kb: KnowledgeBase) -> list[str]:
     """Aliases the fact's own statement says do not exist ('there is no SMS option')."""
+    return list(_negative_aliases(kb, feature.id))
+
+
+@per_kb
+def _negative_aliases(kb: KnowledgeBase, fact_id: str) -> tuple[str, ...]:
+    feature = kb.get(fact_id)
     clauses = [c for c in re.split(r"[.;]\s+", feature.statement) if c.strip()]
     denied = [c for c in clauses if negated(c) and not plan_mentions(c, kb)]
     names = {w.lower() for w in feature.feature.split()}
@@ -139,7 +159,7 @@ def negative_aliases(feature: FeatureFact, kb: KnowledgeBase) -> list[str]:
         hits = [c for c in clauses if pattern.search(c)]
         if hits and all(c in denied for c in hits):
             found.append(alias)
-    return found
+    return tuple(found)
 
 
 THIRD_PARTY = re.compile(
@@ -339,9 +359,18 @@ def _known_names(kb: KnowledgeBase) -> tuple:
     return known, statements, vocabulary, plan_words
 
 
+def _close_to_known(kb: KnowledgeBase, phrase: str) -> bool:
+    """A phrase within fuzzy reach of something the KB names; the same capitalised phrases
+    turn up in reply after reply, so each is compared with the KB once per version."""
+    known = _known_names(kb)[0]
+    return compiled(kb).answer_for_text(
+        ("close_to_known", phrase), lambda: any(fuzz.partial_ratio(phrase, k) >= 90 for k in known)
+    )
+
+
 def check_unknown_features(text: str, kb: KnowledgeBase) -> list[Claim]:
     """Named features the knowledge base has never heard of ("<Company>'s new X mode")."""
-    known, statements, vocabulary, plan_words = _known_names(kb)
+    _, statements, vocabulary, plan_words = _known_names(kb)
     claims = []
     for match in _unknown_feature_regex(kb).finditer(text or ""):
         group = "name" if match.group("name") else "bare"
@@ -352,9 +381,7 @@ def check_unknown_features(text: str, kb: KnowledgeBase) -> list[Claim]:
             continue
         if {w.lower() for w in head} <= plan_words:
             continue
-        if phrase.lower() in statements or any(
-            fuzz.partial_ratio(phrase.lower(), k) >= 90 for k in known
-        ):
+        if phrase.lower() in statements or _close_to_known(kb, phrase.lower()):
             continue
         if len(head) >= 2 and " ".join(head).lower() in statements:
             continue
