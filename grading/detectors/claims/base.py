@@ -3,6 +3,7 @@ in a text, negation and its scope, corrections."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -30,12 +31,11 @@ def per_kb(function):
     compiled form (knowledge_base.compiled), so a KB rebuilt from the database for each
     grade reuses it, and a changed KB (a new version) compiles afresh."""
 
+    @functools.wraps(function)
     def wrapper(kb, *args):
         key = (function.__module__, function.__name__, *args)
         return compiled(kb).get(key, lambda: function(kb, *args))
 
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
     return wrapper
 
 
