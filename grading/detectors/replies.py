@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from grading.detectors.messages import analyze_message, sentiment_lexicon
@@ -895,6 +895,28 @@ def _analyze_reply(
     target_state: str | None,
     max_words: int | None,
 ) -> ReplyAnalysis:
+    # Only the tones depend on the customer's state: the rest is read once per reply even
+    # when it is graded against two states (the LLM's findings hide the labelled one).
+    state = resolve_target_state(target_state, customer_message)
+    common = _reply_findings(text, customer_name, customer_message, max_words)
+    return replace(
+        common,
+        target_state=state,
+        target_tones=TONES_FOR_STATE.get(state or "", ()),
+        mismatched_tone=_keep(find_all(MISMATCH[state], text, "mismatch"), common.ignored)
+        if state
+        else (),
+    )
+
+
+@lru_cache(maxsize=2048)
+def _reply_findings(
+    text: str,
+    customer_name: str | None,
+    customer_message: str | None,
+    max_words: int | None,
+) -> ReplyAnalysis:
+    """Everything analyze_reply finds that does not depend on the customer's state."""
     grader_directed = find_grader_directed(text)
     stuffing = dedupe_overlaps(
         [
@@ -905,8 +927,6 @@ def _analyze_reply(
         ]
     )
     ignored = tuple(dedupe_overlaps([*grader_directed, *stuffing]))
-    state = resolve_target_state(target_state, customer_message)
-    tones = TONES_FOR_STATE.get(state or "", ())
     tone_markers = {t: _keep(s, ignored) for t, s in find_tone_markers(text).items()}
     apologies = _keep(find_all(APOLOGY, text, "apology"), ignored)
     all_apologies = dedupe_overlaps(find_all(APOLOGY, text, "apology"))
@@ -920,12 +940,10 @@ def _analyze_reply(
         text=text,
         word_count=shown_word_count(text) - directed_words,
         max_words=max_words,
-        target_state=state,
-        target_tones=tones,
+        target_state=None,
+        target_tones=(),
         tone_markers=tone_markers,
-        mismatched_tone=_keep(find_all(MISMATCH[state], text, "mismatch"), ignored)
-        if state
-        else (),
+        mismatched_tone=(),
         empathy={
             "acknowledge_feeling": _keep(
                 find_all(ACKNOWLEDGE, text, "acknowledge_feeling"), ignored

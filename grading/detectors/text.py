@@ -260,13 +260,14 @@ def stem(word: str) -> str:
 
 
 def find_all(pattern: re.Pattern[str], text: str, kind: str) -> list[Span]:
-    return list(_find_all(pattern, text or "", kind))
+    return [Span(kind, found, start, end) for found, start, end in _matches(pattern, text or "")]
 
 
-# The same detector pattern runs over the same reply from several checks: match it once.
+# The same detector pattern runs over the same reply from several checks (and under several
+# kinds of finding): match it once per text.
 @lru_cache(maxsize=16384)
-def _find_all(pattern: re.Pattern[str], text: str, kind: str) -> tuple[Span, ...]:
-    return tuple(Span(kind, m.group(0), m.start(), m.end()) for m in pattern.finditer(text))
+def _matches(pattern: re.Pattern[str], text: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple((m.group(0), m.start(), m.end()) for m in pattern.finditer(text))
 
 
 @lru_cache(maxsize=4096)
