@@ -819,15 +819,13 @@ def find_specifics(reply: str, customer_message: str | None) -> list[Span]:
 @lru_cache(maxsize=4096)
 def _find_specifics(reply: str, customer_message: str | None) -> tuple[Span, ...]:
     found = []
-    reply_words = [
-        (m.group(0), m.start(), m.end()) for m in re.finditer(r"\$?[A-Za-z0-9][\w'\u2019-]*", reply)
-    ]
+    first_by_stem: dict[str, tuple[str, int, int]] = {}  # each stem's first word in the reply
+    for m in re.finditer(r"\$?[A-Za-z0-9][\w'\u2019-]*", reply):
+        first_by_stem.setdefault(stem(m.group(0).lstrip("$")), (m.group(0), m.start(), m.end()))
     for term in message_specifics(customer_message):
-        key = stem(term.lstrip("$"))
-        for word, start, end in reply_words:
-            if stem(word.lstrip("$")) == key:
-                found.append(Span("specific", word, start, end))
-                break
+        hit = first_by_stem.get(stem(term.lstrip("$")))
+        if hit is not None:
+            found.append(Span("specific", *hit))
     return tuple(sorted(found, key=lambda s: s.start))
 
 

@@ -285,19 +285,19 @@ class PhraseIndex:
                 continue
             pattern = alias_pattern(phrases)
             wanted = [p.strip() for p in phrases if p and len(p.strip()) > 1]
-            firsts = tuple({p.split()[0].lower() for p in wanted if p.split()})
+            firsts = frozenset({p.split()[0].lower() for p in wanted if p.split()})
             exact = all(w.isascii() for w in firsts) and bool(firsts)
             self.entries.append((fact_id, pattern, firsts if exact else None))
+        self.firsts = frozenset(w for _, _, firsts in self.entries for w in firsts or ())
 
     def finditer(self, text: str):
         """(fact id, match) for every match of every fact's phrases, in the facts' order."""
-        lowered = text.lower() if text.isascii() else None
+        present = None
+        if text.isascii():
+            lowered = text.lower()
+            present = {first for first in self.firsts if first in lowered}
         for fact_id, pattern, firsts in self.entries:
-            if (
-                lowered is not None
-                and firsts is not None
-                and not any(first in lowered for first in firsts)
-            ):
+            if present is not None and firsts is not None and present.isdisjoint(firsts):
                 continue
             for match in pattern.finditer(text):
                 yield fact_id, match
