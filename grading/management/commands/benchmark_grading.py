@@ -5,8 +5,10 @@ server with a fixed delay, in its own process, and prints the throughput as a ra
 N / latency bound (N workers each waiting `delay` per grade), and the CPU per grade.
 """
 
+import contextlib
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from itertools import cycle
@@ -95,10 +97,16 @@ class Command(BaseCommand):
                 evidence = {id(job): grade_answer(**job) for job in jobs}
 
                 def grade(job):
-                    try:
-                        return grade_with_llm_data(**job, evidence=evidence[id(job)], cache=None)
-                    finally:
-                        connections.close_all()  # each thread's own database connection
+                    return grade_with_llm_data(**job, evidence=evidence[id(job)], cache=None)
+
+                barrier = threading.Barrier(workers)
+
+                def close_connections(_):
+                    # One call per thread, each closing its own connections (a pool that
+                    # started fewer threads breaks the barrier after a moment instead).
+                    with contextlib.suppress(threading.BrokenBarrierError):
+                        barrier.wait(timeout=2)
+                    connections.close_all()
 
                 work = [jobs[i % len(jobs)] for i in range(requests)]
                 with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -107,6 +115,7 @@ class Command(BaseCommand):
                     list(pool.map(grade, work))
                     elapsed = time.perf_counter() - started
                     cpu = time.process_time() - cpu
+                    list(pool.map(close_connections, range(workers)))
         finally:
             server.terminate()
             server.wait(timeout=10)
