@@ -61,14 +61,19 @@ class Command(BaseCommand):
     def _offline(self, jobs: list[dict], seconds: float) -> None:
         done, started = 0, time.perf_counter()
         for job in cycle(jobs):
-            grade_answer(**job)
+            answer = job["answer"]
+            if isinstance(answer.get("reply"), str):
+                # A text of its own each time: the grader reads each text once, and a
+                # repeated example would measure its memo, not the grader.
+                answer = {**answer, "reply": f"{answer['reply']}\n(#{done})"}
+            grade_answer(**{**job, "answer": answer})
             done += 1
             if time.perf_counter() - started >= seconds:
                 break
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"offline: {done} grades in {elapsed:.2f}s = {done / elapsed:.1f} grades/s "
-            f"(one core, {len(jobs)} distinct examples)"
+            f"(one core, {len(jobs)} examples, each reply made distinct)"
         )
 
     def _llm(self, jobs: list[dict], workers: int, delay: float, requests: int) -> None:
