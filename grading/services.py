@@ -18,6 +18,7 @@ from exercises.models import Submission
 from exercises.services import llm_configured
 
 from . import offline
+from .detectors.knowledge_base import KnowledgeBase
 from .llm.errors import LLMPermanentError, LLMTransientError
 from .models import (
     CriterionScore,
@@ -110,9 +111,16 @@ def grading_run(*, submission_id: int, is_retry: bool = False) -> None:
     )
     rubric_version = rubric_version_current(slug=submission.exercise.rubric_slug)
     done = set(Grade.objects.filter(submission=submission).values_list("grader", flat=True))
+    # One knowledge base and one offline verdict for both graders: the LLM's evidence is
+    # the offline grade just computed, not a second run of it.
+    kb = verdict = None
     if GraderKind.OFFLINE not in done:
         try:
-            result = grade_offline(submission=submission, rubric_version=rubric_version)
+            kb = knowledge_base_current()
+            verdict = offline_verdict(submission=submission, rubric_version=rubric_version, kb=kb)
+            result = result_from_verdict(
+                verdict, rubric=rubric_version.snapshot, kb_version=kb.version
+            )
         except Exception as exc:
             # A grader bug must not lose the submission: flag it for a trainer.
             logger.exception("offline grading failed for submission %s", submission_id)
@@ -128,7 +136,9 @@ def grading_run(*, submission_id: int, is_retry: bool = False) -> None:
             )
     if llm_configured() and GraderKind.LLM not in done:
         try:
-            result = grade_llm(submission=submission, rubric_version=rubric_version)
+            result = grade_llm(
+                submission=submission, rubric_version=rubric_version, kb=kb, evidence=verdict
+            )
         except LLMPermanentError as exc:
             grading_finish(submission_id=submission_id, flag=Flag.Reason.LLM_FAILED, error=exc)
             return
@@ -146,7 +156,16 @@ def grading_run(*, submission_id: int, is_retry: bool = False) -> None:
 
 def grade_offline(*, submission: Submission, rubric_version: RubricVersion) -> GradeResult:
     kb = knowledge_base_current()
-    verdict = offline.grade_answer(
+    verdict = offline_verdict(submission=submission, rubric_version=rubric_version, kb=kb)
+    return result_from_verdict(verdict, rubric=rubric_version.snapshot, kb_version=kb.version)
+
+
+def offline_verdict(
+    *, submission: Submission, rubric_version: RubricVersion, kb: KnowledgeBase
+) -> offline.Verdict:
+    """The offline grader's verdict on a submission (the offline grade, and the LLM's
+    evidence)."""
+    return offline.grade_answer(
         exercise_type=submission.exercise.type,
         scenario=submission.scenario_version.data,
         answer=submission.answer,
@@ -154,7 +173,6 @@ def grade_offline(*, submission: Submission, rubric_version: RubricVersion) -> G
         kb=kb,
         reply_max_words=submission.exercise.setting("reply_max_words"),
     )
-    return result_from_verdict(verdict, rubric=rubric_version.snapshot, kb_version=kb.version)
 
 
 class DatabaseLLMCache:
@@ -170,20 +188,22 @@ class DatabaseLLMCache:
         )
 
 
-def grade_llm(*, submission: Submission, rubric_version: RubricVersion) -> GradeResult:
-    """Grade with the configured model (no transaction open: it is a network call)."""
+def grade_llm(
+    *,
+    submission: Submission,
+    rubric_version: RubricVersion,
+    kb: KnowledgeBase | None = None,
+    evidence: offline.Verdict | None = None,
+) -> GradeResult:
+    """Grade with the configured model (no transaction open: it is a network call).
+
+    `kb` and `evidence` (the offline verdict) are reused when the caller has them."""
     from .llm.grader import grade_with_llm_data
 
-    kb = knowledge_base_current()
+    kb = kb or knowledge_base_current()
     scenario = submission.scenario_version.data
-    evidence = offline.grade_answer(
-        exercise_type=submission.exercise.type,
-        scenario=scenario,
-        answer=submission.answer,
-        rubric=rubric_version.snapshot,
-        kb=kb,
-        reply_max_words=submission.exercise.setting("reply_max_words"),
-    )
+    if evidence is None:
+        evidence = offline_verdict(submission=submission, rubric_version=rubric_version, kb=kb)
     graded = grade_with_llm_data(
         exercise_type=submission.exercise.type,
         scenario=scenario,

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -830,6 +832,78 @@ class KnowledgeBase:
 
     def __len__(self) -> int:
         return len(self.facts)
+
+
+_MISSING = object()
+
+
+class CompiledKnowledgeBase:
+    """What the claim checker derives from one knowledge-base version (stems, phrase
+    indexes, price and quantity tables, paths, steps), computed once and shared by every
+    KnowledgeBase object with that version: the pipeline rebuilds the KB from the database
+    for each grade, and the derived tables cost far more than the facts."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.memo: dict = {}
+        self._texts: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        """The memoised value of `key`, computed (once per version) by `compute()`."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            pass
+        value = compute()
+        with self._lock:
+            return self.memo.setdefault(key, value)
+
+    def answer_for_text(self, key, compute):
+        """The memoised answer about one text (a reply's claims): a bounded LRU, so the
+        offline grade, the LLM grade and its accuracy cap check a reply once between them."""
+        with self._lock:
+            found = self._texts.get(key, _MISSING)
+            if found is not _MISSING:
+                self._texts.move_to_end(key)
+                return found
+        value = compute()
+        with self._lock:
+            self._texts[key] = value
+            while len(self._texts) > TEXT_MEMO_SIZE:
+                self._texts.popitem(last=False)
+        return value
+
+
+COMPILED_CACHE_SIZE = 8
+TEXT_MEMO_SIZE = 2048
+_compiled: OrderedDict[str, CompiledKnowledgeBase] = OrderedDict()
+_compiled_lock = threading.Lock()
+
+
+def compiled(kb: KnowledgeBase) -> CompiledKnowledgeBase:
+    """The compiled form of `kb`, from a bounded LRU keyed by the KB's version (the hash of
+    its facts and company): a new version compiles afresh, an old one ages out. A KB built
+    without a version keeps its compiled form on the object itself."""
+    if not kb.version:
+        own = kb.__dict__.get("_compiled")
+        if own is None:
+            own = kb.__dict__.setdefault("_compiled", CompiledKnowledgeBase(""))
+        return own
+    with _compiled_lock:
+        found = _compiled.get(kb.version)
+        if found is not None:
+            _compiled.move_to_end(kb.version)
+            return found
+        found = _compiled[kb.version] = CompiledKnowledgeBase(kb.version)
+        while len(_compiled) > COMPILED_CACHE_SIZE:
+            _compiled.popitem(last=False)
+        return found
+
+
+def compiled_cache_clear() -> None:
+    with _compiled_lock:
+        _compiled.clear()
 
 
 def _plan_key(name: str | None) -> str:

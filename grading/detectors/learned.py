@@ -152,10 +152,17 @@ def _cached(path: str, mtime: float) -> StateModel | None:
 def state_model() -> StateModel | None:
     """The installation's state model: COACHLINE_STATE_MODEL, else the shipped one; None
     (rules only) when the variable is set to an empty string or no file exists."""
+    key = state_model_key()
+    return None if key is None else _cached(*key)
+
+
+def state_model_key() -> tuple[str, float] | None:
+    """Which model file state_model() reads (path and modification time), or None: what a
+    memo of the model's answers is keyed by."""
     configured = os.environ.get(MODEL_ENV)
     if configured == "":
         return None
     path = Path(configured) if configured else DEFAULT_MODEL
     if not path.is_file():
         return None
-    return _cached(str(path), path.stat().st_mtime)
+    return str(path), path.stat().st_mtime

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from grading.detectors.learned import state_model
+from grading.detectors.learned import state_model, state_model_key
 from grading.detectors.text import Span, dedupe_overlaps, find_all, regex, sentences
 from text_analysis import vocabulary
 
@@ -1111,8 +1111,16 @@ def risk_for(text: str, state: str, severity: int) -> str:
 
 
 def analyze_message(text: str | None) -> MessageAnalysis:
-    """Read a customer's message: primary and secondary state, severity, risk, indicators."""
-    text = text or ""
+    """Read a customer's message: primary and secondary state, severity, risk, indicators.
+
+    Every reply to a scenario is graded against the same message: it is read once (a
+    bounded memo keyed by the text; each caller gets its own copy of the scores)."""
+    found = _analyze_message(text or "", state_model_key())
+    return replace(found, scores=dict(found.scores))
+
+
+@lru_cache(maxsize=1024)
+def _analyze_message(text: str, model_key: tuple | None) -> MessageAnalysis:
     if not text.strip():
         empty = dict.fromkeys(STATES, 0.0)
         return MessageAnalysis("confused", None, 1, "low", (), empty, 0.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from grading.detectors.knowledge_base import Duration
 
@@ -206,8 +207,14 @@ class DurationMention:
 def durations_in(text: str, *, elapsed: bool = False) -> list[DurationMention]:
     """Every duration in a text, except elapsed time ('12 days ago', 'for the past week')
     unless `elapsed`."""
+    return list(_durations_in(text or "", elapsed))
+
+
+# Each check that reads amounts of time reads the same reply: find them once per text.
+@lru_cache(maxsize=4096)
+def _durations_in(text: str, elapsed: bool) -> tuple[DurationMention, ...]:
     found: list[DurationMention] = []
-    for match in DURATION.finditer(text or ""):
+    for match in DURATION.finditer(text):
         low_text = match.group("b_low") or match.group("low")
         high_text = match.group("b_high") or match.group("high")
         low, high = number_value(low_text), number_value(high_text or low_text)
@@ -229,7 +236,7 @@ def durations_in(text: str, *, elapsed: bool = False) -> list[DurationMention]:
             continue
         duration = Duration.exact(1, _unit_of(match))
         found.append(DurationMention(duration, start, match.end(), text[start : match.end()]))
-    return sorted(found, key=lambda m: m.start)
+    return tuple(sorted(found, key=lambda m: m.start))
 
 
 def _elapsed(text: str, start: int, end: int) -> bool:
@@ -327,6 +334,11 @@ class Count:
 
 def counts_in(text: str) -> list[Count]:
     """Numbers that are not money, percentages or durations, with the word that follows."""
+    return list(_counts_in(text or ""))
+
+
+@lru_cache(maxsize=4096)
+def _counts_in(text: str) -> tuple[Count, ...]:
     taken = [(m.start, m.end) for m in durations_in(text)]
     taken += [(m.start(), m.end()) for m in MONEY.finditer(text or "")]
     found = []
@@ -341,4 +353,4 @@ def counts_in(text: str) -> list[Count]:
             continue
         noun = (match.group("noun") or "").lower()
         found.append(Count(value, match.start(), match.end(), noun))
-    return found
+    return tuple(found)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from grading.detectors.messages import analyze_message, sentiment_lexicon
 from grading.detectors.text import (
@@ -686,6 +687,11 @@ def find_repeated(text: str) -> list[Span]:
 def find_keyword_lists(text: str) -> list[Span]:
     """Sentences that are lists of rubric vocabulary, dense runs of marker phrases, or lists
     of short items with almost no grammar (pasted keywords)."""
+    return list(_find_keyword_lists(text))
+
+
+@lru_cache(maxsize=4096)
+def _find_keyword_lists(text: str) -> tuple[Span, ...]:
     found = []
     for sentence in sentences(text):
         if GRADER_DIRECTED.search(sentence.text):
@@ -704,7 +710,7 @@ def find_keyword_lists(text: str) -> list[Span]:
             or (enumeration and not LIST_STEP.match(sentence.text))
         ):
             found.append(Span("keyword_stuffing", sentence.text, sentence.start, sentence.end))
-    return found
+    return tuple(found)
 
 
 BOILERPLATE = regex(
@@ -741,10 +747,11 @@ def find_padding(text: str, customer_message: str | None) -> list[Span]:
         if not paragraph.strip() or re.fullmatch(r"\n\s*\n", paragraph):
             continue
         stock_patterns = (BOILERPLATE, APOLOGY, ACKNOWLEDGE, SCRIPTED)
-        stock = sum(len(p.findall(paragraph)) for p in stock_patterns)
+        stock = 0
         covered: set[int] = set()
         for pattern in stock_patterns:
-            for match in pattern.finditer(paragraph):
+            for match in pattern.finditer(paragraph):  # one pass: the count and the cover
+                stock += 1
                 covered.update(range(match.start(), match.end()))
         density = len(covered) / max(1, len(paragraph.strip()))
         own = _case_words(find_specifics(paragraph, customer_message))
@@ -796,6 +803,11 @@ def message_specifics(customer_message: str | None) -> list[str]:
     """Specific terms from the customer's message: numbers and ids, then meaningful words."""
     if not customer_message:
         return []
+    return list(_message_specifics(customer_message))
+
+
+@lru_cache(maxsize=1024)
+def _message_specifics(customer_message: str) -> tuple[str, ...]:
     terms = [w for w in words(customer_message) if any(c.isdigit() for c in w) and len(w) >= 2]
     terms += re.findall(r"\$\s?\d[\d,]*(?:\.\d+)?", customer_message)
     meaningful = [
@@ -806,22 +818,25 @@ def message_specifics(customer_message: str | None) -> list[str]:
     seen: dict[str, str] = {}
     for term in [*terms, *meaningful]:
         seen.setdefault(stem(term), term)
-    return list(seen.values())
+    return tuple(seen.values())
 
 
 def find_specifics(reply: str, customer_message: str | None) -> list[Span]:
     """Where the reply echoes specific terms from the customer's message (one span per term)."""
+    return list(_find_specifics(reply, customer_message))
+
+
+@lru_cache(maxsize=4096)
+def _find_specifics(reply: str, customer_message: str | None) -> tuple[Span, ...]:
     found = []
-    reply_words = [
-        (m.group(0), m.start(), m.end()) for m in re.finditer(r"\$?[A-Za-z0-9][\w'\u2019-]*", reply)
-    ]
+    first_by_stem: dict[str, tuple[str, int, int]] = {}  # each stem's first word in the reply
+    for m in re.finditer(r"\$?[A-Za-z0-9][\w'\u2019-]*", reply):
+        first_by_stem.setdefault(stem(m.group(0).lstrip("$")), (m.group(0), m.start(), m.end()))
     for term in message_specifics(customer_message):
-        key = stem(term.lstrip("$"))
-        for word, start, end in reply_words:
-            if stem(word.lstrip("$")) == key:
-                found.append(Span("specific", word, start, end))
-                break
-    return sorted(found, key=lambda s: s.start)
+        hit = first_by_stem.get(stem(term.lstrip("$")))
+        if hit is not None:
+            found.append(Span("specific", *hit))
+    return tuple(sorted(found, key=lambda s: s.start))
 
 
 def find_name(reply: str, customer_name: str | None) -> list[Span]:
@@ -873,9 +888,43 @@ def analyze_reply(
     """Find tone, empathy, personalisation, next steps, length, jargon and links in a reply.
 
     Sentences addressed to a grader, repeated sentences and keyword lists are set aside
-    (reported in `grader_directed` and `stuffing`) and earn no markers.
+    (reported in `grader_directed` and `stuffing`) and earn no markers. A reply is analysed
+    once for the same inputs (a bounded memo; the analysis is frozen and shared): the
+    offline grade and the LLM grader's findings read the same analysis.
     """
-    text = text or ""
+    return _analyze_reply(text or "", customer_name, customer_message, target_state, max_words)
+
+
+@lru_cache(maxsize=2048)
+def _analyze_reply(
+    text: str,
+    customer_name: str | None,
+    customer_message: str | None,
+    target_state: str | None,
+    max_words: int | None,
+) -> ReplyAnalysis:
+    # Only the tones depend on the customer's state: the rest is read once per reply even
+    # when it is graded against two states (the LLM's findings hide the labelled one).
+    state = resolve_target_state(target_state, customer_message)
+    common = _reply_findings(text, customer_name, customer_message, max_words)
+    return replace(
+        common,
+        target_state=state,
+        target_tones=TONES_FOR_STATE.get(state or "", ()),
+        mismatched_tone=_keep(find_all(MISMATCH[state], text, "mismatch"), common.ignored)
+        if state
+        else (),
+    )
+
+
+@lru_cache(maxsize=2048)
+def _reply_findings(
+    text: str,
+    customer_name: str | None,
+    customer_message: str | None,
+    max_words: int | None,
+) -> ReplyAnalysis:
+    """Everything analyze_reply finds that does not depend on the customer's state."""
     grader_directed = find_grader_directed(text)
     stuffing = dedupe_overlaps(
         [
@@ -886,8 +935,6 @@ def analyze_reply(
         ]
     )
     ignored = tuple(dedupe_overlaps([*grader_directed, *stuffing]))
-    state = resolve_target_state(target_state, customer_message)
-    tones = TONES_FOR_STATE.get(state or "", ())
     tone_markers = {t: _keep(s, ignored) for t, s in find_tone_markers(text).items()}
     apologies = _keep(find_all(APOLOGY, text, "apology"), ignored)
     all_apologies = dedupe_overlaps(find_all(APOLOGY, text, "apology"))
@@ -901,12 +948,10 @@ def analyze_reply(
         text=text,
         word_count=shown_word_count(text) - directed_words,
         max_words=max_words,
-        target_state=state,
-        target_tones=tones,
+        target_state=None,
+        target_tones=(),
         tone_markers=tone_markers,
-        mismatched_tone=_keep(find_all(MISMATCH[state], text, "mismatch"), ignored)
-        if state
-        else (),
+        mismatched_tone=(),
         empathy={
             "acknowledge_feeling": _keep(
                 find_all(ACKNOWLEDGE, text, "acknowledge_feeling"), ignored

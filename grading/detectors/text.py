@@ -210,15 +210,22 @@ class Sentence:
 
 def sentences(text: str) -> list[Sentence]:
     """Split text into sentences that keep their character offsets."""
+    return list(_sentences(text or ""))
+
+
+# Every check reads the same reply and message sentence by sentence: split each text once
+# (a bounded memo keyed by the text; Sentence is frozen, callers get their own list).
+@lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[Sentence, ...]:
     found = []
-    for match in SENTENCE_RE.finditer(text or ""):
+    for match in SENTENCE_RE.finditer(text):
         raw = match.group(0)
         stripped = raw.strip()
         if not stripped:
             continue
         start = match.start() + (len(raw) - len(raw.lstrip()))
         found.append(Sentence(stripped, start, start + len(stripped)))
-    return found
+    return tuple(found)
 
 
 def sentence_at(text: str, position: int) -> Sentence:
@@ -242,6 +249,7 @@ def content_words(text: str) -> list[str]:
     return [w for w in (x.lower() for x in words(text)) if len(w) > 2 and w not in STOPWORDS]
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude stemmer, enough to match 'invoices' with 'invoice' and 'charged' with 'charge'."""
     word = word.lower()
@@ -252,7 +260,14 @@ def stem(word: str) -> str:
 
 
 def find_all(pattern: re.Pattern[str], text: str, kind: str) -> list[Span]:
-    return [Span(kind, m.group(0), m.start(), m.end()) for m in pattern.finditer(text or "")]
+    return [Span(kind, found, start, end) for found, start, end in _matches(pattern, text or "")]
+
+
+# The same detector pattern runs over the same reply from several checks (and under several
+# kinds of finding): match it once per text.
+@lru_cache(maxsize=16384)
+def _matches(pattern: re.Pattern[str], text: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple((m.group(0), m.start(), m.end()) for m in pattern.finditer(text))
 
 
 @lru_cache(maxsize=4096)

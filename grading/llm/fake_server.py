@@ -37,8 +37,22 @@ JSON_SCHEMA_REFUSAL = (
 RESPONSE_FORMAT_REFUSAL = "response_format is not supported by this server"
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: 32 graders connecting at once overflow it
+    # and wait for SYN retries, which throttles the benchmark, not the graders.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class FakeChatServer:
-    def __init__(self, *, delay: float = 0.0, port: int = 0, dialect: str | None = None):
+    def __init__(
+        self,
+        *,
+        delay: float = 0.0,
+        port: int = 0,
+        dialect: str | None = None,
+        keep_alive: bool = False,
+    ):
         dialect = dialect or os.environ.get("COACHLINE_FAKE_LLM_DIALECT") or "strict"
         if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r}; one of {', '.join(DIALECTS)}")
@@ -47,8 +61,10 @@ class FakeChatServer:
         self.default = None
         self.delay = delay
         self.requests: list[dict] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self._server.daemon_threads = True
+        # HTTP/1.1 keeps connections open as real endpoints do (the benchmark); HTTP/1.0
+        # closes each one, so a test never holds a pooled connection to a stopped server.
+        self.keep_alive = keep_alive
+        self._server = _Server(("127.0.0.1", port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -77,6 +93,8 @@ class FakeChatServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if server.keep_alive else "HTTP/1.0"
+
             def log_message(self, *args):
                 pass
 
@@ -187,8 +205,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--dialect", choices=DIALECTS, default=None, help="which response_format it accepts"
     )
+    parser.add_argument("--keep-alive", action="store_true", help="HTTP/1.1: keep connections open")
     args = parser.parse_args(argv)
-    server = FakeChatServer(delay=args.delay, port=args.port, dialect=args.dialect)
+    server = FakeChatServer(
+        delay=args.delay, port=args.port, dialect=args.dialect, keep_alive=args.keep_alive
+    )
     print(f"Fake Chat Completions server ({server.dialect}) on {server.base_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server._server.serve_forever()

@@ -28,7 +28,7 @@ from ..detectors.claims import check_claims
 from ..detectors.knowledge_base import KnowledgeBase
 from ..offline import CriterionVerdict, Evidence, Verdict, grade_answer, total_of
 from .errors import LLMPermanentError, LLMUnsupportedQuoteError
-from .structured import structured_completion
+from .structured import structured_completion, validate_json
 
 logger = logging.getLogger(__name__)
 
@@ -501,7 +501,7 @@ def parse_reply(content: str | Mapping | None, rubric: Mapping) -> dict:
         if isinstance(score, bool) or score not in allowed:
             raise ValueError(f"score {score!r} for {criterion['id']!r} is not one of {allowed}")
     try:  # whatever the dialect enforced, the answer must match the schema we asked for
-        jsonschema.validate(data, response_schema(rubric))
+        validate_json(data, response_schema(rubric))
     except jsonschema.ValidationError as exc:
         where = "/".join(str(part) for part in exc.absolute_path) or "the answer"
         raise ValueError(f"{where}: {exc.message}") from exc

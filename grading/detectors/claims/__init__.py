@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from grading.detectors.knowledge_base import KnowledgeBase
+from grading.detectors.knowledge_base import KnowledgeBase, compiled
 from grading.detectors.text import overlaps
 
 from .amounts import check_price_basis, check_prices, check_quotas, check_seats
@@ -45,10 +45,38 @@ def check_claims(
     billing_cycle: str | None = None,
     customer_message: str | None = None,
 ) -> list[Claim]:
-    """Every checkable claim in the text, marked supported, contradicted or unsupported."""
+    """Every checkable claim in the text, marked supported, contradicted or unsupported.
+
+    A text is checked once per knowledge-base version and customer (a bounded memo in the
+    KB's compiled form): the offline grade, the LLM prompt and the LLM's accuracy cap all
+    ask about the same reply."""
     text = text or ""
     if not text.strip():
         return []
+    key = ("claims", text, customer_plan, billing_cycle, customer_message)
+    found = compiled(kb).answer_for_text(
+        key,
+        lambda: tuple(
+            _check_claims(
+                text,
+                kb,
+                customer_plan=customer_plan,
+                billing_cycle=billing_cycle,
+                customer_message=customer_message,
+            )
+        ),
+    )
+    return list(found)
+
+
+def _check_claims(
+    text: str,
+    kb: KnowledgeBase,
+    *,
+    customer_plan: str | None,
+    billing_cycle: str | None,
+    customer_message: str | None,
+) -> list[Claim]:
     billing_cycle = billing_cycle or cycle_in(customer_message)
     claims = [
         *check_prices(

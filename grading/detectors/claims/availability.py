@@ -6,10 +6,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from grading.detectors.knowledge_base import AddonFact, FeatureFact, KnowledgeBase, NotOfferedFact
+from grading.detectors.knowledge_base import (
+    AddonFact,
+    FeatureFact,
+    KnowledgeBase,
+    NotOfferedFact,
+    compiled,
+)
 from grading.detectors.text import Sentence, overlaps, sentence_at
 
 from .base import (
@@ -22,6 +29,7 @@ from .base import (
     SUPPORTED,
     UNSUPPORTED,
     Claim,
+    PhraseIndex,
     PlanGroup,
     _claim,
     _join,
@@ -33,6 +41,7 @@ from .base import (
     context_plans,
     denies,
     negated,
+    per_kb,
     plan_groups,
     plan_mentions,
     stem_word,
@@ -47,10 +56,7 @@ def check_features(
 ) -> list[Claim]:
     """Features and add-ons claimed on plans, and things not offered claimed as available.
     Where names overlap, the longest wins ('text-message reminders' is not 'reminders')."""
-    mentions: list = []
-    for fact in [*kb.features, *kb.addons, *kb.not_offered]:
-        for match in alias_pattern(fact.topic_phrases).finditer(text or ""):
-            mentions.append((fact, match))
+    mentions: list = [(kb.get(fact_id), m) for fact_id, m in _offer_index(kb).finditer(text or "")]
     for fact in kb.not_offered:
         for match in _loose_mentions(text, fact.topic_phrases):
             if not any(
@@ -81,6 +87,13 @@ def check_features(
     return claims
 
 
+@per_kb
+def _offer_index(kb: KnowledgeBase) -> PhraseIndex:
+    """Features, add-ons and things not offered, each by its phrases, compiled once."""
+    facts = [*kb.features, *kb.addons, *kb.not_offered]
+    return PhraseIndex((fact.id, fact.topic_phrases) for fact in facts)
+
+
 @dataclass(frozen=True)
 class _Mention:
     """A phrase found by its words rather than verbatim (has the regex match's methods)."""
@@ -103,7 +116,7 @@ def _loose_mentions(text: str, phrases: Iterable[str], window: int = 4) -> list[
     """Every telling word of a phrase within a few words ('schedule Instagram posts' for
     'Instagram scheduling')."""
     found = []
-    tokens = [(m.start(), m.end(), stem_word(m.group(0))) for m in re.finditer(r"[\w'-]+", text)]
+    tokens = _stemmed_tokens(text)
     for phrase in phrases:
         wanted = stems(phrase) - GENERIC_STEMS
         if len(wanted) < 2:
@@ -116,8 +129,21 @@ def _loose_mentions(text: str, phrases: Iterable[str], window: int = 4) -> list[
     return found
 
 
+@lru_cache(maxsize=4096)
+def _stemmed_tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """A text's words with their offsets and stems, once per text (every not-offered
+    thing is looked for in the same reply)."""
+    return tuple((m.start(), m.end(), stem_word(m.group(0))) for m in re.finditer(r"[\w'-]+", text))
+
+
 def negative_aliases(feature: FeatureFact, kb: KnowledgeBase) -> list[str]:
     """Aliases the fact's own statement says do not exist ('there is no SMS option')."""
+    return list(_negative_aliases(kb, feature.id))
+
+
+@per_kb
+def _negative_aliases(kb: KnowledgeBase, fact_id: str) -> tuple[str, ...]:
+    feature = kb.get(fact_id)
     clauses = [c for c in re.split(r"[.;]\s+", feature.statement) if c.strip()]
     denied = [c for c in clauses if negated(c) and not plan_mentions(c, kb)]
     names = {w.lower() for w in feature.feature.split()}
@@ -133,7 +159,7 @@ def negative_aliases(feature: FeatureFact, kb: KnowledgeBase) -> list[str]:
         hits = [c for c in clauses if pattern.search(c)]
         if hits and all(c in denied for c in hits):
             found.append(alias)
-    return found
+    return tuple(found)
 
 
 THIRD_PARTY = re.compile(
@@ -317,8 +343,10 @@ def _unknown_feature_regex(kb: KnowledgeBase) -> re.Pattern[str]:
     )
 
 
-def check_unknown_features(text: str, kb: KnowledgeBase) -> list[Claim]:
-    """Named features the knowledge base has never heard of ("<Company>'s new X mode")."""
+@per_kb
+def _known_names(kb: KnowledgeBase) -> tuple:
+    """What the KB names (lower-cased phrases and names), its statements, their words and
+    the plan names: compiled once per KB version, not once per reply."""
     known = [
         a.lower()
         for f in kb.facts
@@ -328,6 +356,21 @@ def check_unknown_features(text: str, kb: KnowledgeBase) -> list[Claim]:
     statements = " ".join(f.statement.lower() for f in kb.facts)
     vocabulary = set(re.findall(r"[a-z0-9]+", " ".join([statements, *known])))
     plan_words = {p.plan.lower() for p in kb.plans}
+    return known, statements, vocabulary, plan_words
+
+
+def _close_to_known(kb: KnowledgeBase, phrase: str) -> bool:
+    """A phrase within fuzzy reach of something the KB names; the same capitalised phrases
+    turn up in reply after reply, so each is compared with the KB once per version."""
+    known = _known_names(kb)[0]
+    return compiled(kb).answer_for_text(
+        ("close_to_known", phrase), lambda: any(fuzz.partial_ratio(phrase, k) >= 90 for k in known)
+    )
+
+
+def check_unknown_features(text: str, kb: KnowledgeBase) -> list[Claim]:
+    """Named features the knowledge base has never heard of ("<Company>'s new X mode")."""
+    _, statements, vocabulary, plan_words = _known_names(kb)
     claims = []
     for match in _unknown_feature_regex(kb).finditer(text or ""):
         group = "name" if match.group("name") else "bare"
@@ -338,9 +381,7 @@ def check_unknown_features(text: str, kb: KnowledgeBase) -> list[Claim]:
             continue
         if {w.lower() for w in head} <= plan_words:
             continue
-        if phrase.lower() in statements or any(
-            fuzz.partial_ratio(phrase.lower(), k) >= 90 for k in known
-        ):
+        if phrase.lower() in statements or _close_to_known(kb, phrase.lower()):
             continue
         if len(head) >= 2 and " ".join(head).lower() in statements:
             continue

@@ -3,6 +3,7 @@ in a text, negation and its scope, corrections."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -16,6 +17,7 @@ from grading.detectors.knowledge_base import (
     PlanFact,
     ProcessFact,
     TroubleshootingFact,
+    compiled,
 )
 from grading.detectors.text import Sentence, content_words, overlaps, sentences
 from text_analysis import vocabulary
@@ -25,18 +27,15 @@ SUPPORTED, CONTRADICTED, UNSUPPORTED = "supported", "contradicted", "unsupported
 
 
 def per_kb(function):
-    """Compute something from a knowledge base once per KnowledgeBase object (kept on the
-    object: hashing a whole KB for lru_cache on every call costs more than the work)."""
+    """Compute something from a knowledge base once per KB version: kept in the version's
+    compiled form (knowledge_base.compiled), so a KB rebuilt from the database for each
+    grade reuses it, and a changed KB (a new version) compiles afresh."""
 
+    @functools.wraps(function)
     def wrapper(kb, *args):
-        store = kb.__dict__.setdefault("_claims_memo", {})
-        key = (function.__name__, *args)
-        if key not in store:
-            store[key] = function(kb, *args)
-        return store[key]
+        key = (function.__module__, function.__name__, *args)
+        return compiled(kb).get(key, lambda: function(kb, *args))
 
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
     return wrapper
 
 
@@ -265,10 +264,45 @@ def alias_pattern(phrases: Iterable[str], *, singular: bool = False) -> re.Patte
     """Any of the phrases, case-insensitive, word-bounded, inflected, and allowing an
     article or pronoun between words ('remove badge' finds 'remove the badge'); with
     `singular`, 'contacts' also finds 'contact' ('a 5,000-contact limit')."""
+    return _alias_pattern(tuple(phrases), singular)
+
+
+@lru_cache(maxsize=8192)
+def _alias_pattern(phrases: tuple[str, ...], singular: bool) -> re.Pattern[str]:
     wanted = {p.strip() for p in phrases if p and len(p.strip()) > 1}
     if singular:
         wanted |= {_singular(p) for p in wanted}
     return _alias_regex(tuple(sorted(wanted, key=len, reverse=True)))
+
+
+class PhraseIndex:
+    """Each fact's phrases compiled once (per KB version), with the words every match must
+    contain: a text that lacks them is not searched (checked only on ASCII text, where
+    that test is exactly the pattern's case-insensitive match)."""
+
+    def __init__(self, entries: Iterable[tuple[str, Sequence[str]]]) -> None:
+        self.entries = []
+        for fact_id, phrases in entries:
+            if not phrases:
+                continue
+            pattern = alias_pattern(phrases)
+            wanted = [p.strip() for p in phrases if p and len(p.strip()) > 1]
+            firsts = frozenset({p.split()[0].lower() for p in wanted if p.split()})
+            exact = all(w.isascii() for w in firsts) and bool(firsts)
+            self.entries.append((fact_id, pattern, firsts if exact else None))
+        self.firsts = frozenset(w for _, _, firsts in self.entries for w in firsts or ())
+
+    def finditer(self, text: str):
+        """(fact id, match) for every match of every fact's phrases, in the facts' order."""
+        present = None
+        if text.isascii():
+            lowered = text.lower()
+            present = {first for first in self.firsts if first in lowered}
+        for fact_id, pattern, firsts in self.entries:
+            if present is not None and firsts is not None and present.isdisjoint(firsts):
+                continue
+            for match in pattern.finditer(text):
+                yield fact_id, match
 
 
 def _singular(phrase: str) -> str:

@@ -11,6 +11,7 @@ from grading.detectors.text import Sentence, sentences, word_count
 from .base import (
     GENERIC_STEMS,
     Finding,
+    PhraseIndex,
     _stem_frequency,
     _stem_weights,
     alias_pattern,
@@ -40,24 +41,28 @@ def subject_phrases(fact: Fact) -> tuple[str, ...]:
     return fact.topic_phrases
 
 
+@per_kb
+def _subject_index(kb: KnowledgeBase) -> PhraseIndex:
+    return PhraseIndex((fact.id, subject_phrases(fact)) for fact in kb.facts)
+
+
+@per_kb
+def _topic_index(kb: KnowledgeBase) -> PhraseIndex:
+    return PhraseIndex((fact.id, fact.topic_phrases) for fact in kb.facts)
+
+
 def topic_spans(text: str, kb: KnowledgeBase) -> dict[str, list[tuple[int, int]]]:
     found: dict[str, list[tuple[int, int]]] = {}
-    for fact in kb.facts:
-        phrases = subject_phrases(fact)
-        if not phrases:
-            continue
-        for match in alias_pattern(phrases).finditer(text or ""):
-            found.setdefault(fact.id, []).append((match.start(), match.end()))
+    for fact_id, match in _subject_index(kb).finditer(text or ""):
+        found.setdefault(fact_id, []).append((match.start(), match.end()))
     return found
 
 
 def topics_in(text: str, kb: KnowledgeBase) -> dict[str, list[tuple[int, int]]]:
     """Fact ids whose subject (feature, policy, task, problem…) the text mentions, with where."""
     found: dict[str, list[tuple[int, int]]] = {}
-    for fact in kb.facts:
-        if fact.topic_phrases:
-            for match in alias_pattern(fact.topic_phrases).finditer(text or ""):
-                found.setdefault(fact.id, []).append((match.start(), match.end()))
+    for fact_id, match in _topic_index(kb).finditer(text or ""):
+        found.setdefault(fact_id, []).append((match.start(), match.end()))
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -292,6 +293,17 @@ def _rare_word_said(text: str, fact: TroubleshootingFact, kb: KnowledgeBase) -> 
     return False
 
 
+@lru_cache(maxsize=4096)
+def _token_stems(text: str) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
+    """A text's word stems sentence by sentence (and all of them), computed once per text:
+    every phrase of every fact is looked for in the same reply and message."""
+    per_sentence = tuple(
+        tuple(stem_word(w) for w in re.findall(r"[\w'-]+", sentence.text))
+        for sentence in sentences(text)
+    )
+    return frozenset(w for tokens in per_sentence for w in tokens), per_sentence
+
+
 def _said_nearby(
     text: str, phrase: str, weights: dict[str, float] | None = None, window: int = 14
 ) -> bool:
@@ -302,10 +314,12 @@ def _said_nearby(
     wanted = stems(phrase) - GENERIC_STEMS
     if len(wanted) < 2:
         return False
+    every, per_sentence = _token_stems(text)
+    if len(wanted & every) < len(wanted) - (1 if len(wanted) >= 3 else 0):
+        return False  # too few of its words anywhere in the text: no sentence can say it
     weights = weights or {}
     total = sum(weights.get(w, 1.0) for w in wanted)
-    for sentence in sentences(text):
-        tokens = [stem_word(w) for w in re.findall(r"[\w'-]+", sentence.text)]
+    for tokens in per_sentence:
         for index in range(len(tokens)):
             present = wanted & set(tokens[index : index + window])
             if present == wanted:

@@ -4,6 +4,7 @@ first-response targets per plan."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from grading.detectors.knowledge_base import (
     Duration,
@@ -16,7 +17,7 @@ from grading.detectors.knowledge_base import (
 from grading.detectors.quantities import DurationMention, durations_in
 from grading.detectors.text import Sentence, sentence_at, sentences
 
-from .availability import _assertion_span
+from .availability import _assertion_span, _stemmed_tokens
 from .base import (
     CONTRADICTED,
     CYCLE_WORDS,
@@ -37,7 +38,6 @@ from .base import (
     per_kb,
     plan_groups,
     says_no,
-    stem_word,
     stems,
 )
 
@@ -73,15 +73,9 @@ def check_rules(text: str, kb: KnowledgeBase) -> list[Claim]:
     timing the sentence gives ('immediately')."""
     claims = []
     weights = _stem_weights(kb)
-    for rule in kb.rules:
-        truth = rule.value != says_no(rule.rule)
-        timing = _timing(rule.rule)
-        core = rule.rule
-        for pattern in TIMING.values():
-            core = pattern.sub(" ", core)
-        rule_stems = stems(core)
-        nouns = _rule_nouns(rule, rule_stems, kb)
-        for sentence in _clause_pieces(text):
+    pieces = _clause_pieces(text)
+    for rule, (truth, timing, rule_stems, nouns) in zip(kb.rules, _rule_table(kb), strict=True):
+        for sentence in pieces:
             if nouns and not (nouns & stems(sentence.text)):
                 continue  # about something else ('unused tests' is not 'unused sends')
             span = _rule_span(sentence, rule, rule_stems, weights)
@@ -105,9 +99,30 @@ def check_rules(text: str, kb: KnowledgeBase) -> list[Claim]:
     return claims
 
 
+@per_kb
+def _rule_table(kb: KnowledgeBase) -> tuple:
+    """Per rule, in kb.rules order: whether it holds as worded, its timing, the stems of
+    its wording without the timing, and its subject nouns (compiled once per KB version)."""
+    table = []
+    for rule in kb.rules:
+        truth = rule.value != says_no(rule.rule)
+        timing = _timing(rule.rule)
+        core = rule.rule
+        for pattern in TIMING.values():
+            core = pattern.sub(" ", core)
+        rule_stems = stems(core)
+        table.append((truth, timing, rule_stems, _rule_nouns(rule, rule_stems, kb)))
+    return tuple(table)
+
+
 def _clause_pieces(text: str, *, commas: bool = False) -> list[Sentence]:
     """Sentences cut at ';', ':' and dashes (and, with `commas`, at commas that are not in
     a number): each piece states at most one rule."""
+    return list(_clause_pieces_of(text, commas))
+
+
+@lru_cache(maxsize=4096)
+def _clause_pieces_of(text: str, commas: bool) -> tuple[Sentence, ...]:
     cut = r"[;:\u2014]\s+|\s\u2013\s" + (r"|,(?!\d)\s*(?:and\s+)?" if commas else "")
     pieces = []
     for sentence in sentences(text):
@@ -116,7 +131,7 @@ def _clause_pieces(text: str, *, commas: bool = False) -> list[Sentence]:
             pieces.append(_piece(sentence, left, match.start()))
             left = match.end()
         pieces.append(_piece(sentence, left, len(sentence.text)))
-    return [p for p in pieces if p.text.strip()]
+    return tuple(p for p in pieces if p.text.strip())
 
 
 def _piece(sentence: Sentence, left: int, right: int) -> Sentence:
@@ -140,9 +155,7 @@ def _rule_span(
 ) -> tuple[int, int] | None:
     """Where a sentence states the rule: an alias with another of its words, or most of
     the rule's telling words."""
-    words = [
-        (m.start(), m.end(), stem_word(m.group(0))) for m in re.finditer(r"[\w'-]+", sentence.text)
-    ]
+    words = _stemmed_tokens(sentence.text)  # once per piece, not once per rule
     hits = [(s, e) for s, e, st in words if st in rule_stems]
     distinct = {st for _, _, st in words if st in rule_stems}
     total = sum(weights.get(w, 1.0) for w in rule_stems) or 1.0
