@@ -291,10 +291,17 @@ def regex(*alternatives: str) -> re.Pattern[str]:
 def dedupe_overlaps(spans: Iterable[Span]) -> list[Span]:
     """Keep the longest of overlapping spans of the same kind, in text order."""
     kept: list[Span] = []
+    # Spans come in start order, so a non-empty span overlaps a kept one of its kind exactly
+    # when that kind's furthest end lies past its start: no rescan of everything kept.
+    furthest: dict[str, int] = {}
     for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
-        if any(k.kind == span.kind and k.start < span.end and span.start < k.end for k in kept):
+        if span.end > span.start:
+            if furthest.get(span.kind, -1) > span.start:
+                continue
+        elif any(k.kind == span.kind and k.start < span.end and span.start < k.end for k in kept):
             continue
         kept.append(span)
+        furthest[span.kind] = max(furthest.get(span.kind, -1), span.end)
     return sorted(kept, key=lambda s: s.start)
 
 
