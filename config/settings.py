@@ -293,6 +293,21 @@ IMPACT_IMPORT_ROOT = Path(
 # Where `load_content` reads authored content from by default.
 CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", "").strip() or BASE_DIR / "fixtures" / "content")
 
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value.replace("_", "")) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+# Size limits on accepted input, in bytes (docs/input-limits.md).
+# Batch commands (JSON Lines): a longer line is reported and skipped; past the file limit
+# the rest of the input is not read. Both can be changed per run (--max-line-bytes ...).
+BATCH_MAX_LINE_BYTES = env_int("BATCH_MAX_LINE_BYTES", 1_000_000)
+BATCH_MAX_FILE_BYTES = env_int("BATCH_MAX_FILE_BYTES", 200_000_000)
+
 CELERY_BEAT_SCHEDULE = {
     "expire-stale-drafts": {
         "task": "exercises.tasks.draft_expire_stale_task",

@@ -58,13 +58,14 @@ def kind_of(path: Path) -> str:
     for kind, prefixes in NAME_PREFIXES.items():
         if name.startswith(prefixes):
             return kind
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
+    with path.open("rb") as lines:  # bytes: a bad byte further on is that line's problem
+        for raw in lines:
+            line = raw.decode("utf-8", errors="replace")
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 break
             if isinstance(record, dict):
                 if "grades" in record and "auto" in record:
@@ -243,7 +244,7 @@ class Evaluation:
                 self.progress(f"{path}: {done} {kind} ({time.monotonic() - started:.0f}s)")
             return result
 
-        with path.open(encoding="utf-8") as lines:
+        with path.open("rb") as lines:
             summary: BatchSummary = run_jsonl(
                 lines, details or _Discard(), _Prefixed(err, f"{path}: "), counted
             )
