@@ -307,6 +307,8 @@ def env_int(name: str, default: int) -> int:
 # the rest of the input is not read. Both can be changed per run (--max-line-bytes ...).
 BATCH_MAX_LINE_BYTES = env_int("BATCH_MAX_LINE_BYTES", 1_000_000)
 BATCH_MAX_FILE_BYTES = env_int("BATCH_MAX_FILE_BYTES", 200_000_000)
+# Content files (load_content): a larger file is refused by its size, before it is read.
+CONTENT_MAX_FILE_BYTES = env_int("CONTENT_MAX_FILE_BYTES", 1_000_000)
 
 CELERY_BEAT_SCHEDULE = {
     "expire-stale-drafts": {
