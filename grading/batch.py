@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from curriculum.json_input import JSONInputError, json_loads_limited
+
 from .detectors.claims import audit_draft
 from .detectors.knowledge_base import KnowledgeBase
 from .detectors.messages import analyze_message
@@ -134,7 +136,7 @@ def run_jsonl(
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json_loads_limited(line)
             if not isinstance(record, dict):
                 raise BadLine("expected a JSON object")
             check_id(record)
@@ -143,8 +145,8 @@ def run_jsonl(
             err.write(f"line {number}: not valid JSON ({exc.msg})\n")
             summary.skipped += 1
             continue
-        except RecursionError:
-            err.write(f"line {number}: nested too deeply\n")
+        except JSONInputError as exc:
+            err.write(f"line {number}: {exc}\n")
             summary.skipped += 1
             continue
         except (BadLine, KeyError, TypeError, ValueError) as exc:

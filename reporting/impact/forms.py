@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 
 from .models import AIUsage, Category, CohortImpact
 from .selectors import BASELINE, PERIOD, TicketFilter, Window
@@ -21,7 +22,23 @@ class ImportUploadForm(forms.Form):
         name = (upload.name or "").lower()
         if not name.endswith((".csv", ".txt")):
             raise forms.ValidationError("Upload a .csv file exported from the help desk.")
+        limit = settings.IMPACT_UPLOAD_MAX_BYTES
+        if (upload.size or 0) > limit:
+            raise forms.ValidationError(upload_too_large_message(upload.size, limit))
         return upload
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1_000_000:.3g} MB"
+
+
+def upload_too_large_message(size: int | None, limit: int) -> str:
+    """What a leader reads when an export is over the upload limit."""
+    what = f"The file is {_megabytes(size)}" if size else "The upload is too large"
+    return (
+        f"{what}; the limit is {_megabytes(limit)} (IMPACT_UPLOAD_MAX_BYTES). Export a "
+        "shorter date range and upload the parts one by one."
+    )
 
 
 class PeriodForm(forms.Form):

@@ -124,7 +124,7 @@ def test_deeply_nested_json_is_a_line_error(tmp_path):
     data = jsonl(nested, {"id": 2, "message": MESSAGE})
     rows, err, _ = run_bytes("analyze_messages", data, tmp_path)
     assert [row["id"] for row in rows] == [2]
-    assert "line 1: nested too deeply" in err
+    assert "line 1: nested more than 64 levels deep" in err
 
 
 def test_a_message_of_the_wrong_type_is_named(tmp_path):
