@@ -1,4 +1,4 @@
-"""Message analysis stays linear on long input and scores exactly as before."""
+"""Detectors stay linear on long input (messages, drafts, replies) and answer as before."""
 
 import random
 import re
@@ -144,3 +144,76 @@ def test_dedupe_overlaps_matches_the_pairwise_rule():
 def test_deadline_negation_is_read_just_before_the_cue():
     padding = "we use the app a lot and " * 20
     assert analyze_message(padding + "there is no deadline for this").state != "urgent"
+
+
+def test_sentence_at_and_before_agree_with_a_scan():
+    from grading.detectors.text import sentence_at, sentence_before, sentences
+
+    text = "One. Two, three!  Four?\nFive 1.5 six... seven"
+    found = sentences(text)
+    for position in range(len(text) + 1):
+        scanned = next((s for s in found if s.start <= position < s.end), None)
+        assert sentence_at(text, position) == (scanned or type(found[0])(text, 0, len(text)))
+        before = [s for s in found if s.end <= position]
+        assert sentence_before(text, position) == (before[-1] if before else None)
+
+
+def test_sentences_are_a_fresh_list_each_time():
+    from grading.detectors.text import sentences
+
+    first = sentences("A. B.")
+    first.clear()
+    assert len(sentences("A. B.")) == 2
+
+
+def test_reply_spans_inside_ignored_ranges_are_dropped_as_before():
+    from grading.detectors.replies import _keep
+
+    rng = random.Random(11)
+    for _ in range(200):
+        ranges = []
+        for _ in range(rng.randint(0, 6)):
+            start = rng.randint(0, 40)
+            ranges.append(Span("ignored", "", start, start + rng.randint(0, 15)))
+        spans = []
+        for _ in range(rng.randint(0, 12)):
+            start = rng.randint(0, 50)
+            spans.append(Span("x", "", start, start + rng.randint(1, 6)))
+        expected = tuple(
+            s
+            for s in dedupe_overlaps(spans)
+            if not any(r.start <= s.start and s.end <= r.end for r in ranges)
+        )
+        assert _keep(spans, tuple(ranges)) == expected
+
+
+def test_elapsed_time_is_still_read_just_before_a_duration():
+    from grading.detectors.quantities import durations_in
+
+    padding = "we like the product a lot and use it daily " * 10
+    assert durations_in(padding + "I waited 3 days for an answer") == []
+    assert durations_in(padding + "the refund takes 3 days")
+
+
+def test_a_text_that_never_ends_a_sentence_is_read_in_pieces():
+    from grading.detectors.text import MAX_SENTENCE_CHARS, sentences
+
+    text = "Short one. " + "word " * 700 + "end. " + "x" * 2500
+    found = sentences(text)
+    assert found[0].text == "Short one."
+    assert all(text[s.start : s.end] == s.text for s in found)
+    assert all(len(s.text) <= MAX_SENTENCE_CHARS for s in found)
+    assert all(not s.text.startswith(" ") and " wo" not in s.text[-3:] for s in found)
+    assert "".join(s.text for s in found).replace(" ", "") == text.replace(" ", "")
+
+
+def test_counts_skip_numbers_inside_money_and_durations_as_before():
+    from grading.detectors.quantities import counts_in
+
+    text = "We have 12 seats, pay $30 a month, wait 3 days, and 5 users; 10 contacts. " * 3
+    counts = counts_in(text)
+    assert [(c.value, c.noun) for c in counts] == [
+        (12, "seats"),
+        (5, "users"),
+        (10, "contacts"),
+    ] * 3
