@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from curriculum.json_input import JSONInputError, json_loads_limited
 
+from .content.files import readable_size
 from .detectors.claims import audit_draft
 from .detectors.knowledge_base import KnowledgeBase
 from .detectors.messages import analyze_message
@@ -44,14 +45,6 @@ class BatchLimits:
         )
 
 
-def _size(count: int) -> str:
-    """A byte count in the unit people read (1 MB = 1,000,000 bytes)."""
-    for unit, size in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
-        if count >= size:
-            return f"{count / size:.3g} {unit}"
-    return f"{count} bytes"
-
-
 def open_input(path: str) -> IO[bytes]:
     """The input as bytes: each line is decoded on its own, so one bad byte costs one line."""
     return sys.stdin.buffer if path == "-" else Path(path).open("rb")
@@ -78,8 +71,8 @@ def read_lines(
         number += 1
         read += len(raw)
         if len(raw) > limits.line_bytes and not raw.endswith(b"\n"):
-            while raw and not raw.endswith(b"\n"):  # skip the rest of this line
-                raw = source.readline(_CHUNK)
+            while raw and not raw.endswith(b"\n") and read <= limits.file_bytes:
+                raw = source.readline(_CHUNK)  # skip the rest of this line
                 read += len(raw)
             if read > limits.file_bytes:
                 yield number, None, _past_file_limit(number, limits)
@@ -88,7 +81,7 @@ def read_lines(
                 number,
                 None,
                 (
-                    f"longer than the {_size(limits.line_bytes)} limit per line "
+                    f"longer than the {readable_size(limits.line_bytes)} limit per line "
                     "(--max-line-bytes, BATCH_MAX_LINE_BYTES); skipped"
                 ),
             )
@@ -113,7 +106,7 @@ def read_lines(
 
 def _past_file_limit(number: int, limits: BatchLimits) -> str:
     return (
-        f"the input is larger than the {_size(limits.file_bytes)} limit per file "
+        f"the input is larger than the {readable_size(limits.file_bytes)} limit per file "
         f"(--max-file-bytes, BATCH_MAX_FILE_BYTES); this line and the rest were not read"
     )
 

@@ -224,7 +224,8 @@ def _parse_yaml(text: str, rel: str, errors: list[ContentError], line_offset: in
     return data, node
 
 
-def _size(count: int) -> str:
+def readable_size(count: int) -> str:
+    """A byte count in the unit people read (1 MB = 1,000,000 bytes): '79 MB'."""
     for unit, size in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
         if count >= size:
             return f"{count / size:.3g} {unit}"
@@ -243,8 +244,8 @@ def _read_text(path: Path, rel: str, errors: list[ContentError]) -> str | None:
             ContentError(
                 rel,
                 "",
-                f"the file is {_size(size)}, over the {_size(limit)} limit per content file "
-                "(CONTENT_MAX_FILE_BYTES); split it into smaller files",
+                f"the file is {readable_size(size)}, over the {readable_size(limit)} limit per "
+                "content file (CONTENT_MAX_FILE_BYTES); split it into smaller files",
             )
         )
         return None

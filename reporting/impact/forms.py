@@ -5,6 +5,8 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 
+from grading.content.files import readable_size
+
 from .models import AIUsage, Category, CohortImpact
 from .selectors import BASELINE, PERIOD, TicketFilter, Window
 
@@ -28,15 +30,11 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
-def _megabytes(count: int) -> str:
-    return f"{count / 1_000_000:.3g} MB"
-
-
 def upload_too_large_message(size: int | None, limit: int) -> str:
     """What a leader reads when an export is over the upload limit."""
-    what = f"The file is {_megabytes(size)}" if size else "The upload is too large"
+    what = f"The file is {readable_size(size)}" if size else "The upload is too large"
     return (
-        f"{what}; the limit is {_megabytes(limit)} (IMPACT_UPLOAD_MAX_BYTES). Export a "
+        f"{what}; the limit is {readable_size(limit)} (IMPACT_UPLOAD_MAX_BYTES). Export a "
         "shorter date range and upload the parts one by one."
     )
 

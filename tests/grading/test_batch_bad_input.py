@@ -219,3 +219,11 @@ def test_run_jsonl_reads_bytes_from_any_stream():
     summary = run_jsonl(io.BytesIO(jsonl({"id": 1, "n": 2})), out, err, lambda r: {"id": r["id"]})
     assert (summary.processed, summary.skipped) == (1, 0)
     assert json.loads(out.getvalue()) == {"id": 1}
+
+
+def test_one_endless_line_past_the_file_limit_stops_reading():
+    source = io.BytesIO(b"x" * 5_000_000)
+    lines = list(read_lines(source, BatchLimits(line_bytes=1000, file_bytes=100_000)))
+    assert len(lines) == 1
+    assert "limit per file" in lines[0][2]
+    assert source.tell() < 200_000

@@ -253,8 +253,8 @@ def test_an_upload_over_the_limit_is_refused_with_a_clear_message(client, leader
     response = client.post(reverse("impact:import-create"), {"file": upload})
     assert response.status_code == 400
     page = response.content.decode()
-    assert "The file is 0.00" in page
-    assert "the limit is 0.001 MB" in page
+    assert "The file is 2.1" in page
+    assert "the limit is 1 KB (IMPACT_UPLOAD_MAX_BYTES)" in page
     assert "IMPACT_UPLOAD_MAX_BYTES" in page
     assert not ImportJob.objects.exists()
 
@@ -265,5 +265,5 @@ def test_an_upload_far_over_the_limit_is_refused_before_it_is_received(client, l
     upload = SimpleUploadedFile("export.csv", b"x" * 200_000)
     response = client.post(reverse("impact:import-create"), {"file": upload}, follow=True)
     page = response.content.decode()
-    assert "the limit is 0.001 MB (IMPACT_UPLOAD_MAX_BYTES)" in page
+    assert "the limit is 1 KB (IMPACT_UPLOAD_MAX_BYTES)" in page
     assert not ImportJob.objects.exists()
