@@ -232,36 +232,46 @@ def readable_size(count: int) -> str:
     return f"{count} bytes"
 
 
-def _read_text(path: Path, rel: str, errors: list[ContentError]) -> str | None:
-    """The file's text, or None with the reason in `errors`: over the size limit (checked
-    before reading, so a huge file is refused without loading it) or not UTF-8."""
+DEFAULT_MAX_FILE_BYTES = 1_000_000
+
+
+class UnreadableFileError(ValueError):
+    """A content file refused before parsing; `line` is set when the problem has one."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+def read_content_text(path: Path) -> str:
+    """A content file's text. Refused with UnreadableFileError: over CONTENT_MAX_FILE_BYTES
+    (checked before reading, so a huge file is never loaded) or not UTF-8."""
     from django.conf import settings
 
-    limit = settings.CONTENT_MAX_FILE_BYTES
+    # the detectors read knowledge bases outside Django too (scripts, notebooks)
+    limit = settings.CONTENT_MAX_FILE_BYTES if settings.configured else DEFAULT_MAX_FILE_BYTES
     size = path.stat().st_size
     if size > limit:
-        errors.append(
-            ContentError(
-                rel,
-                "",
-                f"the file is {readable_size(size)}, over the {readable_size(limit)} limit per "
-                "content file (CONTENT_MAX_FILE_BYTES); split it into smaller files",
-            )
+        raise UnreadableFileError(
+            f"the file is {readable_size(size)}, over the {readable_size(limit)} limit per "
+            "content file (CONTENT_MAX_FILE_BYTES); split it into smaller files"
         )
-        return None
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        errors.append(
-            ContentError(
-                rel,
-                "",
-                f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
-                line,
-            )
-        )
+        raise UnreadableFileError(
+            f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+            line=raw.count(b"\n", 0, exc.start) + 1,
+        ) from None
+
+
+def _read_text(path: Path, rel: str, errors: list[ContentError]) -> str | None:
+    """The file's text, or None with the reason in `errors`."""
+    try:
+        return read_content_text(path)
+    except UnreadableFileError as exc:
+        errors.append(ContentError(rel, "", str(exc), exc.line))
         return None
 
 
