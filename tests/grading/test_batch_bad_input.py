@@ -227,3 +227,11 @@ def test_one_endless_line_past_the_file_limit_stops_reading():
     assert len(lines) == 1
     assert "limit per file" in lines[0][2]
     assert source.tell() < 200_000
+
+
+def test_an_unnamed_set_is_recognised_past_a_bad_first_line(tmp_path):
+    from grading.evaluation_sets import kind_of
+
+    path = tmp_path / "set.jsonl"
+    path.write_bytes(b"\xff\xfe broken\n" + jsonl({"id": 1, "message": MESSAGE}))
+    assert kind_of(path) == "messages"
