@@ -295,11 +295,15 @@ CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", "").strip() or BASE_DIR / "fixt
 
 
 def env_int(name: str, default: int) -> int:
+    """A positive whole number from the environment (1_000_000 and 1000000 both read)."""
     value = os.environ.get(name, "").strip()
     try:
-        return int(value.replace("_", "")) if value else default
+        number = int(value.replace("_", "")) if value else default
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+        number = 0
+    if number < 1:
+        raise ImproperlyConfigured(f"{name} must be a positive whole number, not {value!r}")
+    return number
 
 
 # Size limits on accepted input, in bytes (docs/input-limits.md).
