@@ -295,6 +295,31 @@ IMPACT_IMPORT_ROOT = Path(
 # Where `load_content` reads authored content from by default.
 CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", "").strip() or BASE_DIR / "fixtures" / "content")
 
+
+def env_int(name: str, default: int) -> int:
+    """A positive whole number from the environment (1_000_000 and 1000000 both read)."""
+    value = os.environ.get(name, "").strip()
+    try:
+        number = int(value.replace("_", "")) if value else default
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ImproperlyConfigured(f"{name} must be a positive whole number, not {value!r}")
+    return number
+
+
+# Size limits on accepted input, in bytes (docs/input-limits.md).
+# Batch commands (JSON Lines): a longer line is reported and skipped; past the file limit
+# the rest of the input is not read. Both can be changed per run (--max-line-bytes ...).
+BATCH_MAX_LINE_BYTES = env_int("BATCH_MAX_LINE_BYTES", 1_000_000)
+BATCH_MAX_FILE_BYTES = env_int("BATCH_MAX_FILE_BYTES", 200_000_000)
+# Content files (load_content): a larger file is refused by its size, before it is read.
+CONTENT_MAX_FILE_BYTES = env_int("CONTENT_MAX_FILE_BYTES", 1_000_000)
+# The ticket API: a larger request body is answered 413 before it is read (1,000 tickets
+# take about 300 KB). Help-desk CSV uploads: a larger file is refused with a message.
+IMPACT_API_MAX_BODY_BYTES = env_int("IMPACT_API_MAX_BODY_BYTES", 2_500_000)
+IMPACT_UPLOAD_MAX_BYTES = env_int("IMPACT_UPLOAD_MAX_BYTES", 100_000_000)
+
 CELERY_BEAT_SCHEDULE = {
     "expire-stale-drafts": {
         "task": "exercises.tasks.draft_expire_stale_task",

@@ -2,11 +2,14 @@
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from curriculum.json_input import JSONInputError, json_loads_limited
+
+from .content.files import readable_size
 from .detectors.claims import audit_draft
 from .detectors.knowledge_base import KnowledgeBase
 from .detectors.messages import analyze_message
@@ -23,29 +26,120 @@ class BatchSummary:
     skipped: int = 0
 
 
-def open_input(path: str) -> IO[str]:
-    return sys.stdin if path == "-" else Path(path).open(encoding="utf-8")
+@dataclass(frozen=True)
+class BatchLimits:
+    """Bytes a batch input may take: per line (longer lines are skipped) and per file (the
+    rest of the input is not read). Defaults: settings BATCH_MAX_LINE_BYTES and
+    BATCH_MAX_FILE_BYTES."""
+
+    line_bytes: int
+    file_bytes: int
+
+    @classmethod
+    def from_settings(cls, *, line_bytes: int | None = None, file_bytes: int | None = None):
+        from django.conf import settings
+
+        return cls(
+            line_bytes=line_bytes or settings.BATCH_MAX_LINE_BYTES,
+            file_bytes=file_bytes or settings.BATCH_MAX_FILE_BYTES,
+        )
+
+
+def open_input(path: str) -> IO[bytes]:
+    """The input as bytes: each line is decoded on its own, so one bad byte costs one line."""
+    return sys.stdin.buffer if path == "-" else Path(path).open("rb")
 
 
 def open_output(path: str) -> IO[str]:
     return Path(path).open("w", encoding="utf-8")
 
 
+_CHUNK = 1 << 16
+
+
+def read_lines(
+    source: IO[bytes], limits: BatchLimits
+) -> Iterator[tuple[int, str | None, str | None]]:
+    """(number, text, None) per line, or (number, None, why) for a line that is too long or
+    not UTF-8. A line over the limit is skipped unread (in chunks, never whole in memory);
+    past the file limit one last (number, None, why) ends the input."""
+    number = read = 0
+    while True:
+        raw = source.readline(limits.line_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        read += len(raw)
+        if len(raw) > limits.line_bytes and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n") and read <= limits.file_bytes:
+                raw = source.readline(_CHUNK)  # skip the rest of this line
+                read += len(raw)
+            if read > limits.file_bytes:
+                yield number, None, _past_file_limit(number, limits)
+                return
+            yield (
+                number,
+                None,
+                (
+                    f"longer than the {readable_size(limits.line_bytes)} limit per line "
+                    "(--max-line-bytes, BATCH_MAX_LINE_BYTES); skipped"
+                ),
+            )
+            continue
+        if read > limits.file_bytes:
+            yield number, None, _past_file_limit(number, limits)
+            return
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]  # a byte order mark some editors write
+        try:
+            yield number, raw.decode("utf-8"), None
+        except UnicodeDecodeError as exc:
+            yield (
+                number,
+                None,
+                (
+                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the "
+                    "line); save the file as UTF-8"
+                ),
+            )
+
+
+def _past_file_limit(number: int, limits: BatchLimits) -> str:
+    return (
+        f"the input is larger than the {readable_size(limits.file_bytes)} limit per file "
+        f"(--max-file-bytes, BATCH_MAX_FILE_BYTES); this line and the rest were not read"
+    )
+
+
 def run_jsonl(
-    lines: IO[str], out: IO[str], err: IO[str], handle: Callable[[dict], dict]
+    source: IO[bytes],
+    out: IO[str],
+    err: IO[str],
+    handle: Callable[[dict], dict],
+    *,
+    limits: BatchLimits | None = None,
 ) -> BatchSummary:
     """Apply `handle` to every JSON object line; report bad lines on `err` and go on."""
     summary = BatchSummary()
-    for number, line in enumerate(lines, start=1):
+    for number, line, problem in read_lines(source, limits or BatchLimits.from_settings()):
+        if problem:
+            err.write(f"line {number}: {problem}\n")
+            summary.skipped += 1
+            continue
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json_loads_limited(line)
             if not isinstance(record, dict):
                 raise BadLine("expected a JSON object")
+            check_id(record)
             result = handle(record)
         except json.JSONDecodeError as exc:
             err.write(f"line {number}: not valid JSON ({exc.msg})\n")
+            summary.skipped += 1
+            continue
+        except JSONInputError as exc:
+            err.write(f"line {number}: {exc}\n")
             summary.skipped += 1
             continue
         except (BadLine, KeyError, TypeError, ValueError) as exc:
@@ -59,11 +153,36 @@ def run_jsonl(
     return summary
 
 
+def check_id(record: dict) -> None:
+    """Every line carries an `id` that is a string or a whole number (it is echoed back)."""
+    if "id" not in record:
+        raise BadLine("missing field 'id'")
+    value = record["id"]
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise BadLine(f"field 'id' must be a string or a whole number, not {_json_kind(value)}")
+    if isinstance(value, str) and not value.strip():
+        raise BadLine("field 'id' must not be empty")
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    return {dict: "an object", list: "an array", float: "a decimal number"}.get(
+        type(value), type(value).__name__
+    )
+
+
 def require_text(record: dict, name: str, *, optional: bool = False) -> str | None:
     value = record.get(name)
     if value is None and optional:
         return None
-    if not isinstance(value, str) or (not optional and not value.strip()):
+    if name not in record and not optional:
+        raise BadLine(f"field {name!r} is missing")
+    if not isinstance(value, str):
+        raise BadLine(f"field {name!r} must be a string, not {_json_kind(value)}")
+    if not optional and not value.strip():
         raise BadLine(f"field {name!r} must be a non-empty string")
     return value
 
@@ -85,10 +204,12 @@ def analyze_record(record: dict) -> dict:
 
 
 def audit_record(record: dict, kb: KnowledgeBase) -> dict:
+    plan = require_text(record, "customer_plan", optional=True)
+    check_plan(plan, kb)
     findings = audit_draft(
         require_text(record, "draft"),
         kb,
-        customer_plan=require_text(record, "customer_plan", optional=True),
+        customer_plan=plan,
         customer_message=require_text(record, "customer_message", optional=True),
         billing_cycle=require_text(record, "billing_cycle", optional=True),
     )
@@ -149,6 +270,7 @@ def grade_reply_record(
     reply = require_text(record, "reply")
     name = require_text(record, "customer_name", optional=True)
     plan = require_text(record, "customer_plan", optional=True)
+    check_plan(plan, kb)
     state = require_text(record, "customer_state", optional=True)
     verdict = grade_reply(
         customer_message=message,
@@ -279,18 +401,57 @@ def library_from_bundle(bundle) -> Library:
     )
 
 
+def check_answer(answer: Any, exercise_type: str) -> None:
+    """An answer's fields have the types the content schema gives a `<type>` answer (the
+    same schema the examples in content files are checked against). Missing fields are
+    allowed (they score the lowest level), and so are fields the schema does not know."""
+    from jsonschema import Draft202012Validator
+
+    from .content.validation import load_schema
+
+    if not isinstance(answer, dict):
+        raise BadLine(f"field 'answer' must be an object, not {_json_kind(answer)}")
+    defs = load_schema()["$defs"]
+    shape = defs.get(f"answer_{exercise_type}")
+    if shape is None:
+        return
+    known = shape.get("properties", {})
+    if answer and not set(answer) & set(known):
+        raise BadLine(
+            f"field 'answer' has none of the fields of a {exercise_type} answer "
+            f"({', '.join(known)})"
+        )
+    schema = {"$defs": defs, "type": "object", "properties": known}
+    problems = sorted(Draft202012Validator(schema).iter_errors(answer), key=lambda e: e.path)
+    if problems:
+        error = problems[0]
+        where = ".".join(str(part) for part in ("answer", *error.absolute_path))
+        message = error.message if len(error.message) < 200 else error.message[:197] + "..."
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise BadLine(f"field {where!r}: {message}{more}")
+
+
+def check_plan(plan: str | None, kb: KnowledgeBase) -> None:
+    """A customer plan the knowledge base knows (by name or alias), when it lists plans."""
+    if plan is None or not kb.plan_names or kb.plan(plan) is not None:
+        return
+    raise BadLine(
+        f"unknown plan {plan!r} in field 'customer_plan'; the knowledge base has "
+        + ", ".join(kb.plan_names)
+    )
+
+
 def grade_submission_record(record: dict, library: Library, *, grader: str, cache=None) -> dict:
-    exercise = library.exercises.get(record["exercise"])
+    exercise = library.exercises.get(require_text(record, "exercise"))
     if exercise is None:
         raise BadLine(f"unknown exercise {record['exercise']!r}")
-    scenario = library.scenarios.get(record["scenario"])
+    scenario = library.scenarios.get(require_text(record, "scenario"))
     if scenario is None:
         raise BadLine(f"unknown scenario {record['scenario']!r}")
     if scenario.get("type") != exercise["type"]:
         raise BadLine(f"scenario {record['scenario']!r} is not a {exercise['type']} scenario")
     answer = record["answer"]
-    if not isinstance(answer, dict):
-        raise BadLine("field 'answer' must be an object")
+    check_answer(answer, exercise["type"])
     rubric = library.rubrics[exercise["rubric"]]
     max_words = (exercise.get("settings") or {}).get("reply_max_words", 250)
     verdict = grade_answer(

@@ -8,7 +8,6 @@ number and skipped, as in the batch commands.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -16,9 +15,12 @@ from typing import IO, Any
 
 import yaml
 
+from curriculum.json_input import json_loads_limited
+
 from . import evaluation as figures
 from .batch import (
     BadLine,
+    BatchLimits,
     BatchSummary,
     Library,
     MemoryLLMCache,
@@ -26,6 +28,7 @@ from .batch import (
     audit_record,
     grade_reply_record,
     grade_submission_record,
+    read_lines,
     require_text,
     run_jsonl,
 )
@@ -58,13 +61,13 @@ def kind_of(path: Path) -> str:
     for kind, prefixes in NAME_PREFIXES.items():
         if name.startswith(prefixes):
             return kind
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            if not line.strip():
+    with path.open("rb") as source:  # bytes, within the batch limits: bad lines are skipped
+        for _, line, problem in read_lines(source, BatchLimits.from_settings()):
+            if problem or not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
+                record = json_loads_limited(line)
+            except ValueError:
                 break
             if isinstance(record, dict):
                 if "grades" in record and "auto" in record:
@@ -243,7 +246,7 @@ class Evaluation:
                 self.progress(f"{path}: {done} {kind} ({time.monotonic() - started:.0f}s)")
             return result
 
-        with path.open(encoding="utf-8") as lines:
+        with path.open("rb") as lines:
             summary: BatchSummary = run_jsonl(
                 lines, details or _Discard(), _Prefixed(err, f"{path}: "), counted
             )

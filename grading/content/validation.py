@@ -3,6 +3,7 @@
 Every problem is collected (file, field, line, message); nothing stops at the first one.
 """
 
+import datetime
 import json
 from functools import cache
 from pathlib import Path
@@ -51,9 +52,38 @@ def _schema_errors(item: SourceItem) -> list[ContentError]:
     for error in sorted(validator_for(item.kind).iter_errors(item.data), key=str):
         error = _most_specific(error)
         parts = list(error.absolute_path)
-        message = error.message if len(error.message) < 300 else error.message[:297] + "..."
+        message = _yaml_value_hint(error) or error.message
+        message = message if len(message) < 300 else message[:297] + "..."
         found.append(item.error(parts, message))
     return found
+
+
+def _wants_text(error: ValidationError) -> bool:
+    if error.validator == "type":
+        expected = error.validator_value
+        return expected == "string" or (isinstance(expected, list) and "string" in expected)
+    if error.validator == "enum":
+        return any(isinstance(v, str) for v in error.validator_value)
+    return False
+
+
+def _yaml_value_hint(error: ValidationError) -> str | None:
+    """Where text is expected, what YAML made of an unquoted value, in words: a date or
+    time (2026-09-15), a yes/no (true/false), instead of a Python value."""
+    value = error.instance
+    if not _wants_text(error):
+        return None
+    if isinstance(value, datetime.datetime | datetime.date):
+        return (
+            f"YAML reads an unquoted {value.isoformat()} as a date: quote this date "
+            f'("{value.isoformat()}") to keep it as text'
+        )
+    if isinstance(value, bool):
+        return (
+            "YAML reads an unquoted yes/no/true/false/on/off as true or false: quote the "
+            'value (e.g. "yes")'
+        )
+    return None
 
 
 def _most_specific(error: ValidationError) -> ValidationError:
@@ -80,6 +110,12 @@ def validate_bundle(bundle: ContentBundle) -> list[ContentError]:
     """All problems in the bundle: parse errors, schema errors, then cross-references."""
     errors = list(bundle.errors)
     valid: dict[str, list[SourceItem]] = {}
+    # Items reported broken above, by kind and id (a module by its folder): what refers to
+    # them says so instead of calling them unknown, so one mistake is not reported N times.
+    broken: dict[str, dict[str, str]] = {kind: {} for kind in bundle.items}
+    for kind, files in bundle.unreadable.items():
+        for rel, name in files:
+            broken[kind].setdefault(name, rel)
     for kind, items in bundle.items.items():
         valid[kind] = []
         for item in items:
@@ -87,8 +123,12 @@ def validate_bundle(bundle: ContentBundle) -> list[ContentError]:
             errors.extend(item_errors)
             if not item_errors:
                 valid[kind].append(item)
+            else:
+                name = item.extra.get("module_dir") if kind == "module" else item.id
+                if isinstance(name, str):
+                    broken[kind].setdefault(name, item.path)
     errors.extend(_duplicate_ids(bundle))
-    errors.extend(_cross_reference_errors(valid))
+    errors.extend(_cross_reference_errors(valid, broken, bundle))
     return errors
 
 
@@ -112,7 +152,25 @@ def _duplicate_ids(bundle: ContentBundle) -> list[ContentError]:
 class _References:
     """Lookups the cross-reference checks share."""
 
-    def __init__(self, valid: dict[str, list[SourceItem]]):
+    def __init__(
+        self,
+        valid: dict[str, list[SourceItem]],
+        broken: dict[str, dict[str, str]] | None = None,
+        bundle: ContentBundle | None = None,
+    ):
+        self.broken = broken or {}
+        self.broken_plans = {
+            str(i.data["data"]["plan"]): i.path
+            for i in (bundle.of("fact") if bundle else [])
+            if isinstance(i.data, dict)
+            and isinstance(i.data.get("data"), dict)
+            and i.data.get("category") == "plan"
+            and i.data["data"].get("plan")
+            and i.id in self.broken.get("fact", {})
+        }
+        self.unreadable_fact_files = [
+            rel for rel, _ in (bundle.unreadable["fact"] if bundle else [])
+        ]
         self.facts = {i.id: i.data for i in valid["fact"]}
         self.plans = {
             f["data"]["plan"]
@@ -124,9 +182,31 @@ class _References:
         self.scenarios = {i.id: i.data for i in valid["scenario"]}
         self.exercises = {i.id: i.data for i in valid["exercise"]}
 
+    def missing(self, kind: str, ref, label: str) -> str:
+        """Why a reference does not resolve: unknown, or the item has errors above."""
+        path = self.broken.get(kind, {}).get(ref) if isinstance(ref, str) else None
+        if path:
+            return f"refers to {label} {ref!r} ({path}), which has errors above"
+        if kind == "fact" and self.unreadable_fact_files:
+            files = ", ".join(self.unreadable_fact_files)
+            return f"unknown {label} {ref!r} (it may be in {files}, which has errors above)"
+        return f"unknown {label} {ref!r}"
 
-def _cross_reference_errors(valid: dict[str, list[SourceItem]]) -> list[ContentError]:
-    refs = _References(valid)
+    def missing_plan(self, plan) -> str:
+        if plan in self.broken_plans:
+            return f"refers to plan {plan!r} ({self.broken_plans[plan]}), which has errors above"
+        if self.unreadable_fact_files:
+            files = ", ".join(self.unreadable_fact_files)
+            return f"unknown plan {plan!r} (it may be in {files}, which has errors above)"
+        return f"unknown plan {plan!r} (plans: {sorted(self.plans)})"
+
+
+def _cross_reference_errors(
+    valid: dict[str, list[SourceItem]],
+    broken: dict[str, dict[str, str]] | None = None,
+    bundle: ContentBundle | None = None,
+) -> list[ContentError]:
+    refs = _References(valid, broken, bundle)
     errors: list[ContentError] = []
     help_site = next((i.data.get("help_site", "") for i in valid["company"]), "")
     for item in valid["fact"]:
@@ -134,8 +214,12 @@ def _cross_reference_errors(valid: dict[str, list[SourceItem]]) -> list[ContentE
     for item in valid["rubric"]:
         errors.extend(_rubric_errors(item, refs))
     for item in valid["lesson"] + valid["exercise"]:
-        if item.extra["module_dir"] not in refs.modules:
-            errors.append(item.error([], f"folder {item.extra['module_dir']} has no module.yaml"))
+        folder = item.extra["module_dir"]
+        if folder in refs.broken.get("module", {}):
+            message = f"the module.yaml of folder {folder} has errors above"
+            errors.append(item.error([], message))
+        elif folder not in refs.modules:
+            errors.append(item.error([], f"folder {folder} has no module.yaml"))
     for item in valid["exercise"]:
         errors.extend(_exercise_errors(item, refs))
     for item in valid["scenario"]:
@@ -162,7 +246,7 @@ def _fact_errors(item: SourceItem, refs: _References, help_site: str) -> list[Co
     """What the schema cannot see in one fact: plan names, ranges, the help site."""
     data, body = item.data, item.data.get("data") or {}
     errors = [
-        item.error(parts, f"unknown plan {name!r} (plans: {sorted(refs.plans)})")
+        item.error(parts, refs.missing_plan(name))
         for parts, name in _fact_plan_names(data)
         if name not in refs.plans
     ]
@@ -211,7 +295,7 @@ def _rubric_errors(item: SourceItem, refs: _References) -> list[ContentError]:
     errors = []
     parent = item.data.get("extends")
     if parent and parent not in refs.rubrics:
-        errors.append(item.error(["extends"], f"unknown rubric {parent!r}"))
+        errors.append(item.error(["extends"], refs.missing("rubric", parent, "rubric")))
     if parent and refs.rubrics.get(parent, {}).get("extends"):
         errors.append(item.error(["extends"], f"rubric {parent!r} itself extends another"))
     keys = set()
@@ -238,11 +322,13 @@ def _exercise_errors(item: SourceItem, refs: _References) -> list[ContentError]:
     data = item.data
     errors = []
     if data["rubric"] not in refs.rubrics:
-        errors.append(item.error(["rubric"], f"unknown rubric {data['rubric']!r}"))
+        errors.append(item.error(["rubric"], refs.missing("rubric", data["rubric"], "rubric")))
     for index, slug in enumerate(data.get("scenarios", [])):
         scenario = refs.scenarios.get(slug)
         if scenario is None:
-            errors.append(item.error(["scenarios", index], f"unknown scenario {slug!r}"))
+            errors.append(
+                item.error(["scenarios", index], refs.missing("scenario", slug, "scenario"))
+            )
         elif scenario["type"] != data["type"]:
             errors.append(
                 item.error(
@@ -266,18 +352,17 @@ def _scenario_errors(item: SourceItem, refs: _References) -> list[ContentError]:
         )
     plan = (data.get("customer") or {}).get("plan")
     if plan and plan not in refs.plans:
-        errors.append(
-            item.error(["customer", "plan"], f"unknown plan {plan!r} (plans: {sorted(refs.plans)})")
-        )
+        errors.append(item.error(["customer", "plan"], refs.missing_plan(plan)))
     for index, fact_id in enumerate(data.get("kb_facts", [])):
         if fact_id not in refs.facts:
             errors.append(
-                item.error(["kb_facts", index], f"unknown knowledge-base fact {fact_id!r}")
+                item.error(
+                    ["kb_facts", index], refs.missing("fact", fact_id, "knowledge-base fact")
+                )
             )
     if data.get("policy_fact") and data["policy_fact"] not in refs.facts:
-        errors.append(
-            item.error(["policy_fact"], f"unknown knowledge-base fact {data['policy_fact']!r}")
-        )
+        message = refs.missing("fact", data["policy_fact"], "knowledge-base fact")
+        errors.append(item.error(["policy_fact"], message))
     message = data.get("message", "")
     for index, indicator in enumerate((data.get("gold") or {}).get("indicators", [])):
         if indicator["text"] not in message:
@@ -300,9 +385,8 @@ def _scenario_errors(item: SourceItem, refs: _References) -> list[ContentError]:
             )
         fact_id = planted.get("fact_id")
         if fact_id and fact_id not in refs.facts:
-            errors.append(
-                item.error(["errors", index, "fact_id"], f"unknown knowledge-base fact {fact_id!r}")
-            )
+            message = refs.missing("fact", fact_id, "knowledge-base fact")
+            errors.append(item.error(["errors", index, "fact_id"], message))
         if not fact_id and planted["type"] != "irrelevant_answer":
             errors.append(
                 item.error(["errors", index, "fact_id"], "only irrelevant_answer may omit a fact")
@@ -315,9 +399,10 @@ def _example_errors(item: SourceItem, refs: _References) -> list[ContentError]:
     errors = []
     exercise = refs.exercises.get(data["exercise"])
     if exercise is None:
-        return [item.error(["exercise"], f"unknown exercise {data['exercise']!r}")]
+        return [item.error(["exercise"], refs.missing("exercise", data["exercise"], "exercise"))]
     if data["scenario"] not in refs.scenarios:
-        errors.append(item.error(["scenario"], f"unknown scenario {data['scenario']!r}"))
+        message = refs.missing("scenario", data["scenario"], "scenario")
+        errors.append(item.error(["scenario"], message))
     elif data["scenario"] not in exercise.get("scenarios", []):
         errors.append(
             item.error(

@@ -916,18 +916,29 @@ def read_company(root: Path) -> Company | None:
     file = root / "company.yaml"
     if not file.is_file():
         return None
-    try:
-        content = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise KnowledgeBaseError(f"{file}: not valid YAML ({exc})") from exc
+    content = _read_yaml(file)
     return Company.from_mapping(content or {}, origin=str(file))
 
 
-def _read_fact_file(file: Path) -> list[Mapping]:
+def _read_yaml(file: Path):
+    """A YAML file's data, or KnowledgeBaseError naming the file (and line) in plain words:
+    over the content size limit, not UTF-8, not valid YAML."""
+    from grading.content.files import UnreadableFileError, read_content_text, yaml_problem_in_words
+
     try:
-        content = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        return yaml.safe_load(read_content_text(file))
+    except UnreadableFileError as exc:
+        where = f"{file}:{exc.line}" if exc.line else str(file)
+        raise KnowledgeBaseError(f"{where}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise KnowledgeBaseError(f"{file}: not valid YAML ({exc})") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark else str(file)
+        problem = yaml_problem_in_words(getattr(exc, "problem", None) or str(exc))
+        raise KnowledgeBaseError(f"{where}: not valid YAML: {problem}") from exc
+
+
+def _read_fact_file(file: Path) -> list[Mapping]:
+    content = _read_yaml(file) or {}
     facts = content.get("facts") if isinstance(content, Mapping) else content
     if not isinstance(facts, list):
         raise KnowledgeBaseError(f"{file}: field 'facts' must be a list")

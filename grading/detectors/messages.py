@@ -7,9 +7,8 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
 from grading.detectors.learned import state_model, state_model_key
+from grading.detectors.sentiment import LinearSentimentAnalyzer, sentiment_analyzer
 from grading.detectors.text import Span, dedupe_overlaps, find_all, regex, sentences
 from text_analysis import vocabulary
 
@@ -345,7 +344,9 @@ ACRONYMS = frozenset(
 )
 CAPS_RUN = re.compile(r"\b[A-Z][A-Z'’]+[A-Z]\b(?:[\s,]+\b[A-Z][A-Z'’]*[A-Z]\b)*|\b[A-Z]{2}\b")  # noqa: RUF001
 EXCLAMATION_RUN = re.compile(r"[!?]*![!?1]*")
-QUESTION = re.compile(r"[^.!?\n]*\?+")
+# A question starts where a sentence does: anchored so that a long run without any
+# terminator is scanned once, not once from every character (quadratic on 100 KB).
+QUESTION = re.compile(r"(?<![^.!?\n])[^.!?\n]*\?+")
 CLAUSE_BREAK = re.compile(r"[.;!?\n]|,\s|\bbut\b", re.IGNORECASE)
 
 
@@ -378,9 +379,8 @@ class MessageAnalysis:
         }
 
 
-@lru_cache(maxsize=1)
-def _vader() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
+def _vader() -> LinearSentimentAnalyzer:
+    return sentiment_analyzer()
 
 
 def sentiment_lexicon() -> dict[str, float]:
@@ -971,6 +971,9 @@ DONE_IN = re.compile(
 )
 
 
+LOOKBACK_CHARS = 200
+
+
 def _deadline_hits(plain: str) -> int:
     """Time cues that set a deadline: not negated ("no deadline"), not a past achievement
     ("done in 4 minutes"), and, unless firm (tomorrow, tonight, a cut-off), not inside a
@@ -979,7 +982,9 @@ def _deadline_hits(plain: str) -> int:
     for sentence in sentences(plain):
         reported = bool(REPORTED.search(sentence.text))
         for match in IMMINENT.finditer(sentence.text):
-            before = sentence.text[: match.start()]
+            # both patterns end at `$` and read a few words back: a bounded tail keeps a
+            # long sentence with many time cues linear
+            before = sentence.text[max(0, match.start() - LOOKBACK_CHARS) : match.start()]
             if NEGATED.search(before) or DONE_IN.search(before):
                 continue
             if reported and not FIRM.search(match.group(0)):

@@ -7,7 +7,9 @@ window", "within 48 hours"; `counts_in` finds "6 seats" or "1,000 sends".
 
 from __future__ import annotations
 
+import itertools
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -239,8 +241,14 @@ def _durations_in(text: str, elapsed: bool) -> tuple[DurationMention, ...]:
     return tuple(sorted(found, key=lambda m: m.start))
 
 
+# ELAPSED_BEFORE reads a few words back from a duration: a bounded tail keeps a long text
+# with many durations linear (searching all the text before each one was quadratic).
+ELAPSED_LOOKBACK_CHARS = 200
+
+
 def _elapsed(text: str, start: int, end: int) -> bool:
-    return bool(ELAPSED_AFTER.match(text, end)) or bool(ELAPSED_BEFORE.search(text[:start]))
+    before = text[max(0, start - ELAPSED_LOOKBACK_CHARS) : start]
+    return bool(ELAPSED_AFTER.match(text, end)) or bool(ELAPSED_BEFORE.search(before))
 
 
 def money_in(text: str) -> list[Money]:
@@ -341,10 +349,16 @@ def counts_in(text: str) -> list[Count]:
 def _counts_in(text: str) -> tuple[Count, ...]:
     taken = [(m.start, m.end) for m in durations_in(text)]
     taken += [(m.start(), m.end()) for m in MONEY.finditer(text or "")]
+    # "inside a taken span?" by bisection over the starts with the furthest end so far
+    # (a scan of every span per number was quadratic on a long text full of numbers)
+    taken.sort()
+    starts = [s for s, _ in taken]
+    furthest = list(itertools.accumulate((e for _, e in taken), max))
     found = []
     for match in COUNT.finditer(text or ""):
         raw = match.group("number")
-        if raw.lower() in ("a", "an") or any(s <= match.start() < e for s, e in taken):
+        index = bisect_right(starts, match.start())
+        if raw.lower() in ("a", "an") or (index and furthest[index - 1] > match.start()):
             continue
         if PERCENT_AFTER.match(text, match.end("number")):
             continue

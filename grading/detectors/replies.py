@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -629,12 +631,19 @@ def _overlap(a: Span, b: Span) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def _in_ranges(span: Span, ranges: Iterable[Span]) -> bool:
-    return any(r.start <= span.start and span.end <= r.end for r in ranges)
-
-
 def _keep(spans: Iterable[Span], ignored: tuple[Span, ...]) -> tuple[Span, ...]:
-    return tuple(s for s in dedupe_overlaps(spans) if not _in_ranges(s, ignored))
+    """The spans (overlaps deduped) that lie inside no ignored range. The ranges sorted by
+    start with the furthest end so far answer "inside one?" by bisection: on a long reply
+    with many ranges, testing every range for every span was quadratic."""
+    ranges = sorted(ignored, key=lambda r: r.start)
+    starts = [r.start for r in ranges]
+    furthest = list(itertools.accumulate((r.end for r in ranges), max))
+
+    def inside(span: Span) -> bool:
+        index = bisect_right(starts, span.start)  # ranges starting at or before the span
+        return bool(index) and furthest[index - 1] >= span.end
+
+    return tuple(s for s in dedupe_overlaps(spans) if not inside(s))
 
 
 LONG_TOKEN = re.compile(r"(?<!\S)(?!https?://|www\.)\S{40,}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -214,7 +215,8 @@ def sentences(text: str) -> list[Sentence]:
 
 
 # Every check reads the same reply and message sentence by sentence: split each text once
-# (a bounded memo keyed by the text; Sentence is frozen, callers get their own list).
+# (a bounded memo keyed by the text; Sentence is frozen, callers get their own list). On a
+# long draft, re-splitting per match made the audit quadratic.
 @lru_cache(maxsize=4096)
 def _sentences(text: str) -> tuple[Sentence, ...]:
     found = []
@@ -224,16 +226,56 @@ def _sentences(text: str) -> tuple[Sentence, ...]:
         if not stripped:
             continue
         start = match.start() + (len(raw) - len(raw.lstrip()))
-        found.append(Sentence(stripped, start, start + len(stripped)))
+        if len(stripped) > MAX_SENTENCE_CHARS:
+            found.extend(_pieces(text, start, start + len(stripped)))
+        else:
+            found.append(Sentence(stripped, start, start + len(stripped)))
     return tuple(found)
+
+
+# Detectors read around each match within its sentence. A text that never ends a sentence
+# would make every match read all of it (quadratic: minutes on 100 KB), so a "sentence"
+# longer than this is read as pieces of at most this length, cut at a space. Real
+# sentences are far shorter; docs/input-limits.md.
+MAX_SENTENCE_CHARS = 1000
+
+
+def _pieces(text: str, start: int, end: int) -> list[Sentence]:
+    pieces = []
+    while start < end:
+        stop = min(end, start + MAX_SENTENCE_CHARS)
+        if stop < end:
+            space = text.rfind(" ", start + 1, stop)
+            stop = space if space > start else stop
+        piece = text[start:stop].strip()
+        if piece:
+            offset = start + (len(text[start:stop]) - len(text[start:stop].lstrip()))
+            pieces.append(Sentence(piece, offset, offset + len(piece)))
+        start = stop
+        while start < end and text[start].isspace():
+            start += 1
+    return pieces
+
+
+@lru_cache(maxsize=16)
+def _sentence_ends(text: str) -> tuple[int, ...]:
+    return tuple(s.end for s in _sentences(text))
 
 
 def sentence_at(text: str, position: int) -> Sentence:
     """The sentence that contains a character position (or the whole text)."""
-    for sentence in sentences(text):
-        if sentence.start <= position < sentence.end:
-            return sentence
+    found = _sentences(text or "")
+    # sentences are in order and do not overlap: the first one ending after `position`
+    index = bisect_right(_sentence_ends(text or ""), position)
+    if index < len(found) and found[index].start <= position < found[index].end:
+        return found[index]
     return Sentence(text, 0, len(text))
+
+
+def sentence_before(text: str, start: int) -> Sentence | None:
+    """The last sentence that ends at or before `start`, if any."""
+    index = bisect_right(_sentence_ends(text or ""), start)
+    return _sentences(text or "")[index - 1] if index else None
 
 
 def words(text: str) -> list[str]:
@@ -306,10 +348,17 @@ def regex(*alternatives: str) -> re.Pattern[str]:
 def dedupe_overlaps(spans: Iterable[Span]) -> list[Span]:
     """Keep the longest of overlapping spans of the same kind, in text order."""
     kept: list[Span] = []
+    # Spans come in start order, so a non-empty span overlaps a kept one of its kind exactly
+    # when that kind's furthest end lies past its start: no rescan of everything kept.
+    furthest: dict[str, int] = {}
     for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
-        if any(k.kind == span.kind and k.start < span.end and span.start < k.end for k in kept):
+        if span.end > span.start:
+            if furthest.get(span.kind, -1) > span.start:
+                continue
+        elif any(k.kind == span.kind and k.start < span.end and span.start < k.end for k in kept):
             continue
         kept.append(span)
+        furthest[span.kind] = max(furthest.get(span.kind, -1), span.end)
     return sorted(kept, key=lambda s: s.start)
 
 

@@ -3,6 +3,9 @@
 import datetime as dt
 
 from django import forms
+from django.conf import settings
+
+from grading.content.files import readable_size
 
 from .models import AIUsage, Category, CohortImpact
 from .selectors import BASELINE, PERIOD, TicketFilter, Window
@@ -21,7 +24,19 @@ class ImportUploadForm(forms.Form):
         name = (upload.name or "").lower()
         if not name.endswith((".csv", ".txt")):
             raise forms.ValidationError("Upload a .csv file exported from the help desk.")
+        limit = settings.IMPACT_UPLOAD_MAX_BYTES
+        if (upload.size or 0) > limit:
+            raise forms.ValidationError(upload_too_large_message(upload.size, limit))
         return upload
+
+
+def upload_too_large_message(size: int | None, limit: int) -> str:
+    """What a leader reads when an export is over the upload limit."""
+    what = f"The file is {readable_size(size)}" if size else "The upload is too large"
+    return (
+        f"{what}; the limit is {readable_size(limit)} (IMPACT_UPLOAD_MAX_BYTES). Export a "
+        "shorter date range and upload the parts one by one."
+    )
 
 
 class PeriodForm(forms.Form):

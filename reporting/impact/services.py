@@ -286,7 +286,11 @@ def import_job_create(*, user: User, upload: UploadedFile) -> ImportJob:
         file_size=upload.size or 0,
     )
     job.file.save(f"import-{user.pk}-{secrets.token_hex(8)}.csv", upload, save=False)
-    job.save()
+    try:
+        job.save()
+    except BaseException:
+        job.file.storage.delete(job.file.name)  # no job points at it: do not keep it
+        raise
     import_tickets_task.delay_on_commit(job_id=job.pk)
     return job
 
@@ -309,10 +313,14 @@ def _import_job_claim(*, job_id: int) -> ImportJob | None:
 
 @transaction.atomic(durable=True)
 def import_job_fail(*, job_id: int, error: str) -> None:
-    """Mark an import failed with a message for the person who started it."""
-    ImportJob.objects.filter(pk=job_id).exclude(status=ImportJob.Status.DONE).update(
-        status=ImportJob.Status.FAILED, error=error[:2000], finished_at=timezone.now()
-    )
+    """Mark an import failed with a message for the person who started it, and remove the
+    uploaded file: the leader uploads a corrected one, nothing reads this one again."""
+    failed = ImportJob.objects.filter(pk=job_id).exclude(status=ImportJob.Status.DONE)
+    name = failed.values_list("file", flat=True).first()
+    failed.update(status=ImportJob.Status.FAILED, error=error[:2000], finished_at=timezone.now())
+    if name:
+        storage = ImportJob._meta.get_field("file").storage
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def _csv_rows(binary) -> Iterator[tuple[int, list[str]]]:

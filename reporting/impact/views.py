@@ -1,9 +1,9 @@
 """The support leader's pages: imports, the cohort and agent dashboards, the JSON endpoint."""
 
-import json
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -16,14 +16,24 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from curriculum import access
+from curriculum.json_input import JSONInputError, json_loads_limited
 from curriculum.models import Module, User
 
 from . import charts, report, selectors, services
 from .alerts import ALERT_MODULES, alerts_compute
-from .forms import CohortImpactForm, ImportUploadForm, PeriodForm, TicketFilterForm, date_param
+from .forms import (
+    CohortImpactForm,
+    ImportUploadForm,
+    PeriodForm,
+    TicketFilterForm,
+    date_param,
+    upload_too_large_message,
+)
 from .models import ImportJob
 from .rows import FIELDS, REQUIRED_FIELDS
 from .signals import SESSION_KEY
+
+UPLOAD_FORM_OVERHEAD = 64 * 1024
 
 
 def impact_required(view):
@@ -55,6 +65,12 @@ def home(request):
 @impact_required
 @require_POST
 def import_create(request):
+    limit = settings.IMPACT_UPLOAD_MAX_BYTES
+    # The form's overhead is a few hundred bytes: refuse a body well over the limit before
+    # receiving the file at all.
+    if _content_length(request) > limit + UPLOAD_FORM_OVERHEAD:
+        messages.error(request, upload_too_large_message(None, limit))
+        return redirect("impact:home")
     form = ImportUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         context = {
@@ -288,6 +304,13 @@ def leaders_edit(request, slug):
 # --- JSON endpoint -----------------------------------------------------------------
 
 
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def _json_error(status: int, message: str, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
@@ -321,10 +344,26 @@ def api_tickets(request):
         return error
     if not access.can_use_impact(user):
         return _json_error(403, "Only support leaders, trainers and staff may import tickets.")
+    limit = min(settings.IMPACT_API_MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2**62)
+    too_large = _json_error(
+        413,
+        f"The request is larger than {limit:,} bytes (IMPACT_API_MAX_BODY_BYTES); "
+        "send at most 1,000 tickets per request.",
+    )
+    if _content_length(request) > limit:
+        return too_large  # refused before reading the body
     try:
-        payload = json.loads(request.body)
+        body = request.body
     except RequestDataTooBig:
-        return _json_error(413, "The request is too large; send at most 1,000 tickets.")
+        return too_large
+    if len(body) > limit:
+        return too_large
+    try:
+        payload = json_loads_limited(body)
+    except JSONInputError as exc:
+        return _json_error(
+            400, f'The JSON is {exc}; send {{"tickets": [{{field: value, ...}}, ...]}}.'
+        )
     except (ValueError, UnicodeDecodeError):
         return _json_error(400, "The body is not valid JSON.")
     try:

@@ -172,3 +172,22 @@ def test_trusted_proxy_settings_reach_allauths_rate_limits():
     assert print_settings(
         "ALLAUTH_TRUSTED_PROXY_COUNT", "ALLAUTH_TRUSTED_CLIENT_IP_HEADER", **env
     ) == ["1", "X-Real-IP"]
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5"])
+def test_a_size_limit_that_is_not_a_positive_number_refuses_to_start(value):
+    result = run_manage("check", BATCH_MAX_LINE_BYTES=value)
+    assert result.returncode != 0
+    assert "BATCH_MAX_LINE_BYTES must be a positive whole number" in result.stderr
+
+
+def test_size_limits_are_read_from_the_environment():
+    code = (
+        "from django.conf import settings; "
+        "print(settings.BATCH_MAX_LINE_BYTES, settings.CONTENT_MAX_FILE_BYTES, "
+        "settings.IMPACT_UPLOAD_MAX_BYTES)"
+    )
+    result = run_manage(
+        "shell", "-c", code, BATCH_MAX_LINE_BYTES="2_000_000", CONTENT_MAX_FILE_BYTES="500"
+    )
+    assert result.stdout.strip().splitlines()[-1].split() == ["2000000", "500", "100000000"]

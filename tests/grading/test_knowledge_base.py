@@ -1,9 +1,11 @@
 """The knowledge-base model reads every construct of docs/knowledge-base.md, old forms too."""
 
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from django.core.management import CommandError, call_command
 
 from grading.detectors.knowledge_base import (
     AddonFact,
@@ -309,3 +311,23 @@ def test_every_shipped_knowledge_base_loads_with_its_company(root):
     kb = KnowledgeBase.from_directory(root)
     assert kb.company is not None and kb.company.name
     assert kb.plans and len(kb) > 10
+
+
+def test_a_knowledge_base_file_that_is_too_large_or_not_utf8_is_named(tmp_path, settings):
+    root = tmp_path / "content"
+    shutil.copytree(settings.CONTENT_DIR, root)
+    processes = root / "knowledge_base" / "processes.yaml"
+    processes.write_bytes(processes.read_bytes().replace(b"Settings", b"Sett\xefngs", 1))
+    with pytest.raises(KnowledgeBaseError, match=r"processes.yaml:\d+: not UTF-8 \(byte 0xef\)"):
+        KnowledgeBase.from_directory(root)
+    settings.CONTENT_MAX_FILE_BYTES = 100
+    with pytest.raises(CommandError, match="over the 100 bytes limit per content file"):
+        call_command("audit_drafts", "--kb", str(root), "--input", "-", "--output", "-")
+
+
+def test_a_knowledge_base_yaml_mistake_is_said_in_plain_words(tmp_path, settings):
+    root = tmp_path / "content"
+    shutil.copytree(settings.CONTENT_DIR, root)
+    (root / "company.yaml").write_text("name: Acme\nproduct: Step 2: invoices\n")
+    with pytest.raises(KnowledgeBaseError, match=r"company.yaml:2: not valid YAML: a colon"):
+        KnowledgeBase.from_directory(root)

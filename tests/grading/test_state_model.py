@@ -131,3 +131,17 @@ def test_fit_state_model_refuses_bad_sets(tmp_path):
         call_command("fit_state_model", str(tmp_path / "missing.jsonl"))
     with pytest.raises(CommandError, match="--cue-weight"):
         call_command("fit_state_model", str(data), "--cue-weight", "2")
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        (b'{"id": "x", "message": "caf\xe9", "state": "confused"}\n', "not valid UTF-8"),
+        (b'{"id": "x", "message": ' + b"[" * 5000 + b"]" * 5000 + b"}\n", "nested more than"),
+    ],
+)
+def test_fit_state_model_names_an_undecodable_or_nested_line(tmp_path, raw, said):
+    data = tmp_path / "messages.jsonl"
+    data.write_bytes(b'{"id": "a", "message": "hi", "state": "confused"}\n' + raw)
+    with pytest.raises(CommandError, match=rf"messages.jsonl:2: {said}"):
+        call_command("fit_state_model", str(data), "--output", str(tmp_path / "m.json"))

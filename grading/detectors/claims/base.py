@@ -19,7 +19,7 @@ from grading.detectors.knowledge_base import (
     TroubleshootingFact,
     compiled,
 )
-from grading.detectors.text import Sentence, content_words, overlaps, sentences
+from grading.detectors.text import Sentence, content_words, overlaps, sentence_before
 from text_analysis import vocabulary
 from text_analysis.vocabulary import ids
 
@@ -521,8 +521,7 @@ BULLET = re.compile(r"\s*(?:[-*\u2022]|\d+[.)])\s")
 
 
 def previous_sentence(text: str, sentence: Sentence) -> Sentence | None:
-    before = [s for s in sentences(text) if s.end <= sentence.start]
-    return before[-1] if before else None
+    return sentence_before(text, sentence.start)
 
 
 def context_plans(text: str, sentence: Sentence, kb: KnowledgeBase) -> list[PlanFact]:

@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from grading.batch import library_from_bundle
-from grading.content.files import read_content
+from grading.content.files import error_lines, read_content
 from grading.content.validation import validate_bundle
 from grading.evaluation import threshold_failures
 from grading.evaluation_sets import Evaluation, EvaluationSetError, help_site_of, labelled_files
@@ -99,8 +99,8 @@ class Command(BaseCommand):
         bundle = read_content(path)
         errors = validate_bundle(bundle)
         if errors:
-            for error in errors[:50]:
-                self.stderr.write(str(error))
+            for line in error_lines(errors, 50):
+                self.stderr.write(line)
             raise CommandError(
                 f"--regrade needs a valid content directory: {len(errors)} problem(s) in {path}"
             )

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from grading.batch import BadLine, require_text
+from curriculum.json_input import JSONInputError, json_loads_limited
+from grading.batch import BadLine, BatchLimits, read_lines, require_text
 from grading.detectors.learned import DEFAULT_MODEL, StateModel
 from grading.detectors.messages import STATES, message_cues, sentiment_compound
 
@@ -24,20 +25,31 @@ def read_labelled(paths: list[str]) -> list[tuple[str, str]]:
         else:
             raise CommandError(f"{raw}: no such file or directory")
     pairs = []
+    limits = BatchLimits.from_settings()
     for file in files:
-        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise BadLine("expected a JSON object")
-                state = record.get("state")
-                if state not in STATES:
-                    raise BadLine(f"field 'state' must be one of {', '.join(STATES)}")
-                pairs.append((require_text(record, "message"), state))
-            except (json.JSONDecodeError, BadLine) as exc:
-                raise CommandError(f"{file}:{number}: {exc}") from exc
+        with file.open("rb") as source:
+            pairs += _read_set(file, source, limits)
+    return pairs
+
+
+def _read_set(file: Path, source, limits: BatchLimits) -> list[tuple[str, str]]:
+    """A training set must be clean: the first bad line stops the fit, named by file:line."""
+    pairs = []
+    for number, line, problem in read_lines(source, limits):
+        if problem:
+            raise CommandError(f"{file}:{number}: {problem}")
+        if not line.strip():
+            continue
+        try:
+            record = json_loads_limited(line)
+            if not isinstance(record, dict):
+                raise BadLine("expected a JSON object")
+            state = record.get("state")
+            if state not in STATES:
+                raise BadLine(f"field 'state' must be one of {', '.join(STATES)}")
+            pairs.append((require_text(record, "message"), state))
+        except (json.JSONDecodeError, BadLine, JSONInputError) as exc:
+            raise CommandError(f"{file}:{number}: {exc}") from exc
     return pairs
 
 

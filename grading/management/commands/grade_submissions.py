@@ -3,7 +3,7 @@
 from django.core.management.base import CommandError
 
 from grading.batch import MemoryLLMCache, grade_submission_record, library_from_bundle
-from grading.content.files import read_content
+from grading.content.files import error_lines, read_content
 from grading.content.validation import validate_bundle
 
 from ._batch import BatchCommand
@@ -26,8 +26,8 @@ class Command(BatchCommand):
         bundle = read_content(options["library"])
         errors = validate_bundle(bundle)
         if errors:
-            for error in errors[:50]:
-                self.stderr.write(str(error))
+            for line in error_lines(errors, 50):
+                self.stderr.write(line)
             raise CommandError(f"{len(errors)} problem(s) in {options['library']}")
         library = library_from_bundle(bundle)
         cache = MemoryLLMCache()

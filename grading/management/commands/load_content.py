@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from grading.content.files import error_lines
 from grading.content.loading import (
     ContentValidationError,
     content_check_directory,
@@ -19,9 +20,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--path", default=None, help="content directory (default: CONTENT_DIR)")
         parser.add_argument("--check", action="store_true", help="only validate; write nothing")
+        parser.add_argument(
+            "--max-errors",
+            type=int,
+            default=50,
+            help="list the first N problems and count the rest (default 50; 0 lists all)",
+        )
 
     def handle(self, *args, path=None, check=False, **options):
         root = path or settings.CONTENT_DIR
+        self.max_errors = options.get("max_errors", 50)
         if check:
             _, errors = content_check_directory(path=root)
             if errors:
@@ -39,6 +47,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{root}: {summary}"))
 
     def _fail(self, root, errors) -> None:
-        for error in errors:
-            self.stderr.write(str(error))
+        for line in error_lines(errors, self.max_errors):
+            self.stderr.write(line)
         raise CommandError(f"{len(errors)} problem(s) in {root}; nothing was loaded.")

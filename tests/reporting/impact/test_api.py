@@ -126,3 +126,39 @@ def test_too_many_tickets_in_one_request_get_400(client, token, agents):
 
 def test_get_is_not_allowed(client, token):
     assert client.get(URL, headers={"authorization": f"Bearer {token}"}).status_code == 405
+
+
+@pytest.mark.parametrize("depth", [65, 100_000])
+def test_deeply_nested_json_gets_400_not_500(client, token, depth):
+    body = '{"tickets": [' + "[" * depth + "]" * depth + "]}"
+    response = post(client, body, Authorization=f"Bearer {token}")
+    assert response.status_code == 400
+    assert "nested more than 64 levels deep" in response.json()["error"]
+    assert not ImportJob.objects.exists()
+
+
+def test_nesting_inside_strings_is_just_text(client, token, agents):
+    payload = {"tickets": [ticket(agents[0], category="[" * 500)]}
+    response = post(client, payload, Authorization=f"Bearer {token}")
+    assert response.status_code == 200
+    assert response.json()["rejected"][0]["reason"]  # an unknown category, not a 400
+
+
+def test_a_body_over_the_limit_gets_413_before_it_is_read(client, token, settings, monkeypatch):
+    settings.IMPACT_API_MAX_BODY_BYTES = 1000
+    read = []
+    from django.core.handlers.wsgi import WSGIRequest
+
+    original = WSGIRequest.body
+
+    def spy(self):
+        read.append(True)
+        return original.fget(self)
+
+    monkeypatch.setattr(WSGIRequest, "body", property(spy))
+    response = post(
+        client, {"tickets": [{"ticket_id": "x" * 2000}]}, Authorization=f"Bearer {token}"
+    )
+    assert response.status_code == 413
+    assert "larger than 1,000 bytes (IMPACT_API_MAX_BODY_BYTES)" in response.json()["error"]
+    assert not read

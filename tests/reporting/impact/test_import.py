@@ -203,3 +203,67 @@ def test_the_report_of_a_failed_or_empty_import_does_not_claim_every_row_was_imp
     page = client.get(reverse("impact:import-detail", args=[job.pk])).content.decode()
     assert expected in page
     assert wrong not in page
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"id,name\n1,2\n", HEADER.encode() + b"\nT-1,\xff\xfe\n", b""],
+)
+def test_a_failed_import_removes_the_uploaded_file(
+    leader, agents, django_capture_on_commit_callbacks, content
+):
+    job = run_import(
+        leader, SimpleUploadedFile("x.csv", content), django_capture_on_commit_callbacks
+    )
+    assert job.status == ImportJob.Status.FAILED
+    assert job.file.name
+    assert not job.file.storage.exists(job.file.name)
+
+
+def test_a_finished_import_removes_the_uploaded_file_too(
+    leader, agents, django_capture_on_commit_callbacks
+):
+    line = f"T-1,{agents[0].email},2025-06-01T10:00:00Z,simple,420,300,3600,4,human,,"
+    job = run_import(leader, csv_file(line), django_capture_on_commit_callbacks)
+    assert job.status == ImportJob.Status.DONE
+    assert not job.file.storage.exists(job.file.name)
+
+
+def test_a_job_that_cannot_be_saved_leaves_no_file(leader, monkeypatch):
+    saved = []
+    storage = ImportJob._meta.get_field("file").storage
+    original = storage.save
+
+    def spy(name, content, *args, **kwargs):
+        stored = original(name, content, *args, **kwargs)
+        saved.append(stored)
+        return stored
+
+    monkeypatch.setattr(storage, "save", spy)
+    monkeypatch.setattr(ImportJob, "save", lambda *a, **k: (_ for _ in ()).throw(RuntimeError))
+    with pytest.raises(RuntimeError):
+        services.import_job_create(user=leader, upload=csv_file())
+    assert saved and not storage.exists(saved[0])
+
+
+def test_an_upload_over_the_limit_is_refused_with_a_clear_message(client, leader, settings):
+    settings.IMPACT_UPLOAD_MAX_BYTES = 1000
+    client.force_login(leader)
+    upload = SimpleUploadedFile("export.csv", (HEADER + "\n").encode() + b"x" * 2000)
+    response = client.post(reverse("impact:import-create"), {"file": upload})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The file is 2.1" in page
+    assert "the limit is 1 KB (IMPACT_UPLOAD_MAX_BYTES)" in page
+    assert "IMPACT_UPLOAD_MAX_BYTES" in page
+    assert not ImportJob.objects.exists()
+
+
+def test_an_upload_far_over_the_limit_is_refused_before_it_is_received(client, leader, settings):
+    settings.IMPACT_UPLOAD_MAX_BYTES = 1000
+    client.force_login(leader)
+    upload = SimpleUploadedFile("export.csv", b"x" * 200_000)
+    response = client.post(reverse("impact:import-create"), {"file": upload}, follow=True)
+    page = response.content.decode()
+    assert "the limit is 1 KB (IMPACT_UPLOAD_MAX_BYTES)" in page
+    assert not ImportJob.objects.exists()
