@@ -172,3 +172,21 @@ def test_trusted_proxy_settings_reach_allauths_rate_limits():
     assert print_settings(
         "ALLAUTH_TRUSTED_PROXY_COUNT", "ALLAUTH_TRUSTED_CLIENT_IP_HEADER", **env
     ) == ["1", "X-Real-IP"]
+
+
+def test_hsts_include_subdomains_and_preload_are_opt_in():
+    assert print_settings(
+        "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", **PRODUCTION
+    ) == ["31536000", "False", "False"]
+    env = {**PRODUCTION, "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1", "SECURE_HSTS_PRELOAD": "1"}
+    assert print_settings("SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", **env) == [
+        "True",
+        "True",
+    ]
+
+
+def test_check_deploy_is_clean_with_hsts_subdomains_and_preload_opted_in():
+    env = {**PRODUCTION, "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1", "SECURE_HSTS_PRELOAD": "1"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
