@@ -7,7 +7,7 @@ page); every impact view checks access itself through curriculum.access.
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from curriculum import access
+from . import access as impact_access
 
 SESSION_KEY = "impact_nav"
 
@@ -15,4 +15,4 @@ SESSION_KEY = "impact_nav"
 @receiver(user_logged_in, dispatch_uid="impact_nav_flag")
 def remember_impact_access(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
-        request.session[SESSION_KEY] = access.can_use_impact(user)
+        request.session[SESSION_KEY] = impact_access.can_use_impact(user)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from curriculum import access
 from curriculum.models import Module, User
 
+from . import access as impact_access
 from . import charts, report, selectors, services
 from .alerts import ALERT_MODULES, alerts_compute
 from .forms import CohortImpactForm, ImportUploadForm, PeriodForm, TicketFilterForm, date_param
@@ -31,7 +32,7 @@ def impact_required(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not access.can_use_impact(request.user):
+        if not impact_access.can_use_impact(request.user):
             raise PermissionDenied("The impact pages are for support leaders and trainers.")
         if not request.session.get(SESSION_KEY):
             request.session[SESSION_KEY] = True  # shows the nav link from now on
@@ -319,7 +320,7 @@ def api_tickets(request):
     user, error = _api_user(request)
     if error:
         return error
-    if not access.can_use_impact(user):
+    if not impact_access.can_use_impact(user):
         return _json_error(403, "Only support leaders, trainers and staff may import tickets.")
     try:
         payload = json.loads(request.body)
