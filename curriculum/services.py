@@ -27,7 +27,7 @@ from .errors import (
 )
 from .mail import absolute_url, send_templated_mail
 from .models import TRAINERS_GROUP, Cohort, Invitation, Membership, User
-from .roles import user_roles_forget
+from .roles import Role, user_has_role, user_roles_forget
 from .selectors import invitation_get_usable
 from .signals import demo_seeded
 
@@ -523,6 +523,12 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         raise InvitationError(
             "Trainer accounts do not join cohorts as agents: ask the cohort's trainer to add "
             "you as a co-trainer instead.",
+            invitation=invitation,
+        )
+    if not user_has_role(user, Role.AGENT):
+        raise InvitationError(
+            "Support leader accounts do not join cohorts as agents: they see the cohort's "
+            "impact pages instead. Use another account to train as an agent.",
             invitation=invitation,
         )
     membership, _ = Membership.objects.get_or_create(cohort=invitation.cohort, user=user)
