@@ -156,3 +156,12 @@ def test_a_leader_may_not_change_work_or_reviews_in_their_name(leader):
     agent = UserFactory()
     assert access.can_change(agent, Workspace(user=agent))
     assert access.can_change(agent, PeerReview(reviewer=agent, status="in_progress"))
+
+
+def test_the_peer_review_service_refuses_a_support_leader(leader):
+    from grading.peer import services
+    from grading.peer.errors import PeerReviewNotAllowedError
+    from tests.factories import ExerciseFactory
+
+    with pytest.raises(PeerReviewNotAllowedError, match="for agents"):
+        services.peer_review_next(reviewer=leader, exercise=ExerciseFactory())
