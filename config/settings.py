@@ -278,14 +278,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 # attribute (progress bars are <progress> elements). The 400/500 pages are rendered
 # without a request, so their one inline <style> is allowed by its hash instead
 # (tests/config/test_csp.py fails if the block changes without this hash).
-# Nothing is loaded from another origin; images may be data: URLs.
+# Nothing is loaded from another origin.
 ERROR_PAGE_STYLE_HASH = "'sha256-y5EmfvT9sMLP+T/77OLgHd5+dR3FtcTCQWaeQbZUMLA='"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [csp.constants.SELF],
         "script-src": [csp.constants.SELF, csp.constants.NONCE],
         "style-src": [csp.constants.SELF, csp.constants.NONCE, ERROR_PAGE_STYLE_HASH],
-        "img-src": [csp.constants.SELF, "data:"],
+        "img-src": [csp.constants.SELF],
         "font-src": [csp.constants.SELF],
         "connect-src": [csp.constants.SELF],
         "object-src": [csp.constants.NONE],

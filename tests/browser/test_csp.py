@@ -41,3 +41,17 @@ def test_the_sites_pages_report_no_violation(page):
     for path in ("/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"):
         page.goto(path)
         page.wait_for_load_state("load")
+
+
+def test_the_admin_reports_no_violation(page):
+    from tests.factories import TEST_PASSWORD, UserFactory
+
+    staff = UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(staff.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/trainer/")
+    for path in ("/admin/", f"/admin/curriculum/user/{staff.pk}/change/", "/agent/"):
+        page.goto(path)
+        page.wait_for_load_state("load")
