@@ -30,14 +30,22 @@ __all__ = [
     "agent_required",
     "can_change",
     "can_view",
+    "cohort_change",
+    "cohort_view",
+    "content_change",
     "is_agent",
     "is_staff",
     "is_support_leader",
     "is_trainer",
+    "never",
+    "published_content",
     "register",
     "require_change",
     "require_view",
     "trainer_required",
+    "trains_cohort",
+    "trains_user",
+    "user_view",
 ]
 
 Rule = Callable[[Any, Any], bool]
