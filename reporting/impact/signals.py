@@ -1,7 +1,7 @@
 """Login receiver: remembers in the session whether the user may open the impact pages.
 
 Only the navigation link reads this flag (so rendering the nav costs no query on every
-page); every impact view checks access itself through curriculum.access.
+page); every impact view checks access itself (reporting/impact/access.py).
 """
 
 from django.contrib.auth.signals import user_logged_in
