@@ -6,7 +6,12 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-TRAINERS_GROUP = "Trainers"
+from .roles import (  # noqa: F401 - TRAINERS_GROUP re-exported
+    TRAINERS_GROUP,
+    Role,
+    user_has_role,
+    user_roles_forget,
+)
 
 
 class UserManager(BaseUserManager):
@@ -64,12 +69,14 @@ class User(AbstractUser):
     def get_short_name(self) -> str:
         return self.display_name
 
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        user_roles_forget(self)  # the groups or is_staff may have changed
+
     @property
     def is_trainer(self) -> bool:
-        """Trainers are staff or members of the Trainers group (cached per instance)."""
-        if not hasattr(self, "_is_trainer"):
-            self._is_trainer = self.is_staff or self.groups.filter(name=TRAINERS_GROUP).exists()
-        return self._is_trainer
+        """Trainers are staff or members of the Trainers group (see curriculum.roles)."""
+        return user_has_role(self, Role.TRAINER)
 
 
 class Cohort(models.Model):

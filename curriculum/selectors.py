@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from .access import require_change
+from .access import is_staff, require_change
 from .errors import (
     InvitationError,
     InvitationExpiredError,
@@ -31,7 +31,7 @@ def cohort_list_for_agent(*, user: User) -> QuerySet[Cohort]:
 
 def cohort_list_for_trainer(*, user: User) -> QuerySet[Cohort]:
     """Cohorts a trainer runs (staff see all), with their agent counts."""
-    cohorts = Cohort.objects.all() if user.is_staff else Cohort.objects.filter(trainers=user)
+    cohorts = Cohort.objects.all() if is_staff(user) else Cohort.objects.filter(trainers=user)
     return cohorts.annotate(
         agent_count=Count("memberships", distinct=True),
     ).order_by(F("archived_at").asc(nulls_first=True), "name")

@@ -27,6 +27,7 @@ from .errors import (
 )
 from .mail import absolute_url, send_templated_mail
 from .models import TRAINERS_GROUP, Cohort, Invitation, Membership, User
+from .roles import Role, user_has_role, user_roles_forget
 from .selectors import invitation_get_usable
 from .signals import demo_seeded
 
@@ -52,8 +53,7 @@ def user_grant_trainer(*, user: User) -> None:
     """Make a user a trainer (member of the Trainers group)."""
     group, _ = Group.objects.get_or_create(name=TRAINERS_GROUP)
     user.groups.add(group)
-    if hasattr(user, "_is_trainer"):
-        del user._is_trainer
+    user_roles_forget(user)
 
 
 def _demo_user(email: str, full_name: str) -> User:
@@ -523,6 +523,12 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         raise InvitationError(
             "Trainer accounts do not join cohorts as agents: ask the cohort's trainer to add "
             "you as a co-trainer instead.",
+            invitation=invitation,
+        )
+    if not user_has_role(user, Role.AGENT):
+        raise InvitationError(
+            "Support leader accounts do not join cohorts as agents: they see the cohort's "
+            "impact pages instead. Use another account to train as an agent.",
             invitation=invitation,
         )
     membership, _ = Membership.objects.get_or_create(cohort=invitation.cohort, user=user)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .access import trainer_required
+from .access import is_staff, trainer_required
 from .errors import (
     CohortError,
     CohortImportError,
@@ -262,7 +262,7 @@ def trainer_remove(request, slug, user_id):
         return f"The trainer was removed from {cohort.name}."
 
     response = _cohort_action(request, slug, remove)
-    if removed_self and not request.user.is_staff:
+    if removed_self and not is_staff(request.user):
         # Whoever removed themselves can no longer open the cohort.
         return redirect("cohorts:list")
     return response

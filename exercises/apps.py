@@ -8,7 +8,9 @@ class ExercisesConfig(AppConfig):
     def ready(self) -> None:
         from curriculum.signals import cohort_page_sections, demo_seeded
 
-        from . import receivers
+        from . import access, receivers
+
+        access.register_rules()
 
         cohort_page_sections.connect(
             receivers.cohort_page_assignments, dispatch_uid="exercises.cohort_page_assignments"

@@ -13,7 +13,9 @@ class GradingConfig(AppConfig):
             submission_page_sections,
         )
 
-        from . import receivers
+        from . import access, receivers
+
+        access.register_rules()
 
         submission_committed.connect(receivers.submission_grade, dispatch_uid="grading.grade")
         draft_requested.connect(receivers.draft_generate, dispatch_uid="grading.draft")

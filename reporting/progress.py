@@ -463,11 +463,7 @@ def agent_progress(*, cohort: Cohort, agent: User) -> AgentProgress:
 # ---- CSV tables ------------------------------------------------------------------------------
 
 
-def csv_safe(value):
-    """Keep spreadsheet programs from running a cell as a formula."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return value
+# Written through the one CSV writer, curriculum.csv_export (formula cells escaped).
 
 
 def grades_table(*, cohort: Cohort) -> tuple[list[str], list[list]]:

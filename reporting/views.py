@@ -2,12 +2,10 @@
 trainer's cohorts and review queue); the home route sends every user to theirs. The trainer
 console's progress pages, CSV exports and grader quality. Thin: parse, call, render."""
 
-import csv
-
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from curriculum.access import agent_required, is_support_leader, is_trainer, trainer_required
+from curriculum.csv_export import csv_response
 from curriculum.selectors import cohort_list_for_agent, cohort_list_for_trainer
 from exercises.selectors import agent_overview
 from grading.console.selectors import agent_get_for_console, cohort_get_for_console
@@ -57,28 +55,18 @@ def agent_progress(request, slug, user_id):
     return render(request, "reporting/agent.html", {"cohort": cohort, "agent": agent, "d": detail})
 
 
-def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([progress.csv_safe(value) for value in row])
-    return response
-
-
 @trainer_required
 def grades_csv(request, slug):
     cohort = cohort_get_for_console(user=request.user, slug=slug)
     header, rows = progress.grades_table(cohort=cohort)
-    return _csv_response(f"{cohort.slug}-grades.csv", header, rows)
+    return csv_response(f"{cohort.slug}-grades.csv", header, rows)
 
 
 @trainer_required
 def progress_csv(request, slug):
     cohort = cohort_get_for_console(user=request.user, slug=slug)
     header, rows = progress.progress_table(cohort=cohort)
-    return _csv_response(f"{cohort.slug}-progress.csv", header, rows)
+    return csv_response(f"{cohort.slug}-progress.csv", header, rows)
 
 
 @trainer_required

@@ -45,10 +45,34 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# Every document reports Content-Security-Policy violations to the console, where the page
+# fixture collects them (the event alone would be lost on the next navigation). Init scripts
+# are injected by the browser, so the policy does not block this one.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation:") or "Content Security Policy" in text
+
+
 @pytest.fixture
 def page(browser, live_server):
+    """A page of a fresh browser context; the test fails if any page it opened reported a
+    Content-Security-Policy violation."""
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(15_000)
+    context.add_init_script(CSP_LISTENER)
+    violations: list[str] = []
+    context.on(
+        "console",
+        lambda message: violations.append(message.text) if is_csp_violation(message.text) else None,
+    )
     page = context.new_page()
     yield page
     context.close()
+    assert violations == [], f"Content-Security-Policy violations: {violations}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
+from curriculum.access import is_staff
 from curriculum.models import Cohort, Membership, User
 from exercises.models import Submission
 
@@ -58,7 +59,7 @@ def calibration_sessions_for(*, cohort: Cohort, user: User):
             "participants", filter=Q(participants__submitted_at__isnull=False), distinct=True
         ),
     )
-    if not user.is_staff:
+    if not is_staff(user):
         sessions = sessions.filter(Q(created_by=user) | Q(participants__trainer=user)).distinct()
     return list(sessions.select_related("created_by").order_by("-created_at"))
 

@@ -9,19 +9,14 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from curriculum.access import (
-    can_review_submission,
-    is_trainer,
-    require_change,
-    require_view,
-    trained_cohorts_q,
-)
+from curriculum.access import is_trainer, require_change, require_view
 from curriculum.models import Cohort, Membership, User
 from exercises.models import Submission
 
 from ..models import CriterionScore, Flag, Grade, GraderKind
 from ..peer.rubric import commentable_fields
 from ..selectors import CriterionFeedback, SubmissionFeedback
+from .access import can_review_submission, trained_cohorts_q
 from .grades import (  # noqa: F401 - re-exported: the console's public read surface
     AUTO,
     COMBINED,

@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from curriculum.access import can_review_submission, require_change, require_view
+from curriculum.access import require_change, require_view
 from curriculum.models import Cohort, Membership, User
 from exercises.models import Submission
 
@@ -21,6 +21,7 @@ from ..models import Flag
 from ..peer.rubric import criteria_of
 from ..selectors import rubric_version_current
 from . import grades
+from .access import can_review_submission
 from .errors import (
     CalibrationError,
     ConsoleNotAllowedError,

@@ -13,13 +13,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from curriculum.access import is_review_recipient, is_trainer, require_change, require_view
+from curriculum.access import is_trainer, require_change, require_view
 from curriculum.markdown import render_markdown
 from curriculum.models import Cohort, Exercise, Membership, User
 from exercises.models import Submission
 
 from ..models import ExampleSubmission, Flag
 from . import scoring
+from .access import is_review_recipient
 from .models import CalibrationAttempt, InlineComment, PeerQueueEntry, PeerReview, PeerScore
 from .rubric import EMPATHY_QUESTIONS, CriterionSpec, commentable_fields, criteria_of
 from .services import MAX_TEXT, available_count, peer_exercises

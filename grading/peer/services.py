@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from curriculum.access import is_agent
 from curriculum.models import Cohort, Exercise, Membership, User
 from exercises.models import Submission
 
@@ -274,10 +275,13 @@ def peer_review_next(*, reviewer: User, exercise: Exercise, now=None) -> PeerRev
     exercise asks for one first, an open review they have not finished, or a newly assigned
     submission from their cohort(s) that most needs reviews. None when nothing is left.
 
-    Raises PeerReviewNotAllowedError (no own submission yet, or no peer review here) and
+    Raises PeerReviewNotAllowedError (not an agent, no own submission yet, or no peer review
+    here) and
     PeerCalibrationRequiredError (calibrate on the examples first).
     """
     now = now or timezone.now()
+    if not is_agent(reviewer):
+        raise PeerReviewNotAllowedError("Peer reviews are for agents in training.")
     if exercise.setting("peer_reviews_required") <= 0:
         raise PeerReviewNotAllowedError("This exercise has no peer review.")
     own = _own_latest(reviewer, exercise)

@@ -7,4 +7,6 @@ class ImpactConfig(AppConfig):
     verbose_name = "Support-floor impact"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the login receiver
+        from . import access, signals  # noqa: F401 - signals connects the login receiver
+
+        access.register_rules()

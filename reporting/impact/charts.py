@@ -4,13 +4,13 @@ Every chart is drawn from a ChartTable, the same table its CSV download serves, 
 numbers behind a chart are always exactly what it shows. Text is escaped by format_html.
 """
 
-import csv
-import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+
+from curriculum.csv_export import csv_lines
 
 PALETTE = ("#9aa5b1", "#1f5f8b", "#5fa8d3", "#c9a227", "#1d7a45", "#b42318")
 LABEL_W, PLOT_W, RIGHT_W = 150, 380, 70
@@ -26,13 +26,12 @@ class ChartTable:
     columns: list[str]
     rows: list[list] = field(default_factory=list)
 
+    def csv_lines(self) -> Iterator[str]:
+        """The table as CSV lines, through the one CSV writer (formula cells escaped)."""
+        return csv_lines(self.columns, ([_csv_value(value) for value in row] for row in self.rows))
+
     def to_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(self.columns)
-        for row in self.rows:
-            writer.writerow(["" if value is None else _csv_value(value) for value in row])
-        return out.getvalue()
+        return "".join(self.csv_lines())
 
 
 def _csv_value(value):

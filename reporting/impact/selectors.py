@@ -19,6 +19,7 @@ from django.utils import timezone
 from curriculum import access
 from curriculum.models import Cohort, User
 
+from . import access as impact_access
 from .models import AIUsage, ApiToken, Category, CohortImpact, ImportJob, TicketMetric
 from .training_scores import rubric_averages_for_agents
 
@@ -33,9 +34,9 @@ DEFAULT_PERIOD_DAYS = 30
 
 def cohort_list_for_impact(*, user: User) -> QuerySet[Cohort]:
     """Cohorts whose impact the user may see, with agent counts and their settings."""
-    if not access.can_use_impact(user):
+    if not impact_access.can_use_impact(user):
         return Cohort.objects.none()
-    visible = Cohort.objects.filter(access.impact_cohorts_q(user)).values("pk")
+    visible = Cohort.objects.filter(impact_access.impact_cohorts_q(user)).values("pk")
     return (
         Cohort.objects.filter(pk__in=visible)
         .select_related("impact")
@@ -49,7 +50,7 @@ def cohort_impact_get_for_viewer(*, user: User, slug: str, change: bool = False)
 
     Agents get PermissionDenied; leaders and trainers get 404 for cohorts that are not
     theirs, so guessing slugs reveals nothing."""
-    if not access.can_use_impact(user):
+    if not impact_access.can_use_impact(user):
         raise PermissionDenied("The impact pages are for support leaders and trainers.")
     cohort = Cohort.objects.select_related("impact").filter(slug=slug).first()
     if cohort is None:

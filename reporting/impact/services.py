@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from curriculum import access
 from curriculum.models import Cohort, Membership, User
+from curriculum.roles import user_roles_forget
 
+from . import access as impact_access
 from .models import ApiToken, CohortImpact, ImportJob, ImportRejection, TicketMetric
 from .rows import RowError, TicketRow, header_map, parse_row
 
@@ -70,8 +72,7 @@ def user_grant_support_leader(*, user: User) -> None:
         )
     group, _ = Group.objects.get_or_create(name=access.SUPPORT_LEADERS_GROUP)
     user.groups.add(group)
-    if hasattr(user, "_is_support_leader"):
-        del user._is_support_leader
+    user_roles_forget(user)
 
 
 @transaction.atomic(durable=True)
@@ -161,8 +162,8 @@ class AgentResolver:
 
     def __init__(self, *, user: User):
         self.allowed: set[int] | None = None
-        if not access.impact_imports_any_agent(user):
-            cohorts = Cohort.objects.filter(access.impact_cohorts_q(user))
+        if not impact_access.impact_imports_any_agent(user):
+            cohorts = Cohort.objects.filter(impact_access.impact_cohorts_q(user))
             self.allowed = set(
                 Membership.objects.filter(cohort__in=cohorts).values_list("user_id", flat=True)
             )

@@ -19,6 +19,7 @@ from curriculum import access
 from curriculum.json_input import JSONInputError, json_loads_limited
 from curriculum.models import Module, User
 
+from . import access as impact_access
 from . import charts, report, selectors, services
 from .alerts import ALERT_MODULES, alerts_compute
 from .forms import (
@@ -41,7 +42,7 @@ def impact_required(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not access.can_use_impact(request.user):
+        if not impact_access.can_use_impact(request.user):
             raise PermissionDenied("The impact pages are for support leaders and trainers.")
         if not request.session.get(SESSION_KEY):
             request.session[SESSION_KEY] = True  # shows the nav link from now on
@@ -342,7 +343,7 @@ def api_tickets(request):
     user, error = _api_user(request)
     if error:
         return error
-    if not access.can_use_impact(user):
+    if not impact_access.can_use_impact(user):
         return _json_error(403, "Only support leaders, trainers and staff may import tickets.")
     limit = min(settings.IMPACT_API_MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2**62)
     too_large = _json_error(

@@ -92,7 +92,9 @@ def test_gunicorn_serves_pages_and_static_files_with_debug_off(production_server
     html = landing.read().decode()
     assert "Create an account" in html
     assert landing.headers["X-Frame-Options"] == "DENY"
-    assert "Strict-Transport-Security" in landing.headers
+    # HSTS without includeSubDomains and preload unless opted in (SECURE_HSTS_*).
+    assert landing.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "script-src 'self'" in landing.headers["Content-Security-Policy"]
     stylesheet = re.search(r'href="(/static/coachline/app\.[0-9a-f]+\.css)"', html)
     assert stylesheet, "the stylesheet is not served with a hashed name"
     css = fetch(production_server + stylesheet.group(1))

@@ -191,3 +191,21 @@ def test_size_limits_are_read_from_the_environment():
         "shell", "-c", code, BATCH_MAX_LINE_BYTES="2_000_000", CONTENT_MAX_FILE_BYTES="500"
     )
     assert result.stdout.strip().splitlines()[-1].split() == ["2000000", "500", "100000000"]
+
+
+def test_hsts_include_subdomains_and_preload_are_opt_in():
+    assert print_settings(
+        "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", **PRODUCTION
+    ) == ["31536000", "False", "False"]
+    env = {**PRODUCTION, "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1", "SECURE_HSTS_PRELOAD": "1"}
+    assert print_settings("SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", **env) == [
+        "True",
+        "True",
+    ]
+
+
+def test_check_deploy_is_clean_with_hsts_subdomains_and_preload_opted_in():
+    env = {**PRODUCTION, "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1", "SECURE_HSTS_PRELOAD": "1"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout

@@ -151,6 +151,18 @@ def test_trainer_accounts_do_not_join_as_agents(client, cohort):
     assert not cohort.memberships.exists()
 
 
+def test_support_leaders_do_not_join_as_agents(client, cohort):
+    from tests.factories import SupportLeaderFactory
+
+    leader = SupportLeaderFactory(email="lead@example.com")
+    invitation = InvitationFactory(cohort=cohort, email=leader.email)
+    client.force_login(leader)
+    response = client.post(_url(invitation))
+    assert response.status_code == 400
+    assert "Support leader accounts do not join" in response.content.decode()
+    assert not cohort.memberships.exists()
+
+
 def test_an_archived_cohort_cannot_be_joined(client, invitation, cohort):
     services.cohort_set_archived(cohort=cohort, archived=True)
     response = client.get(_url(invitation))

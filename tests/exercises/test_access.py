@@ -1,6 +1,7 @@
 """Access rules for the exercises app's objects, every role against every object kind."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -11,6 +12,7 @@ from tests.factories import (
     CohortFactory,
     MembershipFactory,
     SubmissionFactory,
+    SupportLeaderFactory,
     TrainerFactory,
     UserFactory,
     scenario_from_fixture,
@@ -35,6 +37,7 @@ def world():
         "cohort_trainer": cohort_trainer,
         "other_trainer": TrainerFactory(),
         "staff": UserFactory(is_staff=True),
+        "support_leader": SupportLeaderFactory(),
     }
     return roles, {"submission": submission, "workspace": workspace, "draft": draft}
 
@@ -49,7 +52,8 @@ CHANGE = {"submission": set(), "workspace": {"owner"}, "draft": {"owner"}}
 
 @pytest.mark.parametrize("kind", list(VIEW))
 @pytest.mark.parametrize(
-    "role", ["owner", "other_agent", "cohort_trainer", "other_trainer", "staff"]
+    "role",
+    ["owner", "other_agent", "cohort_trainer", "other_trainer", "staff", "support_leader"],
 )
 def test_view_and_change_rules(world, kind, role):
     roles, objects = world
@@ -63,6 +67,15 @@ def test_scenarios_are_readable_by_everyone_signed_in_and_changed_by_trainers():
     assert access.can_view(UserFactory(), scenario)
     assert not access.can_change(UserFactory(), scenario)
     assert access.can_change(TrainerFactory(), scenario)
+
+
+def test_an_owner_made_support_leader_can_no_longer_change_their_work(world):
+    roles, objects = world
+    owner = roles["owner"]
+    owner.groups.add(Group.objects.get(name=access.SUPPORT_LEADERS_GROUP))
+    owner.refresh_from_db()
+    assert not access.can_change(owner, objects["workspace"])
+    assert not access.can_change(owner, objects["draft"])
 
 
 def test_inactive_owners_lose_access(world):

@@ -116,7 +116,7 @@ def test_anonymous_users_are_sent_to_login(client, impact):
 
 
 class TestRules:
-    """The rules in curriculum.access, by role x object kind."""
+    """The rules in reporting/impact/access.py, by role x object kind."""
 
     def test_cohort_impact_view_and_change(self, impact, leader, trainer, agents):
         outsider_leader, outsider_trainer = SupportLeaderFactory(), TrainerFactory()
@@ -132,6 +132,27 @@ class TestRules:
         assert access.can_view(job.created_by, job)
         assert not access.can_view(leader, job)
         assert not access.can_change(job.created_by, job)
+
+    def test_ticket_rows_are_seen_by_whoever_sees_the_agents_cohort(
+        self, impact, leader, trainer, agents
+    ):
+        from reporting.impact.models import ApiToken, ImportRejection, TicketMetric
+
+        metric = TicketMetric(agent=agents[0])
+        staff = UserFactory(is_staff=True)
+        expected = {leader: True, trainer: True, staff: True, agents[0]: False,
+                    SupportLeaderFactory(): False, TrainerFactory(): False}  # fmt: skip
+        for user, allowed in expected.items():
+            assert access.can_view(user, metric) is allowed, user
+            # Ticket rows change only by a new import.
+            assert not access.can_change(user, metric)
+        token = ApiToken(user=leader)
+        assert access.can_view(leader, token) and access.can_change(leader, token)
+        assert not access.can_view(trainer, token) and access.can_view(staff, token)
+        rejection = ImportRejection(job=ImportJob(created_by=leader))
+        assert access.can_view(leader, rejection)
+        assert not access.can_view(trainer, rejection)
+        assert not access.can_change(leader, rejection)
 
     def test_attaching_a_leader_grants_the_role(self, cohort):
         user = UserFactory()

@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from curriculum import access
 from curriculum.models import User
 
+from ... import access as impact_access
 from ...services import api_token_create
 
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=options["email"]).first()
         if user is None:
             raise CommandError(f"No user with the email {options['email']}.")
-        if not access.can_use_impact(user):
+        if not impact_access.can_use_impact(user):
             raise CommandError(
                 f"{user.email} is neither a support leader nor a trainer: the token would be "
                 "refused. Add them to the 'Support leaders' group first."

@@ -10,8 +10,8 @@
       if (el) el.textContent = data[key];
     });
     var bar = box.querySelector(".progress");
-    bar.setAttribute("aria-valuenow", data.percent);
-    bar.firstElementChild.style.width = data.percent + "%";
+    bar.value = data.percent;
+    bar.textContent = data.percent + "%";
     if (data.finished) window.location.reload();
     else window.setTimeout(poll, 1500);
   }
