@@ -15,6 +15,9 @@ class GradingConfig(AppConfig):
 
         from . import receivers
 
+        submission_committed.connect(
+            receivers.submission_enter_peer_queue, dispatch_uid="grading.peer_queue"
+        )
         submission_committed.connect(receivers.submission_grade, dispatch_uid="grading.grade")
         draft_requested.connect(receivers.draft_generate, dispatch_uid="grading.draft")
         # The submission page shows the grade first, then the peer reviews.
