@@ -362,7 +362,7 @@ def peer_review_next(*, reviewer: User, exercise: Exercise, now=None) -> PeerRev
 # How many open entries, in queue order, "review next" weighs for the reviewer's spread
 # over authors: the pick reads at most this many rows, whatever the size of the queue, and
 # it is well above the number of reviewers who can hold an entry locked at once.
-PICK_WINDOW = 200
+PICK_WINDOW = 100
 
 
 def _candidates(*, reviewer: User, exercise: Exercise):
@@ -372,9 +372,8 @@ def _candidates(*, reviewer: User, exercise: Exercise):
     cohorts = Membership.objects.filter(user=reviewer, cohort__archived_at__isnull=True).values(
         "cohort_id"
     )
-    same_cohort = Exists(
-        Membership.objects.filter(user_id=OuterRef("author_id"), cohort_id__in=cohorts)
-    )
+    # The reviewer's co-members as one set (hashed once), not a lookup per entry.
+    co_members = Membership.objects.filter(cohort_id__in=cohorts).values("user_id")
     already = Exists(
         PeerReview.objects.filter(
             submission_id=OuterRef("submission_id"), reviewer=reviewer
@@ -392,7 +391,7 @@ def _candidates(*, reviewer: User, exercise: Exercise):
             exercise=exercise, superseded=False, active_count__lt=F("required")
         )
         .exclude(author=reviewer)
-        .filter(same_cohort)
+        .filter(author_id__in=co_members)
         .exclude(already)
         .exclude(reported)
     )
@@ -404,10 +403,12 @@ def _pick_order(*, reviewer: User, exercise: Exercise):
     The first PICK_WINDOW candidates in index order (peer_entry_open_idx: fewest reviews,
     then oldest); among them, authors this reviewer has reviewed least first (spreads
     reviewers across authors), then the submission that most needs reviews, the oldest."""
-    window = (
+    # Read first, as a list: inlined as a subquery, PostgreSQL may hash-join it against
+    # every open entry instead of fetching the few rows by primary key.
+    window = list(
         _candidates(reviewer=reviewer, exercise=exercise)
         .order_by("active_count", "submitted_at", "pk")
-        .values("pk")[:PICK_WINDOW]
+        .values_list("pk", flat=True)[:PICK_WINDOW]
     )
     of_author = Coalesce(
         Subquery(
@@ -432,7 +433,7 @@ def _pick_order(*, reviewer: User, exercise: Exercise):
     )
 
 
-def _lock_next_entry(candidates, attempts: int = 5) -> PeerQueueEntry | None:
+def _lock_next_entry(pick, attempts: int = 5) -> PeerQueueEntry | None:
     """Lock the first open queue entry, skipping those other reviewers hold right now.
 
     When every open entry is held this instant (a busy cohort all pressing "review next"),
@@ -441,6 +442,7 @@ def _lock_next_entry(candidates, attempts: int = 5) -> PeerQueueEntry | None:
     holding another entry's lock: no lock cycles, no deadlocks.
     """
     for _attempt in range(attempts):
+        candidates = pick()  # read again: the entries waited for may have filled up
         entry = candidates.select_for_update(skip_locked=True, of=("self",)).first()
         if entry is not None:
             return entry
@@ -470,7 +472,7 @@ def _assign_next(
     open_review = _open_review(reviewer, exercise)
     if open_review is not None:
         return open_review
-    entry = _lock_next_entry(_pick_order(reviewer=reviewer, exercise=exercise))
+    entry = _lock_next_entry(lambda: _pick_order(reviewer=reviewer, exercise=exercise))
     if entry is None:
         return None
     try:
