@@ -1,6 +1,7 @@
 """Parsing one ticket row (a CSV line or a JSON item) into clean values, or a reason why not."""
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -93,7 +94,9 @@ class TicketRow:
     draft_to_send_seconds: int | None
 
 
+@functools.lru_cache(maxsize=4096)
 def _key(text: str) -> str:
+    # Cached: a file repeats the same few categories and AI-usage spellings on every row.
     return re.sub(r"[\s\-]+", "_", text.strip().lower())
 
 
