@@ -276,12 +276,16 @@ def peer_queue_sync(*, exercise_ids=None) -> int:
 
 
 def _own_latest(user: User, exercise: Exercise) -> Submission | None:
-    return (
+    # Only what "review next" needs of it (not the answer or the exercise's content).
+    submission = (
         Submission.objects.filter(user=user, exercise=exercise)
-        .select_related("exercise")
+        .only("pk", "user_id", "exercise_id", "created_at")
         .order_by("-created_at", "-pk")
         .first()
     )
+    if submission is not None:
+        submission.exercise = exercise
+    return submission
 
 
 def reviewer_is_calibrated(*, reviewer: User, exercise: Exercise) -> bool:
@@ -351,9 +355,7 @@ def peer_review_next(*, reviewer: User, exercise: Exercise, now=None) -> PeerRev
             "examples until you are close to the trainer's grades."
         )
     peer_reviews_expire(now=now, exercise_id=exercise.pk)
-    open_review = _open_review(reviewer, exercise)
-    if open_review is not None:
-        return open_review
+    # An open review is returned by _assign_next, which looks for it under the reviewer's lock.
     rubric_version = rubric_version_current(slug=exercise.rubric_slug)
     return _assign_next(reviewer=reviewer, exercise=exercise, rubric_version=rubric_version,
                         now=now)  # fmt: skip
@@ -468,7 +470,9 @@ def _assign_next(
 ) -> PeerReview | None:
     # One assignment at a time per reviewer: concurrent "review next" calls of the same
     # reviewer (two tabs, a double click) wait here, then find the review the first one made.
-    User.objects.select_for_update(no_key=True).filter(pk=reviewer.pk).first()
+    User.objects.select_for_update(no_key=True).filter(pk=reviewer.pk).values_list(
+        "pk", flat=True
+    ).first()
     open_review = _open_review(reviewer, exercise)
     if open_review is not None:
         return open_review
