@@ -203,8 +203,14 @@ def measure(
             elapsed, _ = _timed_next(reviewer, exercise)
             single.append(elapsed)
         log(f"peer: 1 reviewer, {len(single)} calls")
+        cpu = time.process_time()
         timings, errors = _concurrent(groups, exercise)
-        log(f"peer: {len(groups)} reviewers at once, {len(timings)} calls, {errors} errors")
+        cpu = time.process_time() - cpu
+        log(
+            f"peer: {len(groups)} reviewers at once, {len(timings)} calls, {errors} errors; "
+            f"{1000 * cpu / max(1, len(timings)):.1f} ms of this process's CPU per call "
+            "(threads share one interpreter lock)"
+        )
         over, drift = _over_assignments(user_ids)
     finally:
         if not keep:
