@@ -17,6 +17,9 @@ class GradingConfig(AppConfig):
 
         access.register_rules()
 
+        submission_committed.connect(
+            receivers.submission_enter_peer_queue, dispatch_uid="grading.peer_queue"
+        )
         submission_committed.connect(receivers.submission_grade, dispatch_uid="grading.grade")
         draft_requested.connect(receivers.draft_generate, dispatch_uid="grading.draft")
         # The submission page shows the grade first, then the peer reviews.

@@ -91,9 +91,12 @@ def graded_submissions_demo_seed(*, cohort: Cohort, trainer: User) -> list[int]:
 
 
 def _grade_and_review(submission_ids: list[int], agent_ids: list[int]) -> None:
+    from .peer.services import peer_queue_enter
     from .services import grading_request
 
     for submission_id in submission_ids:
+        # What the submission_committed receivers do for a submission made in the workspace.
+        peer_queue_enter(submission_id=submission_id)
         grading_request(submission_id=submission_id)
     if submission_ids:
         _peer_review_each_other(agent_ids)

@@ -9,6 +9,7 @@ from exercises.models import Submission
 from .demo import graded_submissions_demo_seed
 from .peer.forms import HELPFULNESS_CHOICES
 from .peer.selectors import peer_feedback_for_submission
+from .peer.services import peer_queue_enter
 from .selectors import feedback_for_submission
 from .services import grading_request
 
@@ -16,6 +17,12 @@ from .services import grading_request
 def submission_grade(sender, *, submission_id: int, **kwargs) -> None:
     """exercises.signals.submission_committed: queue automatic grading."""
     grading_request(submission_id=submission_id)
+
+
+def submission_enter_peer_queue(sender, *, submission_id: int, **kwargs) -> None:
+    """exercises.signals.submission_committed: the submission enters the peer-review queue
+    (and retires its author's earlier attempt), so "review next" never has to re-sync."""
+    peer_queue_enter(submission_id=submission_id)
 
 
 def draft_generate(sender, *, scenario_data: dict, prompt: str, variant: str, facts, **kwargs):

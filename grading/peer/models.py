@@ -45,8 +45,13 @@ class PeerQueueEntry(models.Model):
         ordering = ["submitted_at"]
         verbose_name_plural = "peer queue entries"
         indexes = [
+            # "Review next" walks only the open entries of one exercise in queue order
+            # (fewest reviews, then oldest) and stops at the first it may take: an index
+            # scan, whatever the number of closed or superseded entries.
             models.Index(
-                fields=["exercise", "active_count", "submitted_at"], name="peer_entry_queue_idx"
+                fields=["exercise", "active_count", "submitted_at", "id"],
+                condition=Q(superseded=False, active_count__lt=F("required")),
+                name="peer_entry_open_idx",
             ),
         ]
         constraints = [
@@ -123,7 +128,15 @@ class PeerReview(models.Model):
 
     class Meta:
         ordering = ["submission", "completed_at", "pk"]
-        indexes = [models.Index(fields=["reviewer", "status"], name="peer_review_reviewer_idx")]
+        indexes = [
+            models.Index(fields=["reviewer", "status"], name="peer_review_reviewer_idx"),
+            # The expiry check of each "review next" reads only reviews still in progress.
+            models.Index(
+                fields=["exercise", "expires_at"],
+                condition=Q(status="in_progress"),
+                name="peer_review_open_expiry_idx",
+            ),
+        ]
         constraints = [
             # The backstop against double assignment: one live review per reviewer and
             # submission (an expired one may be handed out again).

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils.html import escape, format_html
@@ -696,14 +697,35 @@ class CohortPeerOverview:
     flags: list[Flag]
     disputes: list[PeerReview]
     members: list[User]
+    waiting_page: Page | None = None  # the page of `waiting` (its number, count, links)
+    reviewers_page: Page | None = None  # the page of `reviewers`
 
 
-def peer_cohort_overview(*, cohort: Cohort) -> CohortPeerOverview:
-    """The trainer's view of a cohort's peer review in a constant number of queries:
-    reviewers with their accuracy, submissions waiting for reviews, open flags, disputes."""
+PEER_PAGE_SIZE = 50
+
+
+def _page(paginator: Paginator, number) -> Page:
+    """The requested page; the first for a missing or unreadable number, the last past it."""
+    try:
+        return paginator.page(number or 1)
+    except PageNotAnInteger:
+        return paginator.page(1)
+    except EmptyPage:
+        return paginator.page(paginator.num_pages)
+
+
+def peer_cohort_overview(
+    *, cohort: Cohort, waiting_page=None, reviewers_page=None, per_page: int = PEER_PAGE_SIZE
+) -> CohortPeerOverview:
+    """The trainer's view of a cohort's peer review in a constant number of queries, whatever
+    the cohort's size: one page of reviewers with their accuracy, one page of submissions
+    waiting for reviews (each with its count of the whole), open flags and disputes."""
     member_ids = Membership.objects.filter(cohort=cohort).values("user_id")
-    members = list(User.objects.filter(pk__in=member_ids).order_by("full_name", "email"))
-    ids = [m.pk for m in members]
+    member_rows = User.objects.filter(pk__in=member_ids).order_by("full_name", "email", "pk")
+    members_paged = _page(Paginator(member_rows, per_page), reviewers_page)
+    members = list(member_rows.only("pk", "full_name", "email"))
+    page_members = list(members_paged.object_list)
+    ids = [m.pk for m in page_members]
     counts = defaultdict(lambda: {"given": 0, "open": 0})
     for reviewer_id, status, n in (
         PeerReview.objects.filter(reviewer_id__in=ids, kind=PeerReview.Kind.PEER)
@@ -724,7 +746,7 @@ def peer_cohort_overview(*, cohort: Cohort) -> CohortPeerOverview:
     accuracy = reviewer_accuracy_for(user_ids=ids)
     peer_flags = list(
         Flag.objects.filter(reason__in=PEER_FLAG_REASONS, resolved_at__isnull=True)
-        .filter(Q(submission__user_id__in=ids) | Q(reviewer_id__in=ids))
+        .filter(Q(submission__user_id__in=member_ids) | Q(reviewer_id__in=member_ids))
         .select_related("submission__scenario", "submission__user", "reviewer")
         .order_by("-created_at")
     )
@@ -733,16 +755,20 @@ def peer_cohort_overview(*, cohort: Cohort) -> CohortPeerOverview:
     for flag in peer_flags:
         if flag.submission_id:
             open_by_submission[flag.submission_id].append(flag.get_reason_display())
-    waiting = [
-        WaitingRow(entry, open_by_submission.get(entry.submission_id, []))
-        for entry in PeerQueueEntry.objects.filter(
-            author_id__in=ids, superseded=False, completed_count__lt=F("required")
+    waiting_rows = (
+        PeerQueueEntry.objects.filter(
+            author_id__in=member_ids, superseded=False, completed_count__lt=F("required")
         )
         .select_related("submission__scenario", "exercise", "author")
         .order_by("submitted_at", "pk")
+    )
+    waiting_paged = _page(Paginator(waiting_rows, per_page), waiting_page)
+    waiting = [
+        WaitingRow(entry, open_by_submission.get(entry.submission_id, []))
+        for entry in waiting_paged.object_list
     ]
     disputes = list(
-        PeerReview.objects.filter(submission__user_id__in=ids, disputed_at__isnull=False)
+        PeerReview.objects.filter(submission__user_id__in=member_ids, disputed_at__isnull=False)
         .select_related("submission__scenario", "submission__user", "reviewer")
         .order_by("-disputed_at")
     )
@@ -755,9 +781,18 @@ def peer_cohort_overview(*, cohort: Cohort) -> CohortPeerOverview:
             calibrated_exercises=calibrated.get(m.pk, 0),
             flagged=m.pk in flagged_reviewers,
         )
-        for m in members
+        for m in page_members
     ]
-    return CohortPeerOverview(cohort, reviewers, waiting, peer_flags, disputes, members)
+    return CohortPeerOverview(
+        cohort,
+        reviewers,
+        waiting,
+        peer_flags,
+        disputes,
+        members,
+        waiting_page=waiting_paged,
+        reviewers_page=members_paged,
+    )
 
 
 def calibration_page_for_example(*, page: CalibrationPage, example_id: int) -> CalibrationPage:

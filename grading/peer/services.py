@@ -187,9 +187,63 @@ def _newer_attempt(user_ref: str, scenario_ref: str, attempt_ref: str, exercise_
     )
 
 
+@transaction.atomic(durable=True)
+def peer_queue_enter(*, submission_id: int) -> PeerQueueEntry | None:
+    """Put one committed submission in the peer-review queue and retire the entries of its
+    author's earlier attempts at the same scenario: the queue kept current as submissions
+    arrive (grading's receiver of `submission_committed` calls it), a bounded amount of work
+    per submission. Idempotent. Returns the entry, or None when the exercise has no peer
+    review or a newer attempt already replaced this one."""
+    submission = (
+        Submission.objects.select_related("exercise")
+        .filter(pk=submission_id)
+        .only("pk", "user_id", "exercise", "scenario_id", "attempt", "created_at")
+        .first()
+    )
+    if submission is None:
+        return None
+    exercise = submission.exercise
+    if exercise.retired_at is not None or exercise.setting("peer_reviews_required") <= 0:
+        return None
+    same_scenario = {
+        "author_id": submission.user_id,
+        "exercise_id": exercise.pk,
+        "submission__scenario_id": submission.scenario_id,
+    }
+    PeerQueueEntry.objects.filter(
+        **same_scenario, superseded=False, submission__attempt__lt=submission.attempt
+    ).update(superseded=True)
+    newer = Submission.objects.filter(
+        user_id=submission.user_id,
+        exercise_id=exercise.pk,
+        scenario_id=submission.scenario_id,
+        attempt__gt=submission.attempt,
+    ).exists()
+    if newer:
+        return None
+    PeerQueueEntry.objects.bulk_create(
+        [
+            PeerQueueEntry(
+                submission_id=submission.pk,
+                exercise_id=exercise.pk,
+                author_id=submission.user_id,
+                required=exercise.setting("peer_reviews_required"),
+                submitted_at=submission.created_at,
+            )
+        ],
+        ignore_conflicts=True,  # entered already (a repeated signal, or the sweep)
+    )
+    return PeerQueueEntry.objects.filter(submission_id=submission.pk).first()
+
+
 def peer_queue_sync(*, exercise_ids=None) -> int:
     """Give every latest attempt in a peer-reviewed exercise its queue entry, and retire the
-    entries of attempts since replaced. Idempotent; returns how many entries it created."""
+    entries of attempts since replaced. Idempotent; returns how many entries it created.
+
+    The repair path, not the request path: submissions enter the queue one by one as they
+    commit (`peer_queue_enter`); this fills the queue for existing data (`manage.py
+    peer_queue_fill`) and, in the periodic sweep, catches a submission whose commit signal
+    was lost (a worker stopped between the commit and its on-commit callback)."""
     exercises = {e.pk: e for e in peer_exercises(exercise_ids=exercise_ids)}
     if not exercises:
         return 0
@@ -223,12 +277,16 @@ def peer_queue_sync(*, exercise_ids=None) -> int:
 
 
 def _own_latest(user: User, exercise: Exercise) -> Submission | None:
-    return (
+    # Only what "review next" needs of it (not the answer or the exercise's content).
+    submission = (
         Submission.objects.filter(user=user, exercise=exercise)
-        .select_related("exercise")
+        .only("pk", "user_id", "exercise_id", "created_at")
         .order_by("-created_at", "-pk")
         .first()
     )
+    if submission is not None:
+        submission.exercise = exercise
+    return submission
 
 
 def reviewer_is_calibrated(*, reviewer: User, exercise: Exercise) -> bool:
@@ -301,22 +359,27 @@ def peer_review_next(*, reviewer: User, exercise: Exercise, now=None) -> PeerRev
             "examples until you are close to the trainer's grades."
         )
     peer_reviews_expire(now=now, exercise_id=exercise.pk)
-    open_review = _open_review(reviewer, exercise)
-    if open_review is not None:
-        return open_review
-    peer_queue_sync(exercise_ids=[exercise.pk])
+    # An open review is returned by _assign_next, which looks for it under the reviewer's lock.
     rubric_version = rubric_version_current(slug=exercise.rubric_slug)
     return _assign_next(reviewer=reviewer, exercise=exercise, rubric_version=rubric_version,
                         now=now)  # fmt: skip
 
 
+# How many open entries, in queue order, "review next" weighs for the reviewer's spread
+# over authors: the pick reads at most this many rows, whatever the size of the queue, and
+# it is well above the number of reviewers who can hold an entry locked at once.
+PICK_WINDOW = 100
+
+
 def _candidates(*, reviewer: User, exercise: Exercise):
+    """Open entries this reviewer may take: not their own, from an author who shares a cohort
+    with them (read live, so a cohort change counts at once), not reviewed by them already,
+    not reported. Unordered."""
     cohorts = Membership.objects.filter(user=reviewer, cohort__archived_at__isnull=True).values(
         "cohort_id"
     )
-    same_cohort = Exists(
-        Membership.objects.filter(user_id=OuterRef("author_id"), cohort_id__in=cohorts)
-    )
+    # The reviewer's co-members as one set (hashed once), not a lookup per entry.
+    co_members = Membership.objects.filter(cohort_id__in=cohorts).values("user_id")
     already = Exists(
         PeerReview.objects.filter(
             submission_id=OuterRef("submission_id"), reviewer=reviewer
@@ -329,7 +392,30 @@ def _candidates(*, reviewer: User, exercise: Exercise):
             resolved_at__isnull=True,
         )
     )
-    # How often this reviewer already reviewed the author: spreads reviewers across authors.
+    return (
+        PeerQueueEntry.objects.filter(
+            exercise=exercise, superseded=False, active_count__lt=F("required")
+        )
+        .exclude(author=reviewer)
+        .filter(author_id__in=co_members)
+        .exclude(already)
+        .exclude(reported)
+    )
+
+
+def _pick_order(*, reviewer: User, exercise: Exercise):
+    """The candidates in the order "review next" hands them out, reading a bounded window.
+
+    The first PICK_WINDOW candidates in index order (peer_entry_open_idx: fewest reviews,
+    then oldest); among them, authors this reviewer has reviewed least first (spreads
+    reviewers across authors), then the submission that most needs reviews, the oldest."""
+    # Read first, as a list: inlined as a subquery, PostgreSQL may hash-join it against
+    # every open entry instead of fetching the few rows by primary key.
+    window = list(
+        _candidates(reviewer=reviewer, exercise=exercise)
+        .order_by("active_count", "submitted_at", "pk")
+        .values_list("pk", flat=True)[:PICK_WINDOW]
+    )
     of_author = Coalesce(
         Subquery(
             PeerReview.objects.filter(
@@ -346,20 +432,14 @@ def _candidates(*, reviewer: User, exercise: Exercise):
     )
     return (
         PeerQueueEntry.objects.filter(
-            exercise=exercise, superseded=False, active_count__lt=F("required")
+            pk__in=window, superseded=False, active_count__lt=F("required")
         )
-        .exclude(author=reviewer)
-        .filter(same_cohort)
-        .exclude(already)
-        .exclude(reported)
         .annotate(of_author=of_author)
-        # Authors this reviewer has reviewed least first (spread), then the submission that
-        # most needs reviews, then the oldest.
         .order_by("of_author", "active_count", "submitted_at", "pk")
     )
 
 
-def _lock_next_entry(candidates, attempts: int = 5) -> PeerQueueEntry | None:
+def _lock_next_entry(pick, attempts: int = 5) -> PeerQueueEntry | None:
     """Lock the first open queue entry, skipping those other reviewers hold right now.
 
     When every open entry is held this instant (a busy cohort all pressing "review next"),
@@ -368,6 +448,7 @@ def _lock_next_entry(candidates, attempts: int = 5) -> PeerQueueEntry | None:
     holding another entry's lock: no lock cycles, no deadlocks.
     """
     for _attempt in range(attempts):
+        candidates = pick()  # read again: the entries waited for may have filled up
         entry = candidates.select_for_update(skip_locked=True, of=("self",)).first()
         if entry is not None:
             return entry
@@ -393,11 +474,13 @@ def _assign_next(
 ) -> PeerReview | None:
     # One assignment at a time per reviewer: concurrent "review next" calls of the same
     # reviewer (two tabs, a double click) wait here, then find the review the first one made.
-    User.objects.select_for_update(no_key=True).filter(pk=reviewer.pk).first()
+    User.objects.select_for_update(no_key=True).filter(pk=reviewer.pk).values_list(
+        "pk", flat=True
+    ).first()
     open_review = _open_review(reviewer, exercise)
     if open_review is not None:
         return open_review
-    entry = _lock_next_entry(_candidates(reviewer=reviewer, exercise=exercise))
+    entry = _lock_next_entry(lambda: _pick_order(reviewer=reviewer, exercise=exercise))
     if entry is None:
         return None
     try:
@@ -426,7 +509,9 @@ def peer_reviews_expire(*, now=None, exercise_id: int | None = None) -> int:
     overdue = PeerReview.objects.filter(status=PeerReview.Status.IN_PROGRESS, expires_at__lt=now)
     if exercise_id is not None:
         overdue = overdue.filter(exercise_id=exercise_id)
-    pairs = list(overdue.values_list("pk", "submission_id")[:1000])
+    # Ordered by the partial index (peer_review_open_expiry_idx), not the model's ordering
+    # (which would join every submission): a bounded read when nothing is overdue.
+    pairs = list(overdue.order_by("expires_at", "pk").values_list("pk", "submission_id")[:1000])
     if not pairs:
         return 0
     with transaction.atomic(durable=True):
@@ -507,7 +592,8 @@ def peer_review_allocate(
         raise PeerReviewNotAllowedError("That submission is not from this cohort.")
     if reviewer_id not in members:
         raise PeerReviewNotAllowedError("The reviewer must be an agent of this cohort.")
-    peer_queue_sync(exercise_ids=[submission.exercise_id])
+    if not PeerQueueEntry.objects.filter(submission_id=submission_id).exists():
+        peer_queue_enter(submission_id=submission_id)  # its commit signal was lost
     reviewer = User.objects.get(pk=reviewer_id)
     return _allocate(trainer=trainer, submission_id=submission_id, reviewer=reviewer, now=now)
 

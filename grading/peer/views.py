@@ -20,7 +20,6 @@ from .errors import (
 
 @agent_required
 def peer_home(request):
-    services.peer_queue_sync()
     statuses, accuracy = selectors.peer_home_for_agent(user=request.user)
     context = {"statuses": statuses, "accuracy": accuracy, "nothing_left": services.NOTHING_LEFT}
     return render(request, "grading/peer/home.html", context)
@@ -204,8 +203,11 @@ def peer_cohort_list(request):
 @trainer_required
 def peer_cohort(request, slug):
     cohort = selectors.cohort_get_for_trainer(user=request.user, slug=slug)
-    services.peer_queue_sync()
-    overview = selectors.peer_cohort_overview(cohort=cohort)
+    overview = selectors.peer_cohort_overview(
+        cohort=cohort,
+        waiting_page=request.GET.get("page"),
+        reviewers_page=request.GET.get("reviewers"),
+    )
     return render(request, "grading/peer/cohort.html", {"overview": overview, "cohort": cohort})
 
 

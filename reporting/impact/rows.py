@@ -1,6 +1,7 @@
 """Parsing one ticket row (a CSV line or a JSON item) into clean values, or a reason why not."""
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -62,6 +63,18 @@ MAX_SECONDS = 60 * 60 * 24 * 365
 FUTURE_SKEW = dt.timedelta(days=1)
 
 
+# Reasons decided against the database (the agent, their cohorts, the existing ticket, the
+# rest of the import), in one place for the row-by-row path (services.ticket_rows_upsert)
+# and the set-based one on PostgreSQL (bulk.py builds its SQL from these same templates).
+REPEATED_TICKET = (
+    "ticket_id: {ticket_id} is repeated in this import (first at line {first_line}); "
+    "only the first row is imported"
+)
+NO_SUCH_AGENT = "agent_email: no user with the email {agent_email}"
+NOT_YOUR_AGENT = "agent_email: {agent_email} is not an agent of your cohorts"
+TICKET_OF_OUTSIDER = "ticket_id: this ticket belongs to an agent outside your cohorts"
+
+
 class RowError(ValueError):
     """A row that cannot be imported; the message is the reason shown in the report."""
 
@@ -81,7 +94,9 @@ class TicketRow:
     draft_to_send_seconds: int | None
 
 
+@functools.lru_cache(maxsize=4096)
 def _key(text: str) -> str:
+    # Cached: a file repeats the same few categories and AI-usage spellings on every row.
     return re.sub(r"[\s\-]+", "_", text.strip().lower())
 
 

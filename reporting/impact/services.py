@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -19,7 +19,16 @@ from curriculum.roles import user_roles_forget
 
 from . import access as impact_access
 from .models import ApiToken, CohortImpact, ImportJob, ImportRejection, TicketMetric
-from .rows import RowError, TicketRow, header_map, parse_row
+from .rows import (
+    NO_SUCH_AGENT,
+    NOT_YOUR_AGENT,
+    REPEATED_TICKET,
+    TICKET_OF_OUTSIDER,
+    RowError,
+    TicketRow,
+    header_map,
+    parse_row,
+)
 
 BATCH_SIZE = 1000
 MAX_STORED_REJECTIONS = 10_000
@@ -189,12 +198,18 @@ class AgentResolver:
 
 
 def ticket_rows_upsert(
-    *, items: list[tuple[int, dict, str]], resolver: AgentResolver
+    *,
+    items: list[tuple[int, dict, str]],
+    resolver: AgentResolver,
+    seen: dict[str, int] | None = None,
 ) -> BatchResult:
     """Validate and upsert one batch of rows given as (line number, {field: value}, raw text).
 
-    Upsert by ticket id, so importing the same rows again changes nothing. Call it inside
-    a transaction (the import owns one per batch)."""
+    Upsert by ticket id, so importing the same rows again changes nothing. A ticket id
+    repeated within one import is reported, and only its first valid row is imported:
+    `seen` (ticket id -> first line) carries that across the batches of one file. Call it
+    inside a transaction (the import owns one per batch)."""
+    seen = {} if seen is None else seen
     now = timezone.now()
     result = BatchResult()
     parsed: list[tuple[int, TicketRow, str]] = []
@@ -213,19 +228,22 @@ def ticket_rows_upsert(
     objects: dict[str, TicketMetric] = {}
     for line, row, raw in parsed:
         agent_id = resolver.get(row.agent_email)
-        if agent_id is None:
-            reason = f"agent_email: no user with the email {row.agent_email}"
+        first_line = seen.setdefault(row.ticket_id, line)
+        if first_line != line:
+            reason = REPEATED_TICKET.format(ticket_id=row.ticket_id, first_line=first_line)
+        elif agent_id is None:
+            reason = NO_SUCH_AGENT.format(agent_email=row.agent_email)
         elif not resolver.may_import_for(agent_id):
-            reason = f"agent_email: {row.agent_email} is not an agent of your cohorts"
+            reason = NOT_YOUR_AGENT.format(agent_email=row.agent_email)
         elif row.ticket_id in existing and not resolver.may_import_for(existing[row.ticket_id]):
-            reason = "ticket_id: this ticket belongs to an agent outside your cohorts"
+            reason = TICKET_OF_OUTSIDER
         else:
             reason = None
         if reason:
             result.rejections.append(Rejection(line, row.ticket_id, reason, raw[:RAW_LIMIT]))
             continue
-        if row.ticket_id in existing or row.ticket_id in objects:
-            result.updated += 1  # the later row of the same ticket wins, as on re-import
+        if row.ticket_id in existing:
+            result.updated += 1
         else:
             result.created += 1
         objects[row.ticket_id] = TicketMetric(
@@ -331,9 +349,29 @@ def _csv_rows(binary) -> Iterator[tuple[int, list[str]]]:
         yield reader.line_num, row
 
 
+def _file_rows(rows, header: list[str], columns: list[str | None]):
+    """(line, {field: value} or None, raw text, reason or None) per non-blank row: a row
+    with the wrong number of fields comes with its reason and no data."""
+    for line, values in rows:
+        if not any(value.strip() for value in values):
+            continue
+        raw = ",".join(values)
+        if len(values) != len(header):
+            yield line, None, raw, f"has {len(values)} fields; the header has {len(header)}"
+        else:
+            yield (
+                line,
+                {col: value for col, value in zip(columns, values, strict=True) if col},
+                raw,
+                None,
+            )
+
+
 def import_job_run(*, job_id: int) -> ImportJob | None:
-    """Stream a queued CSV import row by row, upserting in batches, each batch its own short
-    transaction that also records progress. Returns None if the job was already finished."""
+    """Stream a queued CSV import. On PostgreSQL the rows go through COPY into a staging
+    table and one set-based validate-and-upsert (bulk.py); elsewhere they are upserted in
+    batches, each batch its own short transaction that also records progress. The same
+    per-row report either way. Returns None if the job was already finished."""
     job = _import_job_claim(job_id=job_id)
     if job is None:
         return None
@@ -350,22 +388,13 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             except RowError as exc:
                 raise ImpactImportError(f"The header row is not a ticket export: {exc}.") from None
             columns = [mapping.get(name) for name in header]
-            batch: list[tuple[int, dict, str]] = []
-            rejected: list[Rejection] = []
-            for line, values in rows:
-                if not any(value.strip() for value in values):
-                    continue
-                raw = ",".join(values)
-                if len(values) != len(header):
-                    reason = f"has {len(values)} fields; the header has {len(header)}"
-                    rejected.append(Rejection(line, "", reason, raw[:RAW_LIMIT]))
-                else:
-                    data = {col: value for col, value in zip(columns, values, strict=True) if col}
-                    batch.append((line, data, raw))
-                if len(batch) + len(rejected) >= BATCH_SIZE:
-                    _import_batch(job, batch, rejected, resolver, binary.tell())
-                    batch, rejected = [], []
-            _import_batch(job, batch, rejected, resolver, job.file_size)
+            items = _file_rows(rows, header, columns)
+            if connection.vendor == "postgresql":
+                from .bulk import ticket_import_copy
+
+                ticket_import_copy(job=job, items=items, resolver=resolver, tell=binary.tell)
+            else:
+                _import_in_batches(job, items, resolver, binary.tell)
     except ImpactImportError as exc:
         import_job_fail(job_id=job.pk, error=str(exc))
         return ImportJob.objects.get(pk=job.pk)
@@ -382,9 +411,25 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     return _import_job_finish(job_id=job.pk)
 
 
-def _import_batch(job, batch, rejected, resolver, bytes_read) -> None:
+def _import_in_batches(job, items, resolver, tell) -> None:
+    """The row-by-row path (SQLite): batches of BATCH_SIZE rows, one transaction each."""
+    batch: list[tuple[int, dict, str]] = []
+    rejected: list[Rejection] = []
+    seen: dict[str, int] = {}
+    for line, data, raw, reason in items:
+        if reason is not None:
+            rejected.append(Rejection(line, "", reason, raw[:RAW_LIMIT]))
+        else:
+            batch.append((line, data, raw))
+        if len(batch) + len(rejected) >= BATCH_SIZE:
+            _import_batch(job, batch, rejected, resolver, tell(), seen)
+            batch, rejected = [], []
+    _import_batch(job, batch, rejected, resolver, job.file_size, seen)
+
+
+def _import_batch(job, batch, rejected, resolver, bytes_read, seen) -> None:
     with transaction.atomic(durable=True):
-        result = ticket_rows_upsert(items=batch, resolver=resolver)
+        result = ticket_rows_upsert(items=batch, resolver=resolver, seen=seen)
         result.rejections = sorted(
             [*rejected, *result.rejections], key=lambda item: item.line_number
         )

@@ -7,6 +7,7 @@ from django.test import Client
 from curriculum.models import Exercise
 from grading.models import PeerQueueEntry, PeerReview
 from grading.peer.rubric import criteria_of
+from grading.peer.services import peer_queue_enter
 from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
 from tests.grading.submissions import make_submission
 
@@ -54,6 +55,8 @@ def test_three_agents_review_each_other_and_see_combined_feedback(
     for agent in agents:
         MembershipFactory(cohort=cohort, user=agent)
     submissions = [make_submission(agent) for agent in agents]
+    for submission in submissions:  # as grading's receiver of submission_committed does
+        peer_queue_enter(submission_id=submission.pk)
     criteria = criteria_of(
         Exercise.objects.get(pk=exercise.pk).examples.first().rubric_version.snapshot
     )

@@ -65,7 +65,13 @@ def agents_in(cohort, n: int) -> list:
 
 
 def submit(user, *, scenario: str = SCENARIOS[0], exercise: str = TONE, answer=None):
-    return make_submission(user, exercise_slug=exercise, scenario_slug=scenario, answer=answer)
+    """A committed submission, entered in the peer queue as grading's receiver of
+    `submission_committed` does (without starting automatic grading)."""
+    submission = make_submission(
+        user, exercise_slug=exercise, scenario_slug=scenario, answer=answer
+    )
+    services.peer_queue_enter(submission_id=submission.pk)
+    return submission
 
 
 def review_input(review, points=2, **texts) -> services.ReviewInput:

@@ -483,11 +483,12 @@ def _populate(cohort, exercise, n: int, start: int) -> list[User]:
             for u in users
         ]
     )
+    services.peer_queue_sync()  # bulk-created: filled as `manage.py peer_queue_fill` does
     return users
 
 
 def _count(client, url) -> int:
-    client.get(url)  # warm: the queue entries of new submissions are created once
+    client.get(url)  # warm (sessions, caches)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)

@@ -14,7 +14,8 @@ def test_the_impact_app_keeps_its_label_tables_and_migrations():
     assert tables and all(table.startswith("impact_") for table in tables)
     loader = MigrationLoader(None, ignore_no_migrations=True)
     names = sorted(name for app, name in loader.disk_migrations if app == "impact")
-    assert names == ["0001_initial", "0002_support_leaders_group"]
+    # The migrations from before the move keep their names (later ones follow them).
+    assert names[:2] == ["0001_initial", "0002_support_leaders_group"]
 
 
 def test_the_import_task_keeps_the_name_queued_messages_carry():

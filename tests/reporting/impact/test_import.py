@@ -1,5 +1,7 @@
 """CSV import: good and bad rows, the per-row report, idempotent re-import, the task."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -24,6 +26,11 @@ def run_import(user, upload, django_capture_on_commit_callbacks) -> ImportJob:
     with django_capture_on_commit_callbacks(execute=True):
         job = services.import_job_create(user=user, upload=upload)
     return ImportJob.objects.get(pk=job.pk)
+
+
+def row_by_row(monkeypatch) -> None:
+    """Make the import take its row-by-row path whatever the database."""
+    monkeypatch.setattr(services, "connection", SimpleNamespace(vendor="sqlite"))
 
 
 @pytest.fixture
@@ -78,20 +85,40 @@ def test_reimport_is_idempotent(leader, agents, django_capture_on_commit_callbac
     assert TicketMetric.objects.count() == 5
 
 
-def test_a_ticket_repeated_in_one_file_keeps_the_last_row(
+def test_a_ticket_repeated_in_one_file_is_reported_not_overwritten(
     leader, agents, django_capture_on_commit_callbacks
 ):
-    ana = agents[0]
+    ana, ben = agents[0], agents[1]
     job = run_import(
         leader,
         csv_file(
             f"T-1,{ana.email},2025-06-01T10:00:00Z,simple,420,300,3600,4,human,,",
+            f"T-2,{ben.email},2025-06-01T10:00:00Z,simple,420,300,3600,3,human,,",
             f"T-1,{ana.email},2025-06-01T10:00:00Z,simple,420,300,3600,5,human,,",
+            f"T-1,{ben.email},2025-06-02T10:00:00Z,simple,10,10,10,1,human,,",
         ),
         django_capture_on_commit_callbacks,
     )
-    assert (job.rows_created, job.rows_updated) == (1, 1)
-    assert TicketMetric.objects.get().csat == 5
+    assert (job.rows_seen, job.rows_created, job.rows_updated, job.rows_rejected) == (4, 2, 0, 2)
+    assert TicketMetric.objects.get(ticket_id="T-1").csat == 4  # the first row stands
+    reasons = dict(job.rejections.values_list("line_number", "reason"))
+    expected = (
+        "ticket_id: T-1 is repeated in this import (first at line 2); "
+        "only the first row is imported"
+    )
+    assert reasons == {4: expected, 5: expected}
+    assert job.rejections.get(line_number=4).ticket_id == "T-1"
+
+
+def test_a_repeated_ticket_is_reported_across_batches(
+    leader, agents, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    line = f"T-1,{agents[0].email},2025-06-01T10:00:00Z,simple,420,300,3600,4,human,,"
+    other = f"T-2,{agents[0].email},2025-06-01T10:00:00Z,simple,420,300,3600,4,human,,"
+    job = run_import(leader, csv_file(line, other, other, line), django_capture_on_commit_callbacks)
+    assert (job.rows_created, job.rows_rejected) == (2, 2)
+    assert sorted(job.rejections.values_list("line_number", flat=True)) == [4, 5]
 
 
 def test_a_leader_cannot_overwrite_a_ticket_of_another_cohort(
@@ -133,6 +160,7 @@ def test_a_file_that_is_not_utf8_fails_with_a_clear_message(
 def test_large_files_are_streamed_in_batches_with_progress(
     leader, agents, django_capture_on_commit_callbacks, monkeypatch
 ):
+    row_by_row(monkeypatch)  # the batch path (SQLite's; PostgreSQL's COPY is tested below)
     monkeypatch.setattr(services, "BATCH_SIZE", 10)
     progress = []
     original = services._store_batch
@@ -267,3 +295,118 @@ def test_an_upload_far_over_the_limit_is_refused_before_it_is_received(client, l
     page = response.content.decode()
     assert "the limit is 1 KB (IMPACT_UPLOAD_MAX_BYTES)" in page
     assert not ImportJob.objects.exists()
+
+
+# ---- the same report on both paths ---------------------------------------------------------
+
+
+def _report(job) -> tuple:
+    job.refresh_from_db()
+    return (
+        (job.status, job.rows_seen, job.rows_created, job.rows_updated, job.rows_rejected),
+        list(job.rejections.order_by("line_number").values_list(
+            "line_number", "ticket_id", "reason", "raw"
+        )),
+        sorted(TicketMetric.objects.values_list(
+            "ticket_id", "agent_id", "closed_at", "category", "handle_time_seconds",
+            "first_response_seconds", "resolution_seconds", "csat", "ai_usage",
+            "draft_edit_ratio", "draft_to_send_seconds",
+        )),
+    )  # fmt: skip
+
+
+def _every_kind_of_bad_row(agents) -> list[str]:
+    ana, ben, _ = agents
+    outsider = UserFactory()
+    other = MembershipFactory(cohort=CohortFactory()).user
+    TicketMetric.objects.create(
+        ticket_id="T-OTHER", agent=other, closed_at="2025-06-01T10:00:00Z", category="simple",
+        handle_time_seconds=1, first_response_seconds=1, resolution_seconds=1,
+        ai_usage="human", imported_at="2025-06-01T10:00:00Z",
+    )  # fmt: skip
+    good = "2025-06-01T10:00:00Z,simple,420,300,3600,5,ai_assisted,0.35,95"
+    return [
+        f"T-1,{ana.email},{good}",
+        f"T-2,{ben.email.upper()},2025-06-01 11:00,complex,1:30,10:00,2:00:00,,full_ai,35%,20",
+        f"T-3,{ana.email},2025-06-02T09:00:00Z,escalation,1500,200,9000,3,human,0.5,40",
+        f"T-4,nobody@example.com,{good}",
+        f"T-5,{ana.email},not-a-date,simple,420,300,3600,5,human,,",
+        f"T-6,{ana.email},2025-06-02T09:00:00Z,simple,420,300,3600,9,human,,",
+        f"T-7,{outsider.email},{good}",
+        "T-8,too,few,fields",
+        "",
+        f"T-OTHER,{ana.email},{good}",
+        f"T-1,{ana.email},{good}",
+        f",{ana.email},{good}",
+        f"T-9,not-an-email,{good}",
+        f"T-10,{ana.email},2025-06-01T10:00:00Z,weird,420,300,3600,5,human,,",
+        f"T-11,{ana.email},2025-06-01T10:00:00Z,simple,-4,300,3600,5,human,,",
+        f"T-12,{ana.email},2025-06-01T10:00:00Z,simple,420,300,3600,5,robot,,",
+        f"T-13,{ana.email},2025-06-01T10:00:00Z,simple,420,300,3600,5,ai,1.5,3",
+        f"T-14,{ana.email},2099-06-01T10:00:00Z,simple,420,300,3600,5,human,,",
+        f"{'X' * 70},{ana.email},{good}",
+        f"T-5,{ana.email},{good}",  # its first row was malformed: this one is the first good
+    ]
+
+
+@pytest.mark.postgres
+def test_copy_and_row_by_row_give_the_same_report(
+    postgres_db, leader, agents, django_capture_on_commit_callbacks, monkeypatch
+):
+    lines = _every_kind_of_bad_row(agents)
+    # PostgreSQL: COPY into the staging table and one set-based upsert.
+    copied = run_import(leader, csv_file(*lines), django_capture_on_commit_callbacks)
+    bulk_report = _report(copied)
+    TicketMetric.objects.exclude(ticket_id="T-OTHER").delete()
+    # The row-by-row path on the same database and file.
+    with monkeypatch.context() as patched:
+        row_by_row(patched)
+        batched = run_import(leader, csv_file(*lines), django_capture_on_commit_callbacks)
+        batch_report = _report(batched)
+    assert bulk_report == batch_report
+    counts, rejections, _tickets = bulk_report
+    assert counts == (ImportJob.Status.DONE, 19, 4, 0, 15)
+    assert {line for line, *_ in rejections} == {
+        5,
+        6,
+        7,
+        8,
+        9,
+        11,
+        12,
+        13,
+        14,
+        15,
+        16,
+        17,
+        18,
+        19,
+        20,
+    }
+
+
+@pytest.mark.postgres
+def test_copy_import_records_progress_between_chunks_and_reimports_as_updates(
+    postgres_db, leader, agents, django_capture_on_commit_callbacks, monkeypatch
+):
+    from reporting.impact import bulk
+
+    monkeypatch.setattr(bulk, "COPY_CHUNK", 10)
+    progress = []
+    original = bulk.ImportJob.objects.filter
+
+    def spy(*args, **kwargs):
+        queryset = original(*args, **kwargs)
+        progress.append(kwargs)
+        return queryset
+
+    lines = [f"T-{i},{agents[i % 3].email},2025-06-01T10:00:00Z,simple,420,300,3600,4,human,,"
+             for i in range(35)]  # fmt: skip
+    monkeypatch.setattr(bulk.ImportJob.objects, "filter", spy)
+    job = run_import(leader, csv_file(*lines), django_capture_on_commit_callbacks)
+    monkeypatch.undo()
+    assert len(progress) >= 4  # three chunk boundaries, then the counts
+    assert (job.rows_seen, job.rows_created, job.rows_updated) == (35, 35, 0)
+    again = run_import(leader, csv_file(*lines), django_capture_on_commit_callbacks)
+    assert (again.rows_created, again.rows_updated, again.rows_rejected) == (0, 35, 0)
+    assert TicketMetric.objects.count() == 35
