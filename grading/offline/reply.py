@@ -889,6 +889,14 @@ def score_completeness(ctx: Context) -> Raw:
     reply_sentences = [s for s in sentences(ctx._scored_reply) if s.text.strip()]
     asks = _asks(message)
     if not asks:
+        repeated = _repeated_failed_fix(ctx)
+        if repeated:
+            return Raw(
+                1,
+                3,
+                f"No question was asked; the reply offers what they already tried "
+                f"({_quotes(repeated)}).",
+            )
         specifics = {stem(s.text.lower()) for s in ra.specifics}
         if len(specifics) >= 2:
             return Raw(

@@ -1023,3 +1023,12 @@ def test_a_preamble_before_the_action_misses_the_urgent_register():
     )
     assert _tone(message, preamble + action, "urgent") == 1
     assert _tone(message, f"Hi Mia, let's get this to the auditors. {action}", "urgent") >= 2
+
+
+def test_offering_what_the_customer_already_tried_does_not_respond_to_them():
+    message = (
+        "Our export failed AGAIN. I've already opened Reports > Export > CSV and retried it "
+        "twice. Still nothing."
+    )
+    repeat = "Sorry for the trouble! Please open Reports > Export > CSV and retry the export."
+    assert _completeness(message, repeat) == 1
