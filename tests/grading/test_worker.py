@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grading.models import Grade, GradingJob
-from tests.grading.submissions import make_submission
+from tests.factories import SubmissionFactory
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ def test_real_worker_grades_a_submission(worker_env, agent, tmp_path):
     from grading.content.loading import content_load_directory
 
     content_load_directory(path=settings.CONTENT_DIR)
-    submission = make_submission(agent)
+    submission = SubmissionFactory(user=agent, shipped_tone=True)
     GradingJob.objects.create(submission=submission)
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(

@@ -3,7 +3,6 @@ mastery, CSV exports, and a constant query count at 10 and at 500 agents."""
 
 import csv
 import io
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -163,10 +162,9 @@ def _populate(cohort, exercise, trainer, count):
     )
     Membership.objects.bulk_create(Membership(cohort=cohort, user=u) for u in users)
     submissions = Submission.objects.bulk_create(
-        Submission(
+        SubmissionFactory.build(
             user=u, exercise=exercise, scenario=scenario, scenario_version=version,
-            exercise_version=1, attempt=1, answer={"reply": "Hi"},
-            edit_class=Submission.EditClass.NO_DRAFT, client_token=uuid.uuid4(),
+            attempt=1, answer={"reply": "Hi"},
         )
         for u in users
     )  # fmt: skip

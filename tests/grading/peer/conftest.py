@@ -5,8 +5,13 @@ import pytest
 from curriculum.models import Exercise
 from grading.peer import services
 from grading.peer.rubric import criteria_of
-from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
-from tests.grading.submissions import make_submission
+from tests.factories import (
+    CohortFactory,
+    MembershipFactory,
+    SubmissionFactory,
+    TrainerFactory,
+    UserFactory,
+)
 
 TONE = "tone-read-and-calibrate"
 SCENARIOS = [
@@ -65,7 +70,10 @@ def agents_in(cohort, n: int) -> list:
 
 
 def submit(user, *, scenario: str = SCENARIOS[0], exercise: str = TONE, answer=None):
-    return make_submission(user, exercise_slug=exercise, scenario_slug=scenario, answer=answer)
+    fields = {"answer": answer} if answer is not None else {}
+    return SubmissionFactory(
+        user=user, shipped_tone=True, exercise_slug=exercise, scenario_slug=scenario, **fields
+    )
 
 
 def review_input(review, points=2, **texts) -> services.ReviewInput:

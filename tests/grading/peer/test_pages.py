@@ -1,7 +1,5 @@
 """The peer-review pages: what each role sees, anonymity, bad input, query counts."""
 
-import uuid
-
 import pytest
 from django.db import connection
 from django.template import Context, Template
@@ -14,8 +12,14 @@ from curriculum.models import Membership, User
 from exercises.models import Scenario, Submission
 from grading.models import Flag, PeerReview
 from grading.peer import services
-from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
-from tests.grading.submissions import TONE_ANSWER
+from tests.factories import (
+    TONE_ANSWER,
+    CohortFactory,
+    MembershipFactory,
+    SubmissionFactory,
+    TrainerFactory,
+    UserFactory,
+)
 
 from .conftest import SCENARIOS, agents_in, finish, submit
 
@@ -374,10 +378,9 @@ def test_template_tag_renders_for_the_submission_page(reviewed, author):
 
 
 def test_template_tag_is_silent_without_peer_review(loaded_content, author):
-    from tests.grading.submissions import make_submission
-
-    sub = make_submission(author, exercise_slug="audit-the-draft", scenario_slug=_audit_slug(),
-                          answer={"findings": [], "reply": "x", "checklist": []})  # fmt: skip
+    sub = SubmissionFactory(user=author, shipped_tone=True, exercise_slug="audit-the-draft",
+                            scenario_slug=_audit_slug(),
+                            answer={"findings": [], "reply": "x", "checklist": []})  # fmt: skip
     request = RequestFactory().get("/")
     request.user = author
     html = Template("{% load peer_review_tags %}{% peer_review_feedback s %}").render(
@@ -469,16 +472,14 @@ def _populate(cohort, exercise, n: int, start: int) -> list[User]:
     version = scenario.versions.order_by("-number").first()
     Submission.objects.bulk_create(
         [
-            Submission(
+            SubmissionFactory.build(
                 user=u,
                 exercise=exercise,
                 scenario=scenario,
                 scenario_version=version,
-                exercise_version=1,
                 attempt=1,
                 answer=TONE_ANSWER,
                 edit_class="substantial",
-                client_token=uuid.uuid4(),
             )
             for u in users
         ]
