@@ -7,7 +7,10 @@ from django.utils import timezone
 from grading import services
 from grading.llm.errors import LLMTransientError
 from grading.models import Flag, Grade, GradingJob, Rubric
-from tests.factories import SubmissionFactory
+from tests.factories import (
+    GradingJobFactory,
+    SubmissionFactory,
+)
 from tests.grading.submissions import llm_scores
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +178,7 @@ def test_errors_are_never_cached(loaded_content, agent, fake_llm):
 def test_sweep_requeues_stuck_and_never_queued_submissions(submission, loaded_content, agent):
     stuck = submission
     never_queued = SubmissionFactory(user=agent, shipped_tone=True)
-    GradingJob.objects.create(submission=stuck, status="running")
+    GradingJobFactory(submission=stuck, status="running")
     GradingJob.objects.filter(submission=stuck).update(
         claimed_at=timezone.now() - services.STALE_AFTER * 2
     )

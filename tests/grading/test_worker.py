@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from grading.models import Grade, GradingJob
-from tests.factories import SubmissionFactory
+from tests.factories import (
+    GradingJobFactory,
+    SubmissionFactory,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -42,7 +45,7 @@ def test_real_worker_grades_a_submission(worker_env, agent, tmp_path):
 
     content_load_directory(path=settings.CONTENT_DIR)
     submission = SubmissionFactory(user=agent, shipped_tone=True)
-    GradingJob.objects.create(submission=submission)
+    GradingJobFactory(submission=submission)
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",

@@ -7,7 +7,14 @@ from django.urls import reverse
 from grading.console import services
 from grading.console.models import CohortGradingSettings, GradeOverride, QueueItem
 from grading.models import Flag
-from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
+from tests.factories import (
+    CohortFactory,
+    CohortGradingSettingsFactory,
+    FlagFactory,
+    MembershipFactory,
+    TrainerFactory,
+    UserFactory,
+)
 
 from .conftest import graded_submission
 
@@ -18,13 +25,13 @@ pytestmark = pytest.mark.django_db
 def world(exercise, agent_in, trainer, console_cohort):
     """Two cohorts with a trainer each; one flagged submission in each; a session in the first."""
     mine = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
-    Flag.objects.create(submission=mine, reason=Flag.Reason.LLM_FAILED)
+    FlagFactory(submission=mine, reason=Flag.Reason.LLM_FAILED)
     other_trainer = TrainerFactory()
     other_cohort = CohortFactory(trainers=[other_trainer])
     other_agent = UserFactory()
     MembershipFactory(cohort=other_cohort, user=other_agent)
     theirs = graded_submission(other_agent, exercise, {"accuracy": 1, "empathy": 1})
-    Flag.objects.create(submission=theirs, reason=Flag.Reason.LLM_FAILED)
+    FlagFactory(submission=theirs, reason=Flag.Reason.LLM_FAILED)
     session = services.calibration_session_create(
         trainer=trainer, cohort=console_cohort, title="Round",
         submission_ids=[mine.pk], co_trainer_ids=[],
@@ -186,7 +193,7 @@ def test_settings_form_keeps_the_audit_band(client, world, trainer, console_coho
 
 
 def test_release_buttons(client, world, trainer, console_cohort, agent_in):
-    CohortGradingSettings.objects.create(cohort=console_cohort, release_mode="on_release")
+    CohortGradingSettingsFactory(cohort=console_cohort, release_mode="on_release")
     client.force_login(trainer)
     progress = client.get(reverse("grading:console-progress", args=[console_cohort.slug]))
     assert "Release all grades of" in progress.content.decode()

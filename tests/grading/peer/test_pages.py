@@ -15,6 +15,7 @@ from grading.peer import services
 from tests.factories import (
     TONE_ANSWER,
     CohortFactory,
+    GradeReleaseFactory,
     MembershipFactory,
     SubmissionFactory,
     TrainerFactory,
@@ -263,7 +264,7 @@ def test_author_sees_the_summary_with_inline_comments(client, reviewed, author):
 def test_author_sees_peer_scores_only_once_grades_are_released(
     client, reviewed, author, peer_cohort, peer_trainer
 ):
-    from grading.console.models import CohortGradingSettings, GradeRelease
+    from grading.console.models import CohortGradingSettings
 
     CohortGradingSettings.objects.update_or_create(
         cohort=peer_cohort,
@@ -275,7 +276,7 @@ def test_author_sees_peer_scores_only_once_grades_are_released(
     held = client.get(url).content.decode()
     assert "Reviewer 1" not in held
     assert "once your trainer releases them" in held
-    GradeRelease.objects.create(submission=target, released_by=peer_trainer)
+    GradeReleaseFactory(submission=target, released_by=peer_trainer)
     assert "Reviewer 1" in client.get(url).content.decode()
 
 

@@ -4,10 +4,8 @@ import pytest
 
 from grading.models import (
     CalibrationAttempt,
-    CriterionScore,
     ExampleSubmission,
     Flag,
-    Grade,
     PeerQueueEntry,
     PeerReview,
 )
@@ -20,6 +18,11 @@ from grading.peer.errors import (
 from grading.peer.rubric import criteria_of
 from grading.peer.selectors import peer_scores_for_submission, reviewer_accuracy_for
 from grading.peer.services import InlineInput
+from tests.factories import (
+    CriterionScoreFactory,
+    GradeFactory,
+    ReviewerCalibrationAttemptFactory,
+)
 
 from .conftest import agents_in, configure, finish, review_input, submit
 
@@ -149,10 +152,10 @@ def test_accuracy_weighted_combining_where_the_exercise_asks(trio, tone):
     finish(second, {"tone_match": 0})
     # The first reviewer matched a trainer well, the second badly.
     example = ExampleSubmission.objects.filter(exercise=tone).first()
-    CalibrationAttempt.objects.create(
+    ReviewerCalibrationAttemptFactory(
         reviewer=first.reviewer, exercise=tone, example=example, scores={}, error=0.1, passed=True
     )
-    CalibrationAttempt.objects.create(
+    ReviewerCalibrationAttemptFactory(
         reviewer=second.reviewer, exercise=tone, example=example, scores={}, error=0.9,
         passed=False,
     )  # fmt: skip
@@ -176,13 +179,12 @@ def test_peers_disagreeing_flags_the_submission(trio, tone):
 def test_peers_far_from_the_automatic_grade_flag_the_submission(trio, tone):
     agents, subs = trio
     target = subs[0]
-    grade = Grade.objects.create(
+    grade = GradeFactory(
         submission=target,
-        grader="offline",
         rubric_version=target.exercise.examples.first().rubric_version,
         total=0.2,
     )
-    CriterionScore.objects.create(grade=grade, criterion_key="empathy", points=0, max_points=3)
+    CriterionScoreFactory(grade=grade, criterion_key="empathy", points=0)
     first, second = _reviews_of(target, agents, tone)
     finish(first, {"empathy": 3})
     assert not Flag.objects.filter(submission=target, reason="peer_disagreement").exists()
@@ -212,7 +214,7 @@ def test_one_calibrated_reviewer_is_enough(trio, tone):
     agents, subs = trio
     first, second = _reviews_of(subs[0], agents, tone)
     example = ExampleSubmission.objects.filter(exercise=tone).first()
-    CalibrationAttempt.objects.create(
+    ReviewerCalibrationAttemptFactory(
         reviewer=first.reviewer, exercise=tone, example=example, scores={}, error=0, passed=True
     )
     finish(first, 2)
@@ -304,7 +306,7 @@ def test_reviewer_accuracy_from_the_database_on_a_known_table(tone, peer_cohort,
     finish(wild, 0)  # every criterion 2 points (of 3) below the others
     services.peer_review_rate(review_id=fair.pk, author=subs[0].user, helpfulness=5)
     example = ExampleSubmission.objects.filter(exercise=tone).first()
-    CalibrationAttempt.objects.create(
+    ReviewerCalibrationAttemptFactory(
         reviewer=fair.reviewer, exercise=tone, example=example, scores={}, error=0.2, passed=True
     )
     figures = reviewer_accuracy_for(user_ids=[fair.reviewer_id, wild.reviewer_id])
@@ -324,7 +326,7 @@ def test_consistently_off_reviewers_are_flagged_to_trainers(tone, peer_cohort):
     (agent,) = agents_in(peer_cohort, 1)
     example = ExampleSubmission.objects.filter(exercise=tone).first()
     for _ in range(3):
-        CalibrationAttempt.objects.create(
+        ReviewerCalibrationAttemptFactory(
             reviewer=agent, exercise=tone, example=example, scores={}, error=0.6, passed=False
         )
     assert services.peer_reviewers_flag_inaccurate() == [agent.pk]
