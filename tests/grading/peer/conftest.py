@@ -27,23 +27,9 @@ def configure(exercise: Exercise, **settings) -> Exercise:
     return exercise
 
 
-@pytest.fixture(scope="session")
-def content_bundle():
-    """The shipped content, parsed and validated once per test session."""
-    from django.conf import settings
-
-    from grading.content.loading import content_check_directory
-
-    bundle, errors = content_check_directory(path=settings.CONTENT_DIR)
-    assert not errors
-    return bundle
-
-
 @pytest.fixture
-def peer_content(db, content_bundle):
-    from grading.content.loading import content_load
-
-    return content_load(bundle=content_bundle)
+def peer_content(loaded_content):
+    return loaded_content
 
 
 @pytest.fixture
