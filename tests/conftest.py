@@ -1,6 +1,7 @@
 """Shared fixtures: users by role, and the real services (PostgreSQL, Redis)."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,23 @@ def require_service(name: str, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{message} (CI must provide it; see .ci/run)", pytrace=False)
     pytest.skip(message)
+
+
+# `pytest --reuse-db` (make test-quick) keeps the test database between local runs. The
+# default SQLite test database lives in memory and dies with the run, so with --reuse-db it
+# goes to a file instead; CI never passes the option and always starts from a new database.
+SQLITE_REUSED_TEST_DB = Path(__file__).resolve().parents[1] / ".pytest-db.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    test = database.setdefault("TEST", {})
+    sqlite = database["ENGINE"].endswith("sqlite3")
+    if request.config.getoption("reuse_db") and sqlite and not test.get("NAME"):
+        test["NAME"] = str(SQLITE_REUSED_TEST_DB)
 
 
 @pytest.fixture
