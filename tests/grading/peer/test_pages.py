@@ -525,10 +525,12 @@ def test_queue_pages_use_the_same_queries_for_10_and_300_submissions(
         client.get(trainer_url)
 
 
-# ---- calibration pages -------------------------------------------------------------------
+# ---- reviewer calibration pages -----------------------------------------------------------
 
 
-def test_review_next_sends_uncalibrated_reviewers_to_calibration(client, tone, author, reviewers):
+def test_review_next_sends_uncalibrated_reviewers_to_reviewer_calibration(
+    client, tone, author, reviewers
+):
     from .conftest import configure
 
     configure(tone, peer_calibration=True)
@@ -536,14 +538,14 @@ def test_review_next_sends_uncalibrated_reviewers_to_calibration(client, tone, a
     submit(reviewers[0])
     client.force_login(author)
     response = client.post(reverse("grading:peer-next", args=[tone.slug]))
-    assert response.url == reverse("grading:peer-calibrate", args=[tone.slug])
+    assert response.url == reverse("grading:peer-reviewer-calibration", args=[tone.slug])
 
 
-def test_calibration_page_scores_an_example_and_shows_the_trainer(client, tone, author):
+def test_reviewer_calibration_page_scores_an_example_and_shows_the_trainer(client, tone, author):
     from grading.models import CalibrationAttempt, ExampleSubmission
 
     client.force_login(author)
-    url = reverse("grading:peer-calibrate", args=[tone.slug])
+    url = reverse("grading:peer-reviewer-calibration", args=[tone.slug])
     html = client.get(url).content.decode()
     assert "Calibrate your reviewing" in html
     example = ExampleSubmission.objects.filter(exercise=tone).order_by("slug").first()

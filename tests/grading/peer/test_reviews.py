@@ -1,4 +1,4 @@
-"""Handing in reviews, combining them, calibration and the flags that reach trainers."""
+"""Handing in reviews, combining them, reviewer calibration and the flags that reach trainers."""
 
 import pytest
 
@@ -257,15 +257,15 @@ def test_author_rates_and_disputes_a_review(trio, tone):
     assert Flag.objects.filter(submission=subs[0], reason=Flag.Reason.DISPUTE).exists()
 
 
-# ---- calibration and accuracy ------------------------------------------------------------
+# ---- reviewer calibration and accuracy ------------------------------------------------------
 
 
-def test_calibration_passes_within_tolerance(tone, peer_cohort):
+def test_reviewer_calibration_passes_within_tolerance(tone, peer_cohort):
     (agent,) = agents_in(peer_cohort, 1)
     example = ExampleSubmission.objects.filter(exercise=tone).order_by("slug").first()
     trainer = services.trainer_points(example)
     exact = {k: "na" if v is None else str(v) for k, v in trainer.items()}
-    attempt = services.calibration_submit(
+    attempt = services.reviewer_calibration_submit(
         reviewer=agent, exercise=tone, example_id=example.pk, scores=exact
     )
     assert attempt.error == 0 and attempt.passed
@@ -274,18 +274,20 @@ def test_calibration_passes_within_tolerance(tone, peer_cohort):
         c.key: str(c.max_points if (trainer[c.key] or 0) <= c.min_points else c.min_points)
         for c in criteria
     }
-    far = services.calibration_submit(
+    far = services.reviewer_calibration_submit(
         reviewer=agent, exercise=tone, example_id=example.pk, scores=opposite
     )
     assert far.error > 0.5 and not far.passed
     assert services.reviewer_is_calibrated(reviewer=agent, exercise=tone)
 
 
-def test_calibration_refuses_incomplete_scores(tone, peer_cohort):
+def test_reviewer_calibration_refuses_incomplete_scores(tone, peer_cohort):
     (agent,) = agents_in(peer_cohort, 1)
     example = ExampleSubmission.objects.filter(exercise=tone).first()
     with pytest.raises(PeerReviewValidationError):
-        services.calibration_submit(reviewer=agent, exercise=tone, example_id=example.pk, scores={})
+        services.reviewer_calibration_submit(
+            reviewer=agent, exercise=tone, example_id=example.pk, scores={}
+        )
     assert not CalibrationAttempt.objects.exists()
 
 
