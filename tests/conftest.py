@@ -89,12 +89,14 @@ class ContentRows:
     session so later tests insert them in bulk (the loader's per-item writes cost most of
     a second per test; parsing and validating cost the rest).
 
-    The rows are reused only into tables that are empty, so they land exactly as the loader
-    would have written them (same primary keys, hence same references); anything else (a
-    test that made content of its own first) gets the real loader."""
+    The rows are reused only into tables that are empty and for the same CONTENT_DIR, so they
+    land exactly as the loader would have written them (same primary keys, hence same
+    references); anything else (a test that made content of its own first, or points
+    CONTENT_DIR elsewhere) gets the real loader."""
 
     def __init__(self):
         self.report = None
+        self.path = None  # the content directory the rows came from
         self.rows: dict = {}  # model -> list of field dicts (attnames), in load order
 
     @staticmethod
@@ -110,16 +112,19 @@ class ContentRows:
 
         from grading.content.loading import content_load_directory
 
-        if self.report is not None and not any(m.objects.exists() for m in self.rows):
+        path = str(settings.CONTENT_DIR)
+        reusable = self.report is not None and self.path == path
+        if reusable and not any(m.objects.exists() for m in self.rows):
             self._insert()
             return copy.deepcopy(self.report)
         models = self._project_models()
         before = {m: m.objects.count() for m in models}
-        report = content_load_directory(path=settings.CONTENT_DIR)
+        report = content_load_directory(path=path)
         written = [m for m in models if m.objects.count() != before[m]]
         if self.report is None and all(before[m] == 0 for m in written):
             self.rows = {m: list(m.objects.order_by("pk").values()) for m in written}
             self.report = copy.deepcopy(report)
+            self.path = path
         return report
 
     def _insert(self) -> None:

@@ -4,7 +4,7 @@ insert the rows it wrote in bulk; either way the database holds what the loader 
 import pytest
 from django.conf import settings
 
-from curriculum.models import Exercise
+from curriculum.models import Exercise, Module
 from grading.content.loading import content_load_directory
 from grading.models import Rubric
 from tests.factories import ExerciseFactory, ModuleFactory
@@ -32,3 +32,13 @@ def test_content_made_by_the_test_first_gets_the_real_loader(db, content_rows, r
     report = request.getfixturevalue("loaded_content")
     assert report.total("created") > 0
     assert not content_load_directory(path=settings.CONTENT_DIR).changed
+
+
+def test_rows_kept_from_another_content_directory_are_not_reused(db):
+    from grading.content.loading import LoadReport
+    from tests.conftest import ContentRows
+
+    kept = ContentRows()
+    kept.report, kept.path, kept.rows = LoadReport(), "/another/content", {}
+    kept.load()
+    assert Module.objects.exists()  # the loader ran; reusing would have inserted nothing
