@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format content demo benchmark clean llm-local
+.PHONY: install run test test-quick lint format content demo benchmark clean llm-local
 
 install: $(STAMP)
 
@@ -27,6 +27,13 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Local runs: keep the test database between runs (--reuse-db; on SQLite in
+# .pytest-db.sqlite3) and skip the browser tests. After adding or changing migrations run
+# once with TEST_ARGS=--create-db. CI runs `make test`, which always builds a new database.
+TEST_ARGS ?=
+test-quick: install
+	$(BIN)/python -m pytest --reuse-db -m "not browser" $(TEST_ARGS)
 
 benchmark: install
 	$(BIN)/python manage.py benchmark_grading

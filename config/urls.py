@@ -16,8 +16,8 @@ admin.site.site_title = "Coachline admin"
 admin.site.login = secure_admin_login(admin.site.login)
 
 # One `grading` namespace for the grading pages and the trainer console, which spans two
-# layers: its queue, reviews and calibration are grading's, its progress pages and grader
-# quality are reporting's (on top, so grading cannot include them itself).
+# layers: its queue, reviews and trainer calibration sessions are grading's, its progress
+# pages and grader quality are reporting's (on top, so grading cannot include them itself).
 grading_namespace = [
     *grading_urls.urlpatterns,
     path("console/", include(reporting_urls.console_urlpatterns)),

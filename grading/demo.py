@@ -112,9 +112,9 @@ def _peer_review_each_other(agent_ids: list[int]) -> None:
     for exercise in exercises:
         example = exercise.examples.filter(retired_at__isnull=True).order_by("slug").first()
         for agent in agents:
-            # Ana and Ben calibrate on a trainer-graded example first; Chloe does not.
+            # Ana and Ben pass reviewer calibration on a trainer-graded example; Chloe does not.
             if example is not None and REVIEW_BIAS.get(agent.email, 0) >= 0:
-                _calibrate(agent, exercise, example)
+                _reviewer_calibrate(agent, exercise, example)
             for _ in range(5):  # the self-assessment, then the reviews owed
                 try:
                     review = peer.peer_review_next(reviewer=agent, exercise=exercise)
@@ -128,14 +128,16 @@ def _peer_review_each_other(agent_ids: list[int]) -> None:
                     break
 
 
-def _calibrate(agent: User, exercise, example) -> None:
+def _reviewer_calibrate(agent: User, exercise, example) -> None:
     from .peer import services as peer
 
     if peer.reviewer_is_calibrated(reviewer=agent, exercise=exercise):
         return
     points = peer.trainer_points(example)
     scores = {key: "na" if value is None else str(value) for key, value in points.items()}
-    peer.calibration_submit(reviewer=agent, exercise=exercise, example_id=example.pk, scores=scores)
+    peer.reviewer_calibration_submit(
+        reviewer=agent, exercise=exercise, example_id=example.pk, scores=scores
+    )
 
 
 def _review_input(review, agent: User):

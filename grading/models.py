@@ -99,7 +99,8 @@ class Level(models.Model):
 
 
 class ExampleSubmission(VersionedContent):
-    """An authored answer with a trainer's grade; calibrates peers and automatic graders."""
+    """An authored answer with a trainer's grade: what reviewers score in reviewer
+    calibration, and the level examples the LLM grader is shown."""
 
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="examples")
     scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="examples")

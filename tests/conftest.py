@@ -1,6 +1,7 @@
 """Shared fixtures: users by role, and the real services (PostgreSQL, Redis)."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,23 @@ def require_service(name: str, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{message} (CI must provide it; see .ci/run)", pytrace=False)
     pytest.skip(message)
+
+
+# `pytest --reuse-db` (make test-quick) keeps the test database between local runs. The
+# default SQLite test database lives in memory and dies with the run, so with --reuse-db it
+# goes to a file instead; CI never passes the option and always starts from a new database.
+SQLITE_REUSED_TEST_DB = Path(__file__).resolve().parents[1] / ".pytest-db.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    test = database.setdefault("TEST", {})
+    sqlite = database["ENGINE"].endswith("sqlite3")
+    if request.config.getoption("reuse_db") and sqlite and not test.get("NAME"):
+        test["NAME"] = str(SQLITE_REUSED_TEST_DB)
 
 
 @pytest.fixture
@@ -66,14 +84,80 @@ def member(cohort, agent):
     return agent
 
 
+class ContentRows:
+    """The rows that loading the shipped content writes, kept after the first load of the
+    session so later tests insert them in bulk (the loader's per-item writes cost most of
+    a second per test; parsing and validating cost the rest).
+
+    The rows are reused only into tables that are empty and for the same CONTENT_DIR, so they
+    land exactly as the loader would have written them (same primary keys, hence same
+    references); anything else (a test that made content of its own first, or points
+    CONTENT_DIR elsewhere) gets the real loader."""
+
+    def __init__(self):
+        self.report = None
+        self.path = None  # the content directory the rows came from
+        self.rows: dict = {}  # model -> list of field dicts (attnames), in load order
+
+    @staticmethod
+    def _project_models():
+        from django.apps import apps
+
+        return [m for c in apps.get_app_configs() if c.name in PROJECT_APPS for m in c.get_models()]
+
+    def load(self):
+        import copy
+
+        from django.conf import settings
+
+        from grading.content.loading import content_load_directory
+
+        path = str(settings.CONTENT_DIR)
+        reusable = self.report is not None and self.path == path
+        if reusable and not any(m.objects.exists() for m in self.rows):
+            self._insert()
+            return copy.deepcopy(self.report)
+        models = self._project_models()
+        before = {m: m.objects.count() for m in models}
+        report = content_load_directory(path=path)
+        written = [m for m in models if m.objects.count() != before[m]]
+        if self.report is None and all(before[m] == 0 for m in written):
+            self.rows = {m: list(m.objects.order_by("pk").values()) for m in written}
+            self.report = copy.deepcopy(report)
+            self.path = path
+        return report
+
+    def _insert(self) -> None:
+        import copy
+
+        from django.core.management.color import no_style
+        from django.db import connection, transaction
+
+        # One transaction: rubrics and their current versions refer to each other, and the
+        # deferred foreign-key checks pass once every table is in (also in tests that commit).
+        with transaction.atomic():
+            for model, rows in self.rows.items():
+                model.objects.bulk_create(model(**row) for row in copy.deepcopy(rows))
+        # Explicit primary keys do not move PostgreSQL's sequences (SQLite's do).
+        statements = connection.ops.sequence_reset_sql(no_style(), list(self.rows))
+        if statements:
+            with connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+
+
+PROJECT_APPS = {"curriculum", "exercises", "grading", "reporting.impact"}
+
+
+@pytest.fixture(scope="session")
+def content_rows() -> ContentRows:
+    return ContentRows()
+
+
 @pytest.fixture
-def loaded_content(db):
-    """The shipped curriculum, loaded into the test database."""
-    from django.conf import settings
-
-    from grading.content.loading import content_load_directory
-
-    return content_load_directory(path=settings.CONTENT_DIR)
+def loaded_content(db, content_rows):
+    """The shipped curriculum, loaded into the test database (the loader's result)."""
+    return content_rows.load()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """factory-boy factories for every model, kept in one place."""
 
+import copy
 import uuid
 from functools import cache
 from pathlib import Path
@@ -204,18 +205,77 @@ class DraftRequestFactory(factory.django.DjangoModelFactory):
     text = "Hello, this is the AI draft."
 
 
+# A complete answer to the shipped tone exercise on `tone-charged-twice-caps`.
+TONE_ANSWER = {
+    "identified_state": "frustrated",
+    "indicators": ["CHARGED TWICE", "!!!", "Why does this keep happening? Who approved this?"],
+    "prompt": (
+        "The customer is frustrated (caps, '!!!', repeated questions) about a prorated seat "
+        "charge on the Starter plan. Write an empathetic, solution-oriented reply: acknowledge "
+        "the surprise, explain the $7.50 proration for the added seat, link billing history."
+    ),
+    "draft_tone_fits": "partly",
+    "reply": (
+        "Hi Derek,\n\nI'm sorry the second charge came as a surprise; I understand that every "
+        "dollar matters when you run a three-person business. The $7.50 on the 16th is the "
+        "prorated cost of the seat added mid-month, not a duplicate charge. You can see both "
+        "lines under Settings > Billing > Billing history. I'll check your account today and "
+        "email you by 5pm with a breakdown.\n\nBest,\nSam"
+    ),
+}
+
+
+def _submission_attempt(o) -> int:
+    previous = Submission.objects.filter(user=o.user, exercise=o.exercise, scenario=o.scenario)
+    return previous.count() + 1
+
+
 class SubmissionFactory(factory.django.DjangoModelFactory):
-    """A stored submission; it bypasses the services (use them to test submitting)."""
+    """The one way tests build a stored submission; it bypasses the services (use them to
+    test submitting). Its attempt is the next one of that user on that exercise and scenario.
+
+    On the loaded content (`loaded_content`), `exercise_slug=` / `scenario_slug=` pick the
+    shipped items, and `shipped_tone=True` is the shipped tone exercise on
+    `tone-charged-twice-caps` with a complete answer (TONE_ANSWER) edited from the authored
+    draft."""
 
     class Meta:
         model = Submission
 
+    class Params:
+        exercise_slug = None
+        scenario_slug = None
+        shipped_tone = factory.Trait(
+            exercise_slug="tone-read-and-calibrate",
+            scenario_slug="tone-charged-twice-caps",
+            answer=factory.LazyFunction(lambda: copy.deepcopy(TONE_ANSWER)),
+            ai_draft=factory.LazyAttribute(
+                lambda o: o.scenario.data.get("drafts", {}).get("generic", "")
+            ),
+            ai_draft_source="authored",
+            edit_distance=0.6,
+            edit_class=Submission.EditClass.SUBSTANTIAL,
+            time_on_task_seconds=300,
+        )
+
     user = factory.SubFactory(UserFactory)
-    exercise = factory.SubFactory(ExerciseFactory)
-    scenario = factory.LazyFunction(lambda: scenario_from_fixture("tone-charged-twice-caps"))
-    scenario_version = factory.LazyAttribute(lambda o: o.scenario.versions.first())
-    exercise_version = 1
-    attempt = factory.Sequence(lambda n: n + 1)
+    exercise = factory.Maybe(
+        "exercise_slug",
+        yes_declaration=factory.LazyAttribute(lambda o: Exercise.objects.get(slug=o.exercise_slug)),
+        no_declaration=factory.SubFactory(ExerciseFactory),
+    )
+    scenario = factory.Maybe(
+        "scenario_slug",
+        yes_declaration=factory.LazyAttribute(lambda o: Scenario.objects.get(slug=o.scenario_slug)),
+        no_declaration=factory.LazyFunction(
+            lambda: scenario_from_fixture("tone-charged-twice-caps")
+        ),
+    )
+    scenario_version = factory.LazyAttribute(
+        lambda o: o.scenario.versions.order_by("-number").first()
+    )
+    exercise_version = factory.LazyAttribute(lambda o: o.exercise.version)
+    attempt = factory.LazyAttribute(_submission_attempt)
     answer = factory.LazyFunction(
         lambda: {
             "identified_state": "frustrated",
@@ -315,3 +375,426 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     module = factory.SubFactory(ModuleFactory)
     opens_at = factory.LazyFunction(lambda: _now() - _days(1))
     due_at = factory.LazyFunction(lambda: _now() + _days(7))
+    created_by = factory.SubFactory(TrainerFactory)
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "curriculum.Lesson"
+
+    module = factory.SubFactory(ModuleFactory)
+    slug = factory.Sequence(lambda n: f"test-lesson-{n}")
+    title = factory.Sequence(lambda n: f"Test lesson {n}")
+    content_hash = "test"
+    body = "Read this."
+    body_html = "<p>Read this.</p>"
+
+
+# ---- knowledge base and scenarios (the shipped ones: fact_from_fixture, scenario_from_fixture)
+
+
+class KnowledgeFactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KnowledgeFact
+
+    slug = factory.Sequence(lambda n: f"test-fact-{n}")
+    content_hash = "test"
+    category = "policy"
+    title = factory.Sequence(lambda n: f"Test fact {n}")
+    statement = "We refund a charge if asked within 30 days."
+    source_url = "https://help.example.test/refunds"
+    data = factory.LazyFunction(lambda: {"policy": "Refund window", "days": 30})
+
+
+class ScenarioFactory(factory.django.DjangoModelFactory):
+    """A made-up scenario without versions (use scenario_from_fixture for a shipped one)."""
+
+    class Meta:
+        model = Scenario
+
+    slug = factory.Sequence(lambda n: f"test-scenario-{n}")
+    content_hash = "test"
+    type = "tone"
+    title = factory.Sequence(lambda n: f"Test scenario {n}")
+    customer_name = "Derek"
+    message = "I was CHARGED TWICE!!!"
+    data = factory.LazyAttribute(lambda o: {"type": o.type, "title": o.title})
+
+
+class ScenarioVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScenarioVersion
+
+    scenario = factory.SubFactory(ScenarioFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    content_hash = "test"
+    data = factory.LazyAttribute(lambda o: o.scenario.data)
+
+
+class ExerciseScenarioFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExerciseScenario
+
+    exercise = factory.SubFactory(ExerciseFactory)
+    scenario = factory.SubFactory(ScenarioFactory)
+
+
+# ---- grading: rubrics, automatic grades, flags ------------------------------------------
+
+# A small known rubric: two criteria of 0-3 points, accuracy critical (capped at half).
+RUBRIC_SNAPSHOT = {
+    "id": "test-rubric",
+    "title": "Test rubric",
+    "criteria": [
+        {
+            "id": "accuracy",
+            "title": "Accuracy",
+            "weight": 1,
+            "allow_na": False,
+            "critical": True,
+            "critical_cap": 0.5,
+            "levels": [
+                {"points": p, "title": f"Accuracy level {p}", "description": f"A{p}"}
+                for p in range(4)
+            ],
+        },
+        {
+            "id": "empathy",
+            "title": "Empathy",
+            "weight": 1,
+            "allow_na": False,
+            "levels": [
+                {"points": p, "title": f"Empathy level {p}", "description": f"E{p}"}
+                for p in range(4)
+            ],
+        },
+    ],
+}
+
+
+class RubricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.Rubric"
+
+    slug = factory.Sequence(lambda n: f"test-rubric-{n}")
+    title = factory.Sequence(lambda n: f"Test rubric {n}")
+    content_hash = "test"
+
+
+class RubricVersionFactory(factory.django.DjangoModelFactory):
+    """A rubric version (RUBRIC_SNAPSHOT unless told), made its rubric's current version."""
+
+    class Meta:
+        model = "grading.RubricVersion"
+        skip_postgeneration_save = True
+
+    rubric = factory.SubFactory(RubricFactory)
+    number = 1
+    content_hash = "test"
+    title = factory.LazyAttribute(lambda o: o.rubric.title)
+    snapshot = factory.LazyFunction(lambda: copy.deepcopy(RUBRIC_SNAPSHOT))
+
+    @factory.post_generation
+    def current(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            obj.rubric.current_version = obj
+            obj.rubric.save(update_fields=["current_version"])
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.Criterion"
+
+    rubric_version = factory.SubFactory(RubricVersionFactory)
+    key = factory.Sequence(lambda n: f"criterion-{n}")
+    title = factory.Sequence(lambda n: f"Criterion {n}")
+    min_points = 0
+    max_points = 3
+
+
+class LevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.Level"
+
+    criterion = factory.SubFactory(CriterionFactory)
+    points = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Level {n}")
+
+
+class ExampleSubmissionFactory(factory.django.DjangoModelFactory):
+    """A trainer-graded example answer (the examples reviewers calibrate on)."""
+
+    class Meta:
+        model = "grading.ExampleSubmission"
+
+    slug = factory.Sequence(lambda n: f"test-example-{n}")
+    content_hash = "test"
+    exercise = factory.SubFactory(ExerciseFactory)
+    scenario = factory.LazyFunction(lambda: scenario_from_fixture("tone-charged-twice-caps"))
+    rubric_version = factory.SubFactory(RubricVersionFactory)
+    answer = factory.LazyFunction(lambda: copy.deepcopy(TONE_ANSWER))
+    trainer_grade = factory.LazyFunction(
+        lambda: {"accuracy": {"points": 2, "rationale": "Right."}, "empathy": {"points": 3}}
+    )
+
+
+class GradingJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.GradingJob"
+
+    submission = factory.SubFactory(SubmissionFactory)
+
+
+class GradeFactory(factory.django.DjangoModelFactory):
+    """One grader's grade of a submission (offline unless told), without criterion scores
+    (add them with CriterionScoreFactory)."""
+
+    class Meta:
+        model = "grading.Grade"
+
+    submission = factory.SubFactory(SubmissionFactory)
+    grader = "offline"
+    rubric_version = factory.SubFactory(RubricVersionFactory)
+    total = 0.5
+
+
+class CriterionScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.CriterionScore"
+
+    grade = factory.SubFactory(GradeFactory)
+    criterion_key = factory.Sequence(lambda n: f"criterion-{n}")
+    points = 2
+    max_points = 3
+    rationale = factory.LazyAttribute(lambda o: f"{o.grade.grader} on {o.criterion_key}")
+
+
+class FlagFactory(factory.django.DjangoModelFactory):
+    """An open flag on a submission (pass submission=None, reviewer=... for one on a
+    reviewer)."""
+
+    class Meta:
+        model = "grading.Flag"
+
+    submission = factory.SubFactory(SubmissionFactory)
+    reason = "grader_error"
+    detail = "Something to look at."
+
+
+class LLMResponseCacheFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.LLMResponseCache"
+
+    key = factory.Sequence(lambda n: f"{n:064x}")
+    result = factory.LazyFunction(lambda: {"criteria": {}})
+    model_name = "fake-grader-1"
+
+
+# ---- grading: the trainer console -------------------------------------------------------
+
+
+class CohortGradingSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.CohortGradingSettings"
+
+    cohort = factory.SubFactory(CohortFactory)
+
+
+class AuditDrawFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.AuditDraw"
+
+    submission = factory.SubFactory(SubmissionFactory)
+    cohort = factory.SubFactory(CohortFactory)
+    sampled = True
+    rate = 0.12
+
+
+class QueueItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.QueueItem"
+
+    submission = factory.SubFactory(SubmissionFactory)
+
+
+class TrainerReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.TrainerReview"
+
+    submission = factory.SubFactory(SubmissionFactory)
+    trainer = factory.SubFactory(TrainerFactory)
+    rubric_version = factory.SubFactory(RubricVersionFactory)
+    total = 0.5
+
+
+class TrainerScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.TrainerScore"
+
+    review = factory.SubFactory(TrainerReviewFactory)
+    criterion_key = factory.Sequence(lambda n: f"criterion-{n}")
+    points = 2
+    max_points = 3
+
+
+class GradeOverrideFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.GradeOverride"
+
+    review = factory.SubFactory(TrainerReviewFactory)
+    submission = factory.SelfAttribute("review.submission")
+    trainer = factory.SelfAttribute("review.trainer")
+    criterion_key = "accuracy"
+    from_source = "auto"
+    from_points = 1
+    to_points = 2
+    auto_points = 1
+    reason = "The draft's price is right after all."
+
+
+class GradeReleaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.GradeRelease"
+
+    submission = factory.SubFactory(SubmissionFactory)
+    released_by = factory.SubFactory(TrainerFactory)
+
+
+class TrainerCalibrationSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.TrainerCalibrationSession"
+
+    cohort = factory.SubFactory(CohortFactory)
+    title = "Trainer calibration round"
+    created_by = factory.SubFactory(TrainerFactory)
+
+
+class TrainerCalibrationItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.TrainerCalibrationItem"
+
+    session = factory.SubFactory(TrainerCalibrationSessionFactory)
+    submission = factory.SubFactory(SubmissionFactory)
+    order = factory.Sequence(lambda n: n)
+
+
+class TrainerCalibrationParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.TrainerCalibrationParticipant"
+
+    session = factory.SubFactory(TrainerCalibrationSessionFactory)
+    trainer = factory.SubFactory(TrainerFactory)
+
+
+class TrainerCalibrationScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.TrainerCalibrationScore"
+
+    participant = factory.SubFactory(TrainerCalibrationParticipantFactory)
+    item = factory.SubFactory(
+        TrainerCalibrationItemFactory, session=factory.SelfAttribute("..participant.session")
+    )
+    criterion_key = "accuracy"
+    points = 2
+
+
+# ---- grading: peer review ---------------------------------------------------------------
+
+
+class PeerQueueEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.PeerQueueEntry"
+
+    submission = factory.SubFactory(SubmissionFactory)
+    exercise = factory.SelfAttribute("submission.exercise")
+    author = factory.SelfAttribute("submission.user")
+    required = 2
+    submitted_at = factory.LazyFunction(_now)
+
+
+class PeerReviewFactory(factory.django.DjangoModelFactory):
+    """A peer review in progress; `completed=True` for a handed-in one (add its scores with
+    PeerScoreFactory)."""
+
+    class Meta:
+        model = "grading.PeerReview"
+
+    class Params:
+        completed = factory.Trait(status="completed", completed_at=factory.LazyFunction(_now))
+
+    submission = factory.SubFactory(SubmissionFactory)
+    exercise = factory.SelfAttribute("submission.exercise")
+    reviewer = factory.SubFactory(UserFactory)
+    rubric_version = factory.SubFactory(RubricVersionFactory)
+
+
+class PeerScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.PeerScore"
+
+    review = factory.SubFactory(PeerReviewFactory)
+    criterion_key = factory.Sequence(lambda n: f"criterion-{n}")
+    points = 2
+    min_points = 0
+    max_points = 3
+
+
+class InlineCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.InlineComment"
+
+    review = factory.SubFactory(PeerReviewFactory)
+    field = "reply"
+    start = 0
+    end = 8
+    quote = "Hi Derek"
+    body = "A good, personal opening."
+
+
+class ReviewerCalibrationAttemptFactory(factory.django.DjangoModelFactory):
+    """A reviewer's scoring of a trainer-graded example (passed unless told)."""
+
+    class Meta:
+        model = "grading.CalibrationAttempt"
+
+    reviewer = factory.SubFactory(UserFactory)
+    exercise = factory.SubFactory(ExerciseFactory)
+    example = factory.SubFactory(
+        ExampleSubmissionFactory, exercise=factory.SelfAttribute("..exercise")
+    )
+    scores = factory.LazyFunction(lambda: {"accuracy": 2, "empathy": 3})
+    error = 0.1
+    passed = True
+
+
+# ---- support-floor impact: imports and API tokens ---------------------------------------
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "impact.ImportJob"
+
+    created_by = factory.SubFactory(SupportLeaderFactory)
+    source = "api"
+    status = "done"
+
+
+class ImportRejectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "impact.ImportRejection"
+
+    job = factory.SubFactory(ImportJobFactory)
+    line_number = factory.Sequence(lambda n: n + 2)
+    ticket_id = factory.Sequence(lambda n: f"T-BAD-{n}")
+    reason = "csat: must be 1 to 5"
+    raw = "T-BAD,agent@example.com,...,9"
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "impact.ApiToken"
+
+    user = factory.SubFactory(SupportLeaderFactory)
+    name = "Help desk export"
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    prefix = factory.Sequence(lambda n: f"cl_{n:04d}")

@@ -27,5 +27,5 @@ class ReviewValidationError(ConsoleError):
         super().__init__("; ".join(errors.values()))
 
 
-class CalibrationError(ConsoleError):
-    """A calibration session action that is not possible now."""
+class TrainerCalibrationError(ConsoleError):
+    """A trainer calibration session action that is not possible now."""

@@ -17,7 +17,7 @@ def parse_review(post) -> ReviewInput:
     return ReviewInput(scores=scores, reasons=reasons, note=post.get("note", ""))
 
 
-def parse_calibration_scores(post) -> dict[tuple[int, str], str]:
+def parse_trainer_calibration_scores(post) -> dict[tuple[int, str], str]:
     """`score__<item id>__<criterion key>` -> level points."""
     scores = {}
     for name, value in post.items():
@@ -56,8 +56,8 @@ class CohortGradingSettingsForm(forms.Form):
         return cls(data=data, initial=initial)
 
 
-class CalibrationSessionForm(forms.Form):
-    title = forms.CharField(max_length=200, initial="Calibration round")
+class TrainerCalibrationSessionForm(forms.Form):
+    title = forms.CharField(max_length=200, initial="Trainer calibration round")
     submissions = forms.TypedMultipleChoiceField(
         coerce=int, widget=forms.CheckboxSelectMultiple, label="Submissions to score"
     )

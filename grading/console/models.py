@@ -1,5 +1,5 @@
 """Trainer console data: cohort grading settings, the audit sample, the review queue's lock
-row, trainer grades with their override audit trail, releases, and calibration sessions.
+row, trainer grades with their override audit trail, releases, and trainer calibration sessions.
 
 These models belong to the `grading` app (imported by grading/models.py) so they share
 its migrations.

@@ -70,7 +70,7 @@ def agent_get_for_console(*, cohort: Cohort, user_id: int) -> User:
     return get_object_or_404(User, pk=user_id, memberships__cohort=cohort)
 
 
-def calibration_session_get(*, user: User, session_id: int) -> TrainerCalibrationSession:
+def trainer_calibration_session_get(*, user: User, session_id: int) -> TrainerCalibrationSession:
     session = get_object_or_404(
         TrainerCalibrationSession.objects.select_related("cohort", "created_by"), pk=session_id
     )

@@ -1,5 +1,5 @@
 """Writes of the trainer console: settings, the audit sample, queue locks, trainer grades
-with their override records, releases, notifications and calibration sessions."""
+with their override records, releases, notifications and trainer calibration sessions."""
 
 import logging
 import math
@@ -23,10 +23,10 @@ from ..selectors import rubric_version_current
 from . import grades
 from .access import can_review_submission
 from .errors import (
-    CalibrationError,
     ConsoleNotAllowedError,
     QueueItemLockedError,
     ReviewValidationError,
+    TrainerCalibrationError,
 )
 from .models import (
     AuditDraw,
@@ -423,20 +423,20 @@ def grade_release_exercise(*, trainer: User, cohort: Cohort, exercise_id: int) -
 
 
 @transaction.atomic(durable=True)
-def calibration_session_create(
+def trainer_calibration_session_create(
     *, trainer: User, cohort: Cohort, title: str, submission_ids: list[int], co_trainer_ids
 ) -> TrainerCalibrationSession:
     """A blind scoring round on the chosen submissions for the trainer and co-trainers."""
     require_change(trainer, cohort)
     if not submission_ids:
-        raise CalibrationError("Pick at least one submission.")
+        raise TrainerCalibrationError("Pick at least one submission.")
     allowed = set(
         Submission.objects.filter(
             pk__in=submission_ids, user__memberships__cohort=cohort
         ).values_list("pk", flat=True)
     )
     if allowed != set(submission_ids):
-        raise CalibrationError("Pick submissions of this cohort's agents.")
+        raise TrainerCalibrationError("Pick submissions of this cohort's agents.")
     co_trainers = list(
         User.objects.filter(pk__in=co_trainer_ids)
         .filter(Q(trained_cohorts=cohort) | Q(is_staff=True))
@@ -444,9 +444,9 @@ def calibration_session_create(
         .distinct()
     )
     if len(co_trainers) != len(set(co_trainer_ids) - {trainer.pk}):
-        raise CalibrationError("Invite trainers of this cohort.")
+        raise TrainerCalibrationError("Invite trainers of this cohort.")
     session = TrainerCalibrationSession.objects.create(
-        cohort=cohort, title=title.strip() or "Calibration", created_by=trainer
+        cohort=cohort, title=title.strip() or "Trainer calibration", created_by=trainer
     )
     TrainerCalibrationItem.objects.bulk_create(
         TrainerCalibrationItem(session=session, submission_id=pk, order=order)
@@ -460,7 +460,7 @@ def calibration_session_create(
 
 
 @transaction.atomic(durable=True)
-def calibration_scores_submit(
+def trainer_calibration_scores_submit(
     *, trainer: User, session_id: int, scores: dict[tuple[int, str], str]
 ) -> TrainerCalibrationParticipant:
     """Hand in one trainer's blind scores: (item id, criterion key) -> level points."""
@@ -472,9 +472,9 @@ def calibration_scores_submit(
         .first()
     )
     if participant is None:
-        raise CalibrationError("You were not invited to this session.")
+        raise TrainerCalibrationError("You were not invited to this session.")
     if participant.submitted_at is not None:
-        raise CalibrationError("You have already handed in your scores.")
+        raise TrainerCalibrationError("You have already handed in your scores.")
     items = list(session.items.select_related("submission__exercise"))
     errors = {}
     rows = []

@@ -17,7 +17,13 @@ urlpatterns = [
     path("cohorts/<slug:slug>/settings/", views.cohort_settings, name="console-settings"),
     path("cohorts/<slug:slug>/release/", views.release_exercise, name="console-release-exercise"),
     path(
-        "cohorts/<slug:slug>/calibration/", views.calibration_list, name="console-calibration-list"
+        "cohorts/<slug:slug>/calibration/",
+        views.trainer_calibration_list,
+        name="console-trainer-calibration-list",
     ),
-    path("calibration/<int:session_id>/", views.calibration_session, name="console-calibration"),
+    path(
+        "calibration/<int:session_id>/",
+        views.trainer_calibration_session,
+        name="console-trainer-calibration",
+    ),
 ]

@@ -1,5 +1,5 @@
 """Trainer console pages: the review queue, the review form, releases, cohort grading
-settings and calibration sessions (progress, its CSV exports and grader quality are
+settings and trainer calibration sessions (progress, its CSV exports and grader quality are
 reporting: reporting/views.py). Thin: parse, call a service or selector, render."""
 
 from django.contrib import messages
@@ -9,12 +9,12 @@ from django.views.decorators.http import require_POST
 
 from curriculum.access import trainer_required
 
-from . import calibration, forms, selectors, services
+from . import forms, selectors, services, trainer_calibration
 from .errors import (
-    CalibrationError,
     ConsoleNotAllowedError,
     QueueItemLockedError,
     ReviewValidationError,
+    TrainerCalibrationError,
 )
 
 
@@ -146,64 +146,68 @@ def cohort_settings(request, slug):
 # ---- progress ----------------------------------------------------------------------------
 
 
-# ---- calibration sessions ----------------------------------------------------------------
+# ---- trainer calibration sessions -----------------------------------------------------------
 
 
 @trainer_required
-def calibration_list(request, slug):
+def trainer_calibration_list(request, slug):
     cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
-    choices = calibration.calibration_choices(cohort=cohort, user=request.user)
-    form = forms.CalibrationSessionForm(
+    choices = trainer_calibration.trainer_calibration_choices(cohort=cohort, user=request.user)
+    form = forms.TrainerCalibrationSessionForm(
         data=request.POST if request.method == "POST" else None,
         submission_choices=choices.submissions,
         trainer_choices=choices.trainers,
     )
     if request.method == "POST" and form.is_valid():
         try:
-            session = services.calibration_session_create(
+            session = services.trainer_calibration_session_create(
                 trainer=request.user,
                 cohort=cohort,
                 title=form.cleaned_data["title"],
                 submission_ids=form.cleaned_data["submissions"],
                 co_trainer_ids=form.cleaned_data["co_trainers"],
             )
-        except (CalibrationError, ConsoleNotAllowedError) as exc:
+        except (TrainerCalibrationError, ConsoleNotAllowedError) as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Calibration session created; your co-trainers can score.")
-            return redirect("grading:console-calibration", session_id=session.pk)
-    sessions = calibration.calibration_sessions_for(cohort=cohort, user=request.user)
+            messages.success(
+                request, "Trainer calibration session created; your co-trainers can score."
+            )
+            return redirect("grading:console-trainer-calibration", session_id=session.pk)
+    sessions = trainer_calibration.trainer_calibration_sessions_for(
+        cohort=cohort, user=request.user
+    )
     status = 400 if request.method == "POST" else 200
     context = {"cohort": cohort, "form": form, "sessions": sessions}
-    return render(request, "grading/console/calibration_list.html", context, status=status)
+    return render(request, "grading/console/trainer_calibration_list.html", context, status=status)
 
 
 @trainer_required
-def calibration_session(request, session_id):
-    session = selectors.calibration_session_get(user=request.user, session_id=session_id)
+def trainer_calibration_session(request, session_id):
+    session = selectors.trainer_calibration_session_get(user=request.user, session_id=session_id)
     errors = {}
     values = {}
     if request.method == "POST":
-        values = forms.parse_calibration_scores(request.POST)
+        values = forms.parse_trainer_calibration_scores(request.POST)
         try:
-            services.calibration_scores_submit(
+            services.trainer_calibration_scores_submit(
                 trainer=request.user, session_id=session.pk, scores=values
             )
         except ReviewValidationError as exc:
             errors = exc.errors
-        except CalibrationError as exc:
+        except TrainerCalibrationError as exc:
             messages.error(request, str(exc))
-            return redirect("grading:console-calibration", session_id=session.pk)
+            return redirect("grading:console-trainer-calibration", session_id=session.pk)
         else:
             messages.success(request, "Scores handed in.")
-            return redirect("grading:console-calibration", session_id=session.pk)
-    page = calibration.calibration_page(
+            return redirect("grading:console-trainer-calibration", session_id=session.pk)
+    page = trainer_calibration.trainer_calibration_page(
         session=session, user=request.user, values=values, errors=errors
     )
     context = {"session": session, "page": page, "errors": errors}
     return render(
         request,
-        "grading/console/calibration_session.html",
+        "grading/console/trainer_calibration_session.html",
         context,
         status=400 if errors else 200,
     )

@@ -712,7 +712,11 @@ class KnowledgeBase:
     ) -> KnowledgeBase:
         """Typed facts from content dicts; `company` is company.yaml's mapping (optional)."""
         raw_list = list(raw_facts or [])
-        facts = tuple(fact_from_dict(raw, origin=origin) for raw in raw_list)
+        # One order for one version: the compiled form is shared by every KB of a version
+        # (the files' and the database's), and its tables follow the facts' order.
+        facts = tuple(
+            sorted((fact_from_dict(raw, origin=origin) for raw in raw_list), key=lambda f: f.id)
+        )
         seen: set[str] = set()
         for fact in facts:
             if fact.id in seen:

@@ -1,1 +1,1 @@
-"""Peer review: queue, reviews, calibration, combining (models live in grading migrations)."""
+"""Peer review: queue, reviews, reviewer calibration, combining (models: grading migrations)."""

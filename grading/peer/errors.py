@@ -21,5 +21,5 @@ class PeerReviewClosedError(PeerReviewError):
     """The review is finished, or expired and its place was taken by another reviewer."""
 
 
-class PeerCalibrationRequiredError(PeerReviewNotAllowedError):
+class ReviewerCalibrationRequiredError(PeerReviewNotAllowedError):
     """The exercise wants reviewers calibrated on trainer-graded examples first."""

@@ -197,13 +197,17 @@ class CalibrationAttempt(models.Model):
     trainer's points as a fraction of each criterion's range (0 = identical)."""
 
     reviewer = models.ForeignKey(
-        "curriculum.User", on_delete=models.CASCADE, related_name="calibration_attempts"
+        "curriculum.User", on_delete=models.CASCADE, related_name="reviewer_calibration_attempts"
     )
     exercise = models.ForeignKey(
-        "curriculum.Exercise", on_delete=models.PROTECT, related_name="calibration_attempts"
+        "curriculum.Exercise",
+        on_delete=models.PROTECT,
+        related_name="reviewer_calibration_attempts",
     )
     example = models.ForeignKey(
-        "grading.ExampleSubmission", on_delete=models.PROTECT, related_name="calibration_attempts"
+        "grading.ExampleSubmission",
+        on_delete=models.PROTECT,
+        related_name="reviewer_calibration_attempts",
     )
     scores = models.JSONField(help_text="criterion key -> points (null: not applicable).")
     error = models.FloatField()
@@ -211,6 +215,9 @@ class CalibrationAttempt(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # The class keeps its name (and so its label, grading.CalibrationAttempt, which the
+        # access rules are keyed by); what it records is reviewer calibration.
+        verbose_name = "reviewer calibration attempt"
         ordering = ["reviewer", "-created_at"]
         indexes = [models.Index(fields=["reviewer", "exercise"], name="calibration_reviewer_idx")]
         constraints = [
@@ -220,4 +227,4 @@ class CalibrationAttempt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"calibration of {self.reviewer_id} on {self.example_id}"
+        return f"reviewer calibration of {self.reviewer_id} on {self.example_id}"

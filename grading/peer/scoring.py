@@ -84,10 +84,11 @@ def _mean(values: list[float]) -> float | None:
 
 @dataclass(frozen=True)
 class ReviewerAccuracy:
-    """A grade for reviewing: agreement with trainers' grades (calibration examples), with
-    the consensus of other reviewers, and how helpful authors found the reviews."""
+    """A grade for reviewing: agreement with trainers' grades (reviewer calibration on
+    trainer-graded examples), with the consensus of other reviewers, and how helpful authors
+    found the reviews."""
 
-    trainer_samples: tuple[float, ...] = ()  # 1 - calibration error per attempt
+    trainer_samples: tuple[float, ...] = ()  # 1 - reviewer calibration error per attempt
     consensus_samples: tuple[float, ...] = ()  # agreement with other reviewers per review
     helpfulness_ratings: tuple[int, ...] = ()  # authors' 1..5 ratings
 

@@ -42,11 +42,11 @@ PEER_FLAG_REASONS = [
 def reviewer_accuracy_for(*, user_ids) -> dict[int, scoring.ReviewerAccuracy]:
     """Accuracy figures of many reviewers in two queries (whatever their number)."""
     user_ids = list(user_ids)
-    calibration: dict[int, list[float]] = defaultdict(list)
+    reviewer_calibration: dict[int, list[float]] = defaultdict(list)
     for reviewer_id, error in CalibrationAttempt.objects.filter(
         reviewer_id__in=user_ids
     ).values_list("reviewer_id", "error"):
-        calibration[reviewer_id].append(1.0 - error)
+        reviewer_calibration[reviewer_id].append(1.0 - error)
     rows = PeerScore.objects.filter(
         review__kind=PeerReview.Kind.PEER,
         review__status=PeerReview.Status.COMPLETED,
@@ -87,7 +87,7 @@ def reviewer_accuracy_for(*, user_ids) -> dict[int, scoring.ReviewerAccuracy]:
                 helpfulness[reviewer_id].append(helpful)
     return {
         user_id: scoring.ReviewerAccuracy(
-            trainer_samples=tuple(calibration[user_id]),
+            trainer_samples=tuple(reviewer_calibration[user_id]),
             consensus_samples=tuple(consensus[user_id]),
             helpfulness_ratings=tuple(helpfulness[user_id]),
         )
@@ -624,11 +624,11 @@ def _available_by_exercise(*, user: User, exercise_ids: list[int]) -> dict[int, 
     return dict(rows)
 
 
-# ---- calibration -------------------------------------------------------------------------
+# ---- reviewer calibration ----------------------------------------------------------------
 
 
 @dataclass
-class CalibrationPage:
+class ReviewerCalibrationPage:
     exercise: Exercise
     example: ExampleSubmission | None
     criteria: list[CriterionSpec]
@@ -639,13 +639,16 @@ class CalibrationPage:
     tolerance: float
 
 
-def calibration_page(*, user: User, exercise: Exercise) -> CalibrationPage:
+def reviewer_calibration_page(*, user: User, exercise: Exercise) -> ReviewerCalibrationPage:
     """The next example to score: the one this reviewer tried least, in order."""
     examples = list(
         ExampleSubmission.objects.filter(exercise=exercise, retired_at__isnull=True)
         .select_related("rubric_version", "scenario")
         .annotate(
-            tries=Count("calibration_attempts", filter=Q(calibration_attempts__reviewer=user))
+            tries=Count(
+                "reviewer_calibration_attempts",
+                filter=Q(reviewer_calibration_attempts__reviewer=user),
+            )
         )
         .order_by("tries", "slug")
     )
@@ -655,7 +658,7 @@ def calibration_page(*, user: User, exercise: Exercise) -> CalibrationPage:
         .order_by("-created_at")[:10]
     )
     example = examples[0] if examples else None
-    return CalibrationPage(
+    return ReviewerCalibrationPage(
         exercise=exercise,
         example=example,
         criteria=criteria_of(example.rubric_version.snapshot) if example else [],
@@ -795,7 +798,9 @@ def peer_cohort_overview(
     )
 
 
-def calibration_page_for_example(*, page: CalibrationPage, example_id: int) -> CalibrationPage:
+def reviewer_calibration_page_for_example(
+    *, page: ReviewerCalibrationPage, example_id: int
+) -> ReviewerCalibrationPage:
     """The same page on a given example (to score it again after a mistake)."""
     example = (
         ExampleSubmission.objects.filter(
@@ -814,14 +819,16 @@ def calibration_page_for_example(*, page: CalibrationPage, example_id: int) -> C
 
 
 @dataclass(frozen=True)
-class CalibrationRow:
+class ReviewerCalibrationRow:
     title: str
     yours: str
     trainer: str
     comment: str
 
 
-def calibration_result_rows(*, attempt: CalibrationAttempt) -> list[CalibrationRow]:
+def reviewer_calibration_result_rows(
+    *, attempt: CalibrationAttempt
+) -> list[ReviewerCalibrationRow]:
     """The reviewer's points next to the trainer's, with the trainer's comment."""
     example = attempt.example
     grade = example.trainer_grade.get("criteria") or {}
@@ -830,7 +837,7 @@ def calibration_result_rows(*, attempt: CalibrationAttempt) -> list[CalibrationR
         return "n/a" if value is None or value == "na" else str(value)
 
     return [
-        CalibrationRow(
+        ReviewerCalibrationRow(
             title=criterion.title,
             yours=shown(attempt.scores.get(criterion.key)),
             trainer=shown((grade.get(criterion.key) or {}).get("points")),

@@ -1,5 +1,5 @@
 """Writes of peer review: the queue (sync, review next, expiry, manual allocation), reviews,
-calibration, the small-cohort fallback and the flags that reach the trainer's queue.
+reviewer calibration, the small-cohort fallback and the flags that reach the trainer's queue.
 
 Counters on PeerQueueEntry change only while its row is locked (`select_for_update`), and
 "review next" skips rows another transaction holds (SKIP LOCKED on PostgreSQL), so
@@ -25,10 +25,10 @@ from ..models import ExampleSubmission, Flag, Grade, GraderKind, RubricVersion
 from ..selectors import rubric_version_current
 from . import scoring
 from .errors import (
-    PeerCalibrationRequiredError,
     PeerReviewClosedError,
     PeerReviewNotAllowedError,
     PeerReviewValidationError,
+    ReviewerCalibrationRequiredError,
 )
 from .models import CalibrationAttempt, InlineComment, PeerQueueEntry, PeerReview, PeerScore
 from .rubric import EMPATHY_QUESTIONS, CriterionSpec, commentable_fields, criteria_of, ranges_of
@@ -334,8 +334,7 @@ def peer_review_next(*, reviewer: User, exercise: Exercise, now=None) -> PeerRev
     submission from their cohort(s) that most needs reviews. None when nothing is left.
 
     Raises PeerReviewNotAllowedError (not an agent, no own submission yet, or no peer review
-    here) and
-    PeerCalibrationRequiredError (calibrate on the examples first).
+    here) and ReviewerCalibrationRequiredError (calibrate on the examples first).
     """
     now = now or timezone.now()
     if not is_agent(reviewer):
@@ -354,7 +353,7 @@ def peer_review_next(*, reviewer: User, exercise: Exercise, now=None) -> PeerRev
     if exercise.setting("peer_calibration") and not reviewer_is_calibrated(
         reviewer=reviewer, exercise=exercise
     ):
-        raise PeerCalibrationRequiredError(
+        raise ReviewerCalibrationRequiredError(
             "This exercise asks reviewers to calibrate first: score the trainer-graded "
             "examples until you are close to the trainer's grades."
         )
@@ -772,11 +771,11 @@ def peer_review_dispute(*, review_id: int, author: User, reason: str) -> PeerRev
     return review
 
 
-# ---- calibration -------------------------------------------------------------------------
+# ---- reviewer calibration ----------------------------------------------------------------
 
 
 @transaction.atomic(durable=True)
-def calibration_submit(
+def reviewer_calibration_submit(
     *, reviewer: User, exercise: Exercise, example_id: int, scores: dict[str, str]
 ) -> CalibrationAttempt:
     """Score a trainer-graded example; passes within the exercise's tolerance."""

@@ -7,7 +7,11 @@ from . import views
 urlpatterns = [
     path("", views.peer_home, name="peer-home"),
     path("<slug:exercise_slug>/next/", views.peer_next, name="peer-next"),
-    path("<slug:exercise_slug>/calibrate/", views.peer_calibrate, name="peer-calibrate"),
+    path(
+        "<slug:exercise_slug>/calibrate/",
+        views.reviewer_calibration,
+        name="peer-reviewer-calibration",
+    ),
     path("reviews/<int:review_id>/", views.peer_review, name="peer-review"),
     path("reviews/<int:review_id>/report/", views.peer_review_report, name="peer-review-report"),
     path("reviews/<int:review_id>/rate/", views.peer_review_rate, name="peer-review-rate"),

@@ -1,5 +1,5 @@
-"""Peer-review pages: the agent's queue, the review form, calibration, the author's responses
-and the trainer's cohort page. Thin: parse, call a service or selector, render."""
+"""Peer-review pages: the agent's queue, the review form, reviewer calibration, the author's
+responses and the trainer's cohort page. Thin: parse, call a service or selector, render."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -11,10 +11,10 @@ from curriculum.selectors import cohort_list_for_trainer
 
 from . import forms, selectors, services
 from .errors import (
-    PeerCalibrationRequiredError,
     PeerReviewClosedError,
     PeerReviewNotAllowedError,
     PeerReviewValidationError,
+    ReviewerCalibrationRequiredError,
 )
 
 
@@ -31,9 +31,9 @@ def peer_next(request, exercise_slug):
     exercise = selectors.exercise_get_for_peer(slug=exercise_slug)
     try:
         review = services.peer_review_next(reviewer=request.user, exercise=exercise)
-    except PeerCalibrationRequiredError as exc:
+    except ReviewerCalibrationRequiredError as exc:
         messages.info(request, str(exc))
-        return redirect("grading:peer-calibrate", exercise_slug=exercise.slug)
+        return redirect("grading:peer-reviewer-calibration", exercise_slug=exercise.slug)
     except PeerReviewNotAllowedError as exc:
         messages.error(request, str(exc))
         return redirect("grading:peer-home")
@@ -159,13 +159,13 @@ def _int(post, name: str) -> int:
 
 
 @agent_required
-def peer_calibrate(request, exercise_slug):
+def reviewer_calibration(request, exercise_slug):
     exercise = selectors.exercise_get_for_peer(slug=exercise_slug)
     values, errors, result, status = {}, {}, None, 200
     if request.method == "POST":
         values = forms.parse_scores(request.POST)
         try:
-            result = services.calibration_submit(
+            result = services.reviewer_calibration_submit(
                 reviewer=request.user,
                 exercise=exercise,
                 example_id=_int(request.POST, "example"),
@@ -175,13 +175,13 @@ def peer_calibrate(request, exercise_slug):
             errors, status = exc.errors, 400
         except PeerReviewNotAllowedError as exc:
             messages.error(request, str(exc))
-            return redirect("grading:peer-calibrate", exercise_slug=exercise.slug)
+            return redirect("grading:peer-reviewer-calibration", exercise_slug=exercise.slug)
         else:
             values = {}
-    page = selectors.calibration_page(user=request.user, exercise=exercise)
+    page = selectors.reviewer_calibration_page(user=request.user, exercise=exercise)
     if errors:
         # Score the same example again, with what was typed.
-        page = selectors.calibration_page_for_example(
+        page = selectors.reviewer_calibration_page_for_example(
             page=page, example_id=_int(request.POST, "example")
         )
     context = {
@@ -189,9 +189,9 @@ def peer_calibrate(request, exercise_slug):
         "values": values,
         "errors": errors,
         "result": result,
-        "result_rows": selectors.calibration_result_rows(attempt=result) if result else [],
+        "result_rows": selectors.reviewer_calibration_result_rows(attempt=result) if result else [],
     }
-    return render(request, "grading/peer/calibrate.html", context, status=status)
+    return render(request, "grading/peer/reviewer_calibration.html", context, status=status)
 
 
 @trainer_required

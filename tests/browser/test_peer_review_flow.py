@@ -8,8 +8,13 @@ from curriculum.models import Exercise
 from grading.models import PeerQueueEntry, PeerReview
 from grading.peer.rubric import criteria_of
 from grading.peer.services import peer_queue_enter
-from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
-from tests.grading.submissions import make_submission
+from tests.factories import (
+    CohortFactory,
+    MembershipFactory,
+    SubmissionFactory,
+    TrainerFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +59,7 @@ def test_three_agents_review_each_other_and_see_combined_feedback(
     agents = [UserFactory(full_name=name) for name in ("Ada Author", "Bo Brown", "Cy Clark")]
     for agent in agents:
         MembershipFactory(cohort=cohort, user=agent)
-    submissions = [make_submission(agent) for agent in agents]
+    submissions = [SubmissionFactory(user=agent, shipped_tone=True) for agent in agents]
     for submission in submissions:  # as grading's receiver of submission_committed does
         peer_queue_enter(submission_id=submission.pk)
     criteria = criteria_of(

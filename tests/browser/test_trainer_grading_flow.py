@@ -4,11 +4,15 @@ a score with a reason, and the agent sees that their grade changed."""
 import pytest
 
 from grading.console.models import GradeOverride, QueueItem, TrainerReview
-from grading.models import CriterionScore, Flag, Grade, Rubric, RubricVersion
+from grading.models import Flag
 from tests.factories import (
     TEST_PASSWORD,
     CohortFactory,
+    CriterionScoreFactory,
+    FlagFactory,
+    GradeFactory,
     MembershipFactory,
+    RubricVersionFactory,
     SubmissionFactory,
     TrainerFactory,
     UserFactory,
@@ -27,12 +31,9 @@ def _log_in(page, user):
 
 
 def test_trainer_overrides_a_grade_from_the_queue(page, browser, live_server):
-    rubric = Rubric.objects.create(slug="console-test", title="Console test", content_hash="t")
-    version = RubricVersion.objects.create(
-        rubric=rubric, number=1, content_hash="t", title="Console test", snapshot=SNAPSHOT
+    version = RubricVersionFactory(
+        rubric__slug="console-test", rubric__title="Console test", snapshot=SNAPSHOT
     )
-    rubric.current_version = version
-    rubric.save(update_fields=["current_version"])
     exercise = exercise_with_scenarios(
         type="tone", scenarios=["tone-charged-twice-caps"], rubric_slug="console-test",
         title="Read the state",
@@ -41,15 +42,10 @@ def test_trainer_overrides_a_grade_from_the_queue(page, browser, live_server):
     agent = UserFactory(email="flow.agent@example.com", full_name="Avery Agent")
     MembershipFactory(cohort=CohortFactory(trainers=[trainer]), user=agent)
     submission = SubmissionFactory(user=agent, exercise=exercise)
-    grade = Grade.objects.create(
-        submission=submission, grader="offline", rubric_version=version, total=0.5
-    )
+    grade = GradeFactory(submission=submission, rubric_version=version)
     for order, (key, points) in enumerate((("accuracy", 2), ("empathy", 1))):
-        CriterionScore.objects.create(
-            grade=grade, criterion_key=key, order=order, points=points, max_points=3,
-            rationale=f"offline on {key}",
-        )  # fmt: skip
-    Flag.objects.create(submission=submission, reason=Flag.Reason.LLM_FAILED)
+        CriterionScoreFactory(grade=grade, criterion_key=key, order=order, points=points)
+    FlagFactory(submission=submission, reason=Flag.Reason.LLM_FAILED)
 
     _log_in(page, trainer)
     page.wait_for_url("**/trainer/")

@@ -35,8 +35,12 @@ def fetch(url: str, **headers):
         return exc
 
 
-@pytest.fixture
-def production_server(tmp_path):
+@pytest.fixture(scope="module")
+def production_server(tmp_path_factory):
+    """One migrated database, collected static files and gunicorn for the module: the tests
+    only read pages (the one POST is refused), and setting all that up costs most of their
+    time."""
+    tmp_path = tmp_path_factory.mktemp("production")
     env = {
         k: v
         for k, v in os.environ.items()

@@ -19,7 +19,9 @@ PRODUCTION = {
 }
 
 
-def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def run_manage(*args: str, code: str = "", **env: str) -> subprocess.CompletedProcess:
+    """`manage.py *args` (or `python -c code`) in a fresh process with `env` on top of a
+    copy of ours that has no production settings in it."""
     unsafe = {
         "SECRET_KEY",
         "DEBUG",
@@ -30,13 +32,20 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     unsafe |= {name for name in os.environ if name.startswith(("EMAIL_", "TRUSTED_"))}
     base = {k: v for k, v in os.environ.items() if k not in unsafe}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, "-c", code] if code else [sys.executable, "manage.py", *args],
         cwd=PROJECT_DIR,
         env={**base, **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def read_settings(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Run `code` with config.settings loaded as a fresh process would load them, without
+    `manage.py shell` setting up every app (reading a setting needs only the settings)."""
+    setup = "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
+    return run_manage(code=setup + code, **env)
 
 
 def test_production_mode_without_secret_key_refuses_to_start():
@@ -74,9 +83,7 @@ def test_check_deploy_is_clean_in_production_mode():
     [("", "True"), ("0", "False"), ("false", "False"), ("1", "True"), ("yes", "True")],
 )
 def test_debug_is_read_from_the_environment(value, expected):
-    result = run_manage(
-        "shell",
-        "-c",
+    result = read_settings(
         "from django.conf import settings; print(settings.DEBUG)",
         **{**PRODUCTION, "DEBUG": value, "ALLOWED_HOSTS": "localhost"},
     )
@@ -89,9 +96,8 @@ def test_unset_database_url_means_sqlite_in_the_project_folder():
     result = subprocess.run(
         [
             sys.executable,
-            "manage.py",
-            "shell",
             "-c",
+            "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
             "from django.conf import settings; d = settings.DATABASES['default']; "
             "print(d['ENGINE'], d['NAME'])",
         ],
@@ -109,7 +115,7 @@ def test_unset_database_url_means_sqlite_in_the_project_folder():
 
 def print_settings(*names: str, **env: str) -> list[str]:
     code = "from django.conf import settings as s; " + "; ".join(f"print(s.{n})" for n in names)
-    result = run_manage("shell", "-c", code, **env)
+    result = read_settings(code, **env)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-len(names) :]
 

@@ -1,7 +1,6 @@
 """Assignments: set from the cohort page, announced by email after commit, reminded once a
 day before they are due, and shown on the agent's home with due and overdue work first."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from curriculum.services import demo_seed
 from exercises import assignments
 from exercises.assignments import Target
 from exercises.errors import AssignmentValidationError
-from exercises.models import Assignment, Submission
+from exercises.models import Assignment
 from tests.factories import (
     AssignmentFactory,
     CohortFactory,
@@ -370,16 +369,12 @@ def test_the_agent_home_queries_do_not_grow_with_assignments(
     first_link = exercises[0].scenario_links.first()
 
     def submit(exercise, scenario):
-        Submission.objects.create(
+        SubmissionFactory(
             user=member,
             exercise=exercise,
             scenario=scenario,
-            scenario_version=scenario.versions.first(),
-            exercise_version=1,
-            attempt=1,
             answer={"reply": "x"},
             edit_class="light",
-            client_token=uuid.uuid4(),
         )
 
     # The baseline has one submission: pages that show grades skip their grade queries

@@ -1,14 +1,12 @@
 """The agent home and the workspace use a fixed number of queries however much was submitted."""
 
-import uuid
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from exercises.models import Submission
-from tests.factories import UserFactory
+from tests.factories import SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,17 +18,14 @@ def _submissions(agent, exercise, count, start=1):
     for n in range(start, start + count):
         scenario = links[n % len(links)].scenario
         rows.append(
-            Submission(
+            SubmissionFactory.build(
                 user=agent,
                 exercise=exercise,
                 scenario=scenario,
-                scenario_version=scenario.versions.first(),
-                exercise_version=1,
                 attempt=n,
                 answer={"reply": f"reply {n}"},
                 edit_class="light",
                 edit_distance=0.1,
-                client_token=uuid.uuid4(),
             )
         )
     Submission.objects.bulk_create(rows)

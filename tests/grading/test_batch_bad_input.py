@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from grading.batch import BatchLimits, read_lines, run_jsonl
-from tests.grading.submissions import TONE_ANSWER
+from tests.factories import TONE_ANSWER
 
 MESSAGE = "Where do I find my invoices?"
 

@@ -9,7 +9,7 @@ import yaml
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from tests.grading.submissions import TONE_ANSWER
+from tests.factories import TONE_ANSWER
 
 
 def run(command: str, lines: list, tmp_path, *args: str) -> tuple[list[dict], str, bool]:

@@ -22,7 +22,8 @@ from grading.detectors.knowledge_base import (
 )
 from grading.models import Grade
 from grading.offline import grade_answer, grade_reply
-from tests.grading.submissions import llm_scores, make_submission
+from tests.factories import SubmissionFactory
+from tests.grading.submissions import llm_scores
 
 PLAN = {
     "id": "plan-team",
@@ -188,7 +189,7 @@ def test_llm_grading_reuses_the_offline_verdict(loaded_content, agent, fake_llm,
 
     rubric = Rubric.objects.get(slug="tone-calibration").current_version
     fake_llm.default = llm_scores(rubric.snapshot)
-    submission = make_submission(agent)
+    submission = SubmissionFactory(user=agent, shipped_tone=True)
     graded = []
     original = services.offline.grade_answer
 
@@ -206,3 +207,47 @@ def test_llm_grading_reuses_the_offline_verdict(loaded_content, agent, fake_llm,
     # prompt's findings grade the public view of the scenario, without its answer key).
     full = submission.scenario_version.data
     assert [s for s in graded if s == full] == [full]
+
+
+def test_knowledge_bases_of_one_version_share_one_fact_order():
+    """The compiled form is shared by version, and its tables follow the facts' order: the
+    database's KB (ordered by slug) and the files' (in file order) must agree."""
+    from grading.detectors.claims import audit_draft
+    from grading.detectors.knowledge_base import KnowledgeBase, compiled_cache_clear
+
+    raw = [
+        {
+            "id": f"rule-{name}",
+            "category": "rule",
+            "title": title,
+            "statement": statement,
+            "source_url": "https://help.example/rules",
+            "data": {"rule": rule, "value": value, "aliases": aliases},
+        }
+        for name, title, statement, rule, value, aliases in [
+            (
+                "b-unused-sends",
+                "Unused sends",
+                "Unused sends do not roll over to the next month.",
+                "Unused sends roll over",
+                False,
+                ["unused sends"],
+            ),
+            (
+                "a-upgrades",
+                "Upgrades",
+                "Upgrades take effect immediately.",
+                "Upgrades take effect immediately",
+                True,
+                ["upgrade"],
+            ),
+        ]
+    ]
+    compiled_cache_clear()
+    backwards = KnowledgeBase.from_facts(list(reversed(raw)))
+    forwards = KnowledgeBase.from_facts(raw)
+    assert backwards.version == forwards.version
+    assert [f.id for f in backwards.facts] == [f.id for f in forwards.facts]
+    for kb in (backwards, forwards):
+        for fact in raw:
+            assert audit_draft(fact["statement"], kb) == []

@@ -6,15 +6,14 @@ from django.urls import reverse
 from grading import services
 from grading.models import CriterionScore, Grade
 from grading.selectors import feedback_for_submission, highlight_evidence
-from tests.factories import UserFactory
-from tests.grading.submissions import make_submission
+from tests.factories import SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def graded(loaded_content, agent):
-    submission = make_submission(agent)
+    submission = SubmissionFactory(user=agent, shipped_tone=True)
     services.grading_run(submission_id=submission.pk)
     return submission
 
@@ -31,7 +30,7 @@ def test_feedback_lists_every_criterion_with_level_and_rationale(graded):
 
 
 def test_pending_before_grading(loaded_content, agent):
-    submission = make_submission(agent)
+    submission = SubmissionFactory(user=agent, shipped_tone=True)
     with_job = services.grading_claim(submission_id=submission.pk)
     assert with_job is not None
     feedback = feedback_for_submission(submission=submission)
@@ -52,11 +51,25 @@ def test_evidence_is_highlighted_and_escaped(graded):
 
 
 def test_out_of_range_evidence_is_ignored(graded):
+    CriterionScore.objects.filter(grade__submission=graded).update(evidence=[])
     score = CriterionScore.objects.filter(grade__submission=graded).first()
-    score.evidence = [{"field": "reply", "start": 5, "end": 99999, "note": "bad"}]
+    bad = [
+        {"field": "reply", "start": 5, "end": 99999, "note": "past the end"},
+        {"field": "reply", "start": -3, "end": 2, "note": "before the start"},
+        {"field": "reply", "start": 9, "end": 3, "note": "backwards"},
+        {"field": "reply", "start": "0", "end": 2, "note": "not a number"},
+        {"field": "no_such_field", "start": 0, "end": 2, "note": "no such field"},
+    ]
+    score.evidence = bad
     score.save(update_fields=["evidence"])
-    feedback = feedback_for_submission(submission=graded)
-    assert all("99999" not in html for html in feedback.highlighted.values())
+    assert feedback_for_submission(submission=graded).highlighted == {}
+
+    score.evidence = [*bad, {"field": "reply", "start": 3, "end": 8, "note": "in range"}]
+    score.save(update_fields=["evidence"])
+    html = feedback_for_submission(submission=graded).highlighted["reply"]
+    assert html.count("<mark") == 1
+    assert f">{graded.answer['reply'][3:8]}</mark>" in html
+    assert "in range" in html
 
 
 def test_owner_sees_feedback_partial(client, graded, agent):

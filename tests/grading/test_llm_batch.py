@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from grading.llm.grader import ANSWER_END, ANSWER_START, EXAMPLES_END, EXAMPLES_START
-from tests.grading.submissions import TONE_ANSWER
+from tests.factories import TONE_ANSWER
 
 REPLY_CRITERIA = {"tone_match", "empathy", "accuracy", "completeness", "next_steps",
                   "personalization"}  # fmt: skip

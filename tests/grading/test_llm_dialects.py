@@ -18,7 +18,8 @@ from grading.llm.structured import (
     says_unsupported,
 )
 from grading.models import Rubric
-from tests.grading.submissions import TONE_ANSWER, llm_scores, make_submission
+from tests.factories import TONE_ANSWER, SubmissionFactory
+from tests.grading.submissions import llm_scores
 
 # The response_format types a client sends until the server answers, per server dialect.
 NEGOTIATION = {
@@ -62,7 +63,9 @@ def rubric(loaded_content):
 def test_each_dialect_is_negotiated_once_then_remembered(llm_server, agent, rubric, dialect):
     server = llm_server(dialect)
     server.default = llm_scores(rubric.snapshot)
-    first = services.grade_llm(submission=make_submission(agent), rubric_version=rubric)
+    first = services.grade_llm(
+        submission=SubmissionFactory(user=agent, shipped_tone=True), rubric_version=rubric
+    )
     sent, works = NEGOTIATION[dialect]
     assert first.grader == "llm"
     assert formats(server) == sent
@@ -70,7 +73,10 @@ def test_each_dialect_is_negotiated_once_then_remembered(llm_server, agent, rubr
 
     server.requests.clear()
     other = {**TONE_ANSWER, "identified_state": "urgent"}  # not answered from the cache
-    services.grade_llm(submission=make_submission(agent, answer=other), rubric_version=rubric)
+    services.grade_llm(
+        submission=SubmissionFactory(user=agent, shipped_tone=True, answer=other),
+        rubric_version=rubric,
+    )
     assert formats(server) == [sent[-1]]  # straight to the dialect that works
 
 
@@ -78,7 +84,9 @@ def test_each_dialect_is_negotiated_once_then_remembered(llm_server, agent, rubr
 def test_json_mode_sends_the_schema_in_the_format_and_the_prompt(llm_server, agent, rubric):
     server = llm_server("json_object")
     server.default = llm_scores(rubric.snapshot)
-    services.grade_llm(submission=make_submission(agent), rubric_version=rubric)
+    services.grade_llm(
+        submission=SubmissionFactory(user=agent, shipped_tone=True), rubric_version=rubric
+    )
     body = server.requests[-1]["body"]
     schema = body["response_format"]["schema"]
     assert set(schema["properties"]["criteria"]["required"]) == {
@@ -96,7 +104,9 @@ def test_plain_text_answers_are_read_out_of_prose_and_checked(llm_server, agent,
     off_schema["criteria"]["empathy"]["extra"] = "not in the schema"
     server.respond(off_schema)
     server.default = llm_scores(rubric.snapshot)
-    result = services.grade_llm(submission=make_submission(agent), rubric_version=rubric)
+    result = services.grade_llm(
+        submission=SubmissionFactory(user=agent, shipped_tone=True), rubric_version=rubric
+    )
     assert result.grader == "llm"
     assert formats(server) == [None, None, None]
     assert "not JSON" in server.requests[1]["body"]["messages"][-1]["content"]
@@ -109,7 +119,9 @@ def test_a_remembered_dialect_that_stops_working_falls_back_further(llm_server, 
     server = llm_server("text")
     cache.set(endpoint_cache_key(server.base_url, "fake-text"), "json_object")
     server.default = llm_scores(rubric.snapshot)
-    services.grade_llm(submission=make_submission(agent), rubric_version=rubric)
+    services.grade_llm(
+        submission=SubmissionFactory(user=agent, shipped_tone=True), rubric_version=rubric
+    )
     assert formats(server) == ["json_object", None]
     assert endpoint_dialect() == "text"
 
@@ -119,7 +131,9 @@ def test_a_server_error_that_is_not_about_the_format_is_not_a_fallback(llm_serve
     server = llm_server("strict")
     server.respond(status=500)  # "fake failure": says nothing about response_format
     with pytest.raises(LLMTransientError, match="HTTP 500"):
-        services.grade_llm(submission=make_submission(agent), rubric_version=rubric)
+        services.grade_llm(
+            submission=SubmissionFactory(user=agent, shipped_tone=True), rubric_version=rubric
+        )
     assert len(server.requests) == 1
     assert endpoint_dialect() is None
 
@@ -129,7 +143,9 @@ def test_what_an_endpoint_supports_is_forgotten_after_the_ttl(llm_server, agent,
     settings.LLM_DIALECT_TTL_SECONDS = 1
     server = llm_server("json_object")
     server.default = llm_scores(rubric.snapshot)
-    services.grade_llm(submission=make_submission(agent), rubric_version=rubric)
+    services.grade_llm(
+        submission=SubmissionFactory(user=agent, shipped_tone=True), rubric_version=rubric
+    )
     assert endpoint_dialect() == "json_object"
     time.sleep(1.2)
     assert endpoint_dialect() is None
@@ -198,4 +214,6 @@ def test_a_permanent_refusal_in_the_last_dialect_is_raised(llm_server, agent, ru
     cache.set(endpoint_cache_key(server.base_url, "fake-strict"), "text")
     server.respond(status=400)
     with pytest.raises(LLMPermanentError, match="HTTP 400"):
-        services.grade_llm(submission=make_submission(agent), rubric_version=rubric)
+        services.grade_llm(
+            submission=SubmissionFactory(user=agent, shipped_tone=True), rubric_version=rubric
+        )

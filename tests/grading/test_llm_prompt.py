@@ -19,7 +19,8 @@ from grading.llm.grader import (
 )
 from grading.models import ExampleSubmission, Rubric
 from grading.selectors import knowledge_base_current
-from tests.grading.submissions import TONE_ANSWER, llm_scores, make_submission
+from tests.factories import TONE_ANSWER, SubmissionFactory
+from tests.grading.submissions import llm_scores
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +129,9 @@ def test_a_rubric_without_titles_still_makes_a_prompt(kb: KnowledgeBase):
 def test_the_prompt_carries_trainer_graded_examples_of_the_levels(loaded_content, agent, fake_llm):
     rubric = Rubric.objects.get(slug="tone-calibration").current_version
     fake_llm.default = llm_scores(rubric.snapshot)
-    services.grade_llm(submission=make_submission(agent), rubric_version=rubric)
+    services.grade_llm(
+        submission=SubmissionFactory(user=agent, shipped_tone=True), rubric_version=rubric
+    )
     prompt = fake_llm.requests[0]["body"]["messages"][1]["content"]
     examples = {item["criterion"]: item for item in block(prompt, EXAMPLES_START, EXAMPLES_END)}
     assert set(examples) == {c["id"] for c in rubric.snapshot["criteria"]}

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from grading.models import Grade, GradingJob
-from tests.grading.submissions import make_submission
+from tests.factories import (
+    GradingJobFactory,
+    SubmissionFactory,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -41,8 +44,8 @@ def test_real_worker_grades_a_submission(worker_env, agent, tmp_path):
     from grading.content.loading import content_load_directory
 
     content_load_directory(path=settings.CONTENT_DIR)
-    submission = make_submission(agent)
-    GradingJob.objects.create(submission=submission)
+    submission = SubmissionFactory(user=agent, shipped_tone=True)
+    GradingJobFactory(submission=submission)
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",

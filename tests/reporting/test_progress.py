@@ -3,7 +3,6 @@ mastery, CSV exports, and a constant query count at 10 and at 500 agents."""
 
 import csv
 import io
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -15,10 +14,10 @@ from django.utils import timezone
 from curriculum.models import Membership, User
 from exercises.models import Assignment, Scenario, Submission
 from grading.console import services
-from grading.console.models import CohortGradingSettings
 from grading.models import CriterionScore, Grade
 from reporting import progress
 from tests.factories import (
+    CohortGradingSettingsFactory,
     ExerciseScenario,
     SubmissionFactory,
     UserFactory,
@@ -107,13 +106,13 @@ def test_mastery_needs_every_exercise_and_every_criterion_at_threshold(
     _submit(agent_in, exercise, second, {"accuracy": 3, "empathy": 3})
     (mastery,) = progress.mastery_for_agent(user=agent_in)
     assert mastery.weak == [("Empathy", 67)]  # (1 + 3) / 2 of 3 points
-    CohortGradingSettings.objects.create(cohort=console_cohort, mastery_threshold=0.6)
+    CohortGradingSettingsFactory(cohort=console_cohort, mastery_threshold=0.6)
     (mastery,) = progress.mastery_for_agent(user=agent_in)
     assert mastery.mastered and mastery.blockers == []
 
 
 def test_mastery_counts_only_released_grades_for_the_agent(exercise, console_cohort, agent_in):
-    CohortGradingSettings.objects.create(cohort=console_cohort, release_mode="on_release")
+    CohortGradingSettingsFactory(cohort=console_cohort, release_mode="on_release")
     graded_submission(agent_in, exercise, {"accuracy": 3, "empathy": 3})
     (mastery,) = progress.mastery_for_agent(user=agent_in)
     assert not mastery.mastered and mastery.not_attempted == [exercise.title]
@@ -163,10 +162,9 @@ def _populate(cohort, exercise, trainer, count):
     )
     Membership.objects.bulk_create(Membership(cohort=cohort, user=u) for u in users)
     submissions = Submission.objects.bulk_create(
-        Submission(
+        SubmissionFactory.build(
             user=u, exercise=exercise, scenario=scenario, scenario_version=version,
-            exercise_version=1, attempt=1, answer={"reply": "Hi"},
-            edit_class=Submission.EditClass.NO_DRAFT, client_token=uuid.uuid4(),
+            attempt=1, answer={"reply": "Hi"},
         )
         for u in users
     )  # fmt: skip

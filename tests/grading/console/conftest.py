@@ -1,57 +1,32 @@
 """Trainer-console fixtures: a small known rubric, an exercise on it, and graded work."""
 
 import pytest
-from django.utils import timezone
 
-from grading.models import CriterionScore, Grade, PeerReview, PeerScore, Rubric, RubricVersion
+from grading.models import Grade, PeerReview, RubricVersion
 from tests.factories import (
+    RUBRIC_SNAPSHOT,
     CohortFactory,
+    CriterionScoreFactory,
+    GradeFactory,
     MembershipFactory,
+    PeerReviewFactory,
+    PeerScoreFactory,
+    RubricVersionFactory,
     SubmissionFactory,
     TrainerFactory,
     UserFactory,
     exercise_with_scenarios,
 )
 
-SNAPSHOT = {
-    "id": "console-test",
-    "title": "Console test rubric",
-    "criteria": [
-        {
-            "id": "accuracy",
-            "title": "Accuracy",
-            "weight": 1,
-            "allow_na": False,
-            "critical": True,
-            "critical_cap": 0.5,
-            "levels": [
-                {"points": p, "title": f"Accuracy level {p}", "description": f"A{p}"}
-                for p in range(4)
-            ],
-        },
-        {
-            "id": "empathy",
-            "title": "Empathy",
-            "weight": 1,
-            "allow_na": False,
-            "levels": [
-                {"points": p, "title": f"Empathy level {p}", "description": f"E{p}"}
-                for p in range(4)
-            ],
-        },
-    ],
-}
+# The factories' small known rubric (two criteria of 0-3 points), as "console-test".
+SNAPSHOT = {**RUBRIC_SNAPSHOT, "id": "console-test", "title": "Console test rubric"}
 
 
 @pytest.fixture
 def rubric_version(db) -> RubricVersion:
-    rubric = Rubric.objects.create(slug="console-test", title="Console test", content_hash="t")
-    version = RubricVersion.objects.create(
-        rubric=rubric, number=1, content_hash="t", title="Console test", snapshot=SNAPSHOT
+    return RubricVersionFactory(
+        rubric__slug="console-test", rubric__title="Console test", snapshot=SNAPSHOT
     )
-    rubric.current_version = version
-    rubric.save(update_fields=["current_version"])
-    return version
 
 
 @pytest.fixture
@@ -85,23 +60,14 @@ def grade(submission, points: dict, *, grader="offline", rubric_version=None) ->
 
     rubric_version = rubric_version or RubricVersion.objects.get(rubric__slug="console-test")
     specs = criteria_of(rubric_version.snapshot)
-    stored = Grade.objects.create(
+    stored = GradeFactory(
         submission=submission,
         grader=grader,
         rubric_version=rubric_version,
         total=total_of(specs, points, rubric_version.snapshot),
     )
-    CriterionScore.objects.bulk_create(
-        CriterionScore(
-            grade=stored,
-            criterion_key=key,
-            order=order,
-            points=points.get(key),
-            max_points=3,
-            rationale=f"{grader} on {key}",
-        )
-        for order, key in enumerate(["accuracy", "empathy"])
-    )
+    for order, key in enumerate(["accuracy", "empathy"]):
+        CriterionScoreFactory(grade=stored, criterion_key=key, order=order, points=points.get(key))
     return stored
 
 
@@ -113,16 +79,12 @@ def graded_submission(agent, exercise, points=None, **kwargs):
 
 
 def peer_review(submission, reviewer, points: dict) -> PeerReview:
-    review = PeerReview.objects.create(
+    review = PeerReviewFactory(
         submission=submission,
-        exercise=submission.exercise,
         reviewer=reviewer,
         rubric_version=RubricVersion.objects.get(rubric__slug="console-test"),
-        status=PeerReview.Status.COMPLETED,
-        completed_at=timezone.now(),
+        completed=True,
     )
-    PeerScore.objects.bulk_create(
-        PeerScore(review=review, criterion_key=key, order=i, points=p, min_points=0, max_points=3)
-        for i, (key, p) in enumerate(points.items())
-    )
+    for order, (key, p) in enumerate(points.items()):
+        PeerScoreFactory(review=review, criterion_key=key, order=order, points=p)
     return review

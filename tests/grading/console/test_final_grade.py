@@ -18,7 +18,10 @@ from grading.console.models import (
 from grading.console.selectors import final_grades_for_submissions
 from grading.models import Flag, PeerScore
 from grading.selectors import feedback_for_submission
-from tests.factories import UserFactory
+from tests.factories import (
+    FlagFactory,
+    UserFactory,
+)
 
 from .conftest import grade, graded_submission, peer_review
 
@@ -145,8 +148,8 @@ def test_a_later_trainer_grade_overrides_an_earlier_one(exercise, agent_in, trai
 
 def test_reviewing_resolves_the_items_flags(exercise, agent_in, trainer):
     submission = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
-    Flag.objects.create(submission=submission, reason=Flag.Reason.LLM_FAILED)
-    Flag.objects.create(submission=submission, reason=Flag.Reason.DISPUTE)
+    FlagFactory(submission=submission, reason=Flag.Reason.LLM_FAILED)
+    FlagFactory(submission=submission, reason=Flag.Reason.DISPUTE)
     _review(trainer, submission, {"accuracy": 2, "empathy": 1})
     assert not Flag.objects.filter(resolved_at__isnull=True).exists()
 

@@ -1,5 +1,5 @@
 """Console pages: cohort isolation (by URL guessing too), agents kept out, the review form,
-grading settings and calibration pages."""
+grading settings and trainer calibration pages."""
 
 import pytest
 from django.urls import reverse
@@ -7,7 +7,14 @@ from django.urls import reverse
 from grading.console import services
 from grading.console.models import CohortGradingSettings, GradeOverride, QueueItem
 from grading.models import Flag
-from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
+from tests.factories import (
+    CohortFactory,
+    CohortGradingSettingsFactory,
+    FlagFactory,
+    MembershipFactory,
+    TrainerFactory,
+    UserFactory,
+)
 
 from .conftest import graded_submission
 
@@ -18,14 +25,14 @@ pytestmark = pytest.mark.django_db
 def world(exercise, agent_in, trainer, console_cohort):
     """Two cohorts with a trainer each; one flagged submission in each; a session in the first."""
     mine = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
-    Flag.objects.create(submission=mine, reason=Flag.Reason.LLM_FAILED)
+    FlagFactory(submission=mine, reason=Flag.Reason.LLM_FAILED)
     other_trainer = TrainerFactory()
     other_cohort = CohortFactory(trainers=[other_trainer])
     other_agent = UserFactory()
     MembershipFactory(cohort=other_cohort, user=other_agent)
     theirs = graded_submission(other_agent, exercise, {"accuracy": 1, "empathy": 1})
-    Flag.objects.create(submission=theirs, reason=Flag.Reason.LLM_FAILED)
-    session = services.calibration_session_create(
+    FlagFactory(submission=theirs, reason=Flag.Reason.LLM_FAILED)
+    session = services.trainer_calibration_session_create(
         trainer=trainer, cohort=console_cohort, title="Round",
         submission_ids=[mine.pk], co_trainer_ids=[],
     )  # fmt: skip
@@ -47,7 +54,7 @@ def _cohort_urls(cohort, agent):
         reverse("grading:console-grades-csv", args=[slug]),
         reverse("grading:console-progress-csv", args=[slug]),
         reverse("grading:console-quality", args=[slug]),
-        reverse("grading:console-calibration-list", args=[slug]),
+        reverse("grading:console-trainer-calibration-list", args=[slug]),
         reverse("grading:console-agent", args=[slug, agent.pk]),
         reverse("grading:console-queue") + f"?cohort={slug}",
     ]
@@ -73,7 +80,7 @@ def test_trainer_opens_every_page_of_their_cohort(client, world, trainer, consol
     urls = [
         reverse("grading:console-home"),
         reverse("grading:console-queue"),
-        reverse("grading:console-calibration", args=[world["session"].pk]),
+        reverse("grading:console-trainer-calibration", args=[world["session"].pk]),
         *_cohort_urls(console_cohort, agent_in),
         *_submission_urls(world["mine"]),
     ]
@@ -88,7 +95,7 @@ def test_trainer_never_reaches_another_trainers_cohort(
     for url in [
         *_cohort_urls(console_cohort, agent_in),
         *_submission_urls(world["mine"]),
-        reverse("grading:console-calibration", args=[world["session"].pk]),
+        reverse("grading:console-trainer-calibration", args=[world["session"].pk]),
     ]:
         assert client.get(url).status_code == 403, url
     for url in _post_urls(world["mine"], console_cohort):
@@ -108,7 +115,7 @@ def test_agents_never_see_console_pages(client, world, agent_in, console_cohort)
     for url in [
         reverse("grading:console-home"),
         reverse("grading:console-queue"),
-        reverse("grading:console-calibration", args=[world["session"].pk]),
+        reverse("grading:console-trainer-calibration", args=[world["session"].pk]),
         *_cohort_urls(console_cohort, agent_in),
         *_submission_urls(world["mine"]),
     ]:
@@ -186,7 +193,7 @@ def test_settings_form_keeps_the_audit_band(client, world, trainer, console_coho
 
 
 def test_release_buttons(client, world, trainer, console_cohort, agent_in):
-    CohortGradingSettings.objects.create(cohort=console_cohort, release_mode="on_release")
+    CohortGradingSettingsFactory(cohort=console_cohort, release_mode="on_release")
     client.force_login(trainer)
     progress = client.get(reverse("grading:console-progress", args=[console_cohort.slug]))
     assert "Release all grades of" in progress.content.decode()
@@ -198,11 +205,11 @@ def test_release_buttons(client, world, trainer, console_cohort, agent_in):
     assert world["mine"].grade_release is not None
 
 
-def test_a_partial_calibration_hand_in_marks_each_missing_score_and_keeps_the_rest(
+def test_a_partial_trainer_calibration_hand_in_marks_each_missing_score_and_keeps_the_rest(
     client, world, trainer
 ):
     client.force_login(trainer)
-    url = reverse("grading:console-calibration", args=[world["session"].pk])
+    url = reverse("grading:console-trainer-calibration", args=[world["session"].pk])
     item = world["session"].items.get()
     response = client.post(url, {f"score__{item.pk}__accuracy": "2"})
     assert response.status_code == 400
@@ -216,9 +223,9 @@ def test_a_partial_calibration_hand_in_marks_each_missing_score_and_keeps_the_re
     assert f'name="score__{item.pk}__accuracy" value="2" checked' in html
 
 
-def test_calibration_pages(client, world, trainer, console_cohort):
+def test_trainer_calibration_pages(client, world, trainer, console_cohort):
     client.force_login(trainer)
-    url = reverse("grading:console-calibration", args=[world["session"].pk])
+    url = reverse("grading:console-trainer-calibration", args=[world["session"].pk])
     assert "Hand in my scores" in client.get(url).content.decode()
     response = client.post(url, {})
     assert response.status_code == 400
@@ -229,7 +236,7 @@ def test_calibration_pages(client, world, trainer, console_cohort):
     assert response.status_code == 302
     assert "Everyone has handed in" in client.get(url).content.decode()
     create = client.post(
-        reverse("grading:console-calibration-list", args=[console_cohort.slug]),
+        reverse("grading:console-trainer-calibration-list", args=[console_cohort.slug]),
         {"title": "Second", "submissions": [world["mine"].pk]},
     )
     assert create.status_code == 302

@@ -12,7 +12,7 @@ from django.utils import timezone
 from grading import services as grading_services
 from grading.console import services
 from grading.console.errors import ConsoleNotAllowedError, QueueItemLockedError
-from grading.console.models import AuditDraw, CohortGradingSettings, QueueItem
+from grading.console.models import AuditDraw, QueueItem
 from grading.console.selectors import (
     QUEUE_PAGE_SIZE,
     QueueKind,
@@ -21,7 +21,16 @@ from grading.console.selectors import (
 )
 from grading.models import Flag, GradingJob
 from tests.conftest import require_service
-from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
+from tests.factories import (
+    AuditDrawFactory,
+    CohortFactory,
+    CohortGradingSettingsFactory,
+    FlagFactory,
+    GradingJobFactory,
+    MembershipFactory,
+    TrainerFactory,
+    UserFactory,
+)
 
 from .conftest import graded_submission
 
@@ -34,17 +43,15 @@ def _ids(rows):
 
 def test_queue_lists_flagged_work_and_the_audit_sample_only(exercise, agent_in, trainer):
     flagged = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
-    Flag.objects.create(submission=flagged, reason=Flag.Reason.LLM_FAILED)
-    Flag.objects.create(submission=flagged, reason=Flag.Reason.DISPUTE)
+    FlagFactory(submission=flagged, reason=Flag.Reason.LLM_FAILED)
+    FlagFactory(submission=flagged, reason=Flag.Reason.DISPUTE)
     sampled = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
     cohort = agent_in.memberships.get().cohort
-    AuditDraw.objects.create(submission=sampled, cohort=cohort, sampled=True, rate=0.12)
+    AuditDrawFactory(submission=sampled, cohort=cohort, sampled=True, rate=0.12)
     not_sampled = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
-    AuditDraw.objects.create(submission=not_sampled, cohort=cohort, sampled=False, rate=0.12)
+    AuditDrawFactory(submission=not_sampled, cohort=cohort, sampled=False, rate=0.12)
     resolved = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
-    Flag.objects.create(
-        submission=resolved, reason=Flag.Reason.LLM_FAILED, resolved_at=timezone.now()
-    )
+    FlagFactory(submission=resolved, reason=Flag.Reason.LLM_FAILED, resolved_at=timezone.now())
 
     rows = queue_for_trainer(user=trainer)
     assert _ids(rows) == [flagged.pk, sampled.pk]
@@ -55,7 +62,7 @@ def test_queue_lists_flagged_work_and_the_audit_sample_only(exercise, agent_in, 
 def test_audit_item_leaves_the_queue_once_a_trainer_graded_it(exercise, agent_in, trainer):
     sampled = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
     cohort = agent_in.memberships.get().cohort
-    AuditDraw.objects.create(submission=sampled, cohort=cohort, sampled=True, rate=0.12)
+    AuditDrawFactory(submission=sampled, cohort=cohort, sampled=True, rate=0.12)
     services.trainer_review_submit(
         trainer=trainer,
         submission_id=sampled.pk,
@@ -66,12 +73,12 @@ def test_audit_item_leaves_the_queue_once_a_trainer_graded_it(exercise, agent_in
 
 def test_trainers_see_only_their_cohorts_items_and_staff_see_all(exercise, agent_in, trainer):
     mine = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
-    Flag.objects.create(submission=mine, reason=Flag.Reason.GRADER_ERROR)
+    FlagFactory(submission=mine, reason=Flag.Reason.GRADER_ERROR)
     other_trainer = TrainerFactory()
     other_agent = UserFactory()
     MembershipFactory(cohort=CohortFactory(trainers=[other_trainer]), user=other_agent)
     theirs = graded_submission(other_agent, exercise, {"accuracy": 2, "empathy": 1})
-    Flag.objects.create(submission=theirs, reason=Flag.Reason.GRADER_ERROR)
+    FlagFactory(submission=theirs, reason=Flag.Reason.GRADER_ERROR)
 
     assert _ids(queue_for_trainer(user=trainer)) == [mine.pk]
     assert _ids(queue_for_trainer(user=other_trainer)) == [theirs.pk]
@@ -115,14 +122,14 @@ def test_audit_draw_is_random_not_a_fixed_pattern():
 def test_grading_finish_draws_the_audit_sample_per_cohort(exercise, trainer):
     cohort_a = CohortFactory(trainers=[trainer])
     cohort_b = CohortFactory(trainers=[trainer])
-    CohortGradingSettings.objects.create(cohort=cohort_b, audit_rate=0.15)
+    CohortGradingSettingsFactory(cohort=cohort_b, audit_rate=0.15)
     agents = {cohort_a: UserFactory(), cohort_b: UserFactory()}
     for cohort, agent in agents.items():
         MembershipFactory(cohort=cohort, user=agent)
     for _ in range(40):
         for agent in agents.values():
             submission = graded_submission(agent, exercise, {"accuracy": 2, "empathy": 2})
-            GradingJob.objects.create(submission=submission, status=GradingJob.Status.RUNNING)
+            GradingJobFactory(submission=submission, status=GradingJob.Status.RUNNING)
             grading_services.grading_finish(submission_id=submission.pk)
             grading_services.grading_finish(submission_id=submission.pk)  # redelivered: no-op
     for cohort, rate in ((cohort_a, 0.12), (cohort_b, 0.15)):
@@ -133,7 +140,7 @@ def test_grading_finish_draws_the_audit_sample_per_cohort(exercise, trainer):
 
 def test_flagged_and_cohortless_submissions_are_not_drawn(exercise, agent_in):
     flagged = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
-    GradingJob.objects.create(submission=flagged, status=GradingJob.Status.RUNNING)
+    GradingJobFactory(submission=flagged, status=GradingJob.Status.RUNNING)
     grading_services.grading_finish(submission_id=flagged.pk, flag=Flag.Reason.LLM_FAILED)
     loner = graded_submission(UserFactory(), exercise, {"accuracy": 2, "empathy": 1})
     assert services.audit_draw(submission_id=loner.pk) is None
@@ -146,7 +153,7 @@ def test_flagged_and_cohortless_submissions_are_not_drawn(exercise, agent_in):
 @pytest.fixture
 def flagged(exercise, agent_in):
     submission = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
-    Flag.objects.create(submission=submission, reason=Flag.Reason.DISAGREEMENT)
+    FlagFactory(submission=submission, reason=Flag.Reason.DISAGREEMENT)
     return submission
 
 
@@ -217,7 +224,7 @@ def test_two_trainers_opening_at_once_get_one_lock(exercise, trainer):
     agent = UserFactory()
     MembershipFactory(cohort=cohort, user=agent)
     submission = graded_submission(agent, exercise, {"accuracy": 2, "empathy": 1})
-    Flag.objects.create(submission=submission, reason=Flag.Reason.DISAGREEMENT)
+    FlagFactory(submission=submission, reason=Flag.Reason.DISAGREEMENT)
 
     barrier = threading.Barrier(len(trainers))
     won, locked_out, errors = [], [], []
@@ -256,7 +263,7 @@ def _flagged(agent, exercise, n):
     subs = []
     for _ in range(n):
         submission = graded_submission(agent, exercise, {"accuracy": 2, "empathy": 1})
-        Flag.objects.create(submission=submission, reason=Flag.Reason.DISAGREEMENT)
+        FlagFactory(submission=submission, reason=Flag.Reason.DISAGREEMENT)
         subs.append(submission)
     return subs
 
@@ -265,10 +272,10 @@ def test_kind_filter_splits_flagged_work_from_the_audit_sample(exercise, agent_i
     cohort = agent_in.memberships.get().cohort
     (flagged,) = _flagged(agent_in, exercise, 1)
     sampled = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
-    AuditDraw.objects.create(submission=sampled, cohort=cohort, sampled=True, rate=0.12)
+    AuditDrawFactory(submission=sampled, cohort=cohort, sampled=True, rate=0.12)
     # Sampled and flagged: counts as flagged, not twice.
     both = _flagged(agent_in, exercise, 1)[0]
-    AuditDraw.objects.create(submission=both, cohort=cohort, sampled=True, rate=0.12)
+    AuditDrawFactory(submission=both, cohort=cohort, sampled=True, rate=0.12)
 
     assert _ids(queue_for_trainer(user=trainer)) == [flagged.pk, sampled.pk, both.pk]
     assert _ids(queue_for_trainer(user=trainer, kind=QueueKind.FLAGGED)) == [flagged.pk, both.pk]

@@ -5,8 +5,13 @@ import pytest
 from curriculum.models import Exercise
 from grading.peer import services
 from grading.peer.rubric import criteria_of
-from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
-from tests.grading.submissions import make_submission
+from tests.factories import (
+    CohortFactory,
+    MembershipFactory,
+    SubmissionFactory,
+    TrainerFactory,
+    UserFactory,
+)
 
 TONE = "tone-read-and-calibrate"
 SCENARIOS = [
@@ -22,23 +27,9 @@ def configure(exercise: Exercise, **settings) -> Exercise:
     return exercise
 
 
-@pytest.fixture(scope="session")
-def content_bundle():
-    """The shipped content, parsed and validated once per test session."""
-    from django.conf import settings
-
-    from grading.content.loading import content_check_directory
-
-    bundle, errors = content_check_directory(path=settings.CONTENT_DIR)
-    assert not errors
-    return bundle
-
-
 @pytest.fixture
-def peer_content(db, content_bundle):
-    from grading.content.loading import content_load
-
-    return content_load(bundle=content_bundle)
+def peer_content(loaded_content):
+    return loaded_content
 
 
 @pytest.fixture
@@ -67,8 +58,9 @@ def agents_in(cohort, n: int) -> list:
 def submit(user, *, scenario: str = SCENARIOS[0], exercise: str = TONE, answer=None):
     """A committed submission, entered in the peer queue as grading's receiver of
     `submission_committed` does (without starting automatic grading)."""
-    submission = make_submission(
-        user, exercise_slug=exercise, scenario_slug=scenario, answer=answer
+    fields = {"answer": answer} if answer is not None else {}
+    submission = SubmissionFactory(
+        user=user, shipped_tone=True, exercise_slug=exercise, scenario_slug=scenario, **fields
     )
     services.peer_queue_enter(submission_id=submission.pk)
     return submission

@@ -1,7 +1,5 @@
 """The peer-review pages: what each role sees, anonymity, bad input, query counts."""
 
-import uuid
-
 import pytest
 from django.db import connection
 from django.template import Context, Template
@@ -14,8 +12,15 @@ from curriculum.models import Membership, User
 from exercises.models import Scenario, Submission
 from grading.models import Flag, PeerReview
 from grading.peer import services
-from tests.factories import CohortFactory, MembershipFactory, TrainerFactory, UserFactory
-from tests.grading.submissions import TONE_ANSWER
+from tests.factories import (
+    TONE_ANSWER,
+    CohortFactory,
+    GradeReleaseFactory,
+    MembershipFactory,
+    SubmissionFactory,
+    TrainerFactory,
+    UserFactory,
+)
 
 from .conftest import SCENARIOS, agents_in, finish, submit
 
@@ -259,7 +264,7 @@ def test_author_sees_the_summary_with_inline_comments(client, reviewed, author):
 def test_author_sees_peer_scores_only_once_grades_are_released(
     client, reviewed, author, peer_cohort, peer_trainer
 ):
-    from grading.console.models import CohortGradingSettings, GradeRelease
+    from grading.console.models import CohortGradingSettings
 
     CohortGradingSettings.objects.update_or_create(
         cohort=peer_cohort,
@@ -271,7 +276,7 @@ def test_author_sees_peer_scores_only_once_grades_are_released(
     held = client.get(url).content.decode()
     assert "Reviewer 1" not in held
     assert "once your trainer releases them" in held
-    GradeRelease.objects.create(submission=target, released_by=peer_trainer)
+    GradeReleaseFactory(submission=target, released_by=peer_trainer)
     assert "Reviewer 1" in client.get(url).content.decode()
 
 
@@ -374,10 +379,9 @@ def test_template_tag_renders_for_the_submission_page(reviewed, author):
 
 
 def test_template_tag_is_silent_without_peer_review(loaded_content, author):
-    from tests.grading.submissions import make_submission
-
-    sub = make_submission(author, exercise_slug="audit-the-draft", scenario_slug=_audit_slug(),
-                          answer={"findings": [], "reply": "x", "checklist": []})  # fmt: skip
+    sub = SubmissionFactory(user=author, shipped_tone=True, exercise_slug="audit-the-draft",
+                            scenario_slug=_audit_slug(),
+                            answer={"findings": [], "reply": "x", "checklist": []})  # fmt: skip
     request = RequestFactory().get("/")
     request.user = author
     html = Template("{% load peer_review_tags %}{% peer_review_feedback s %}").render(
@@ -469,16 +473,14 @@ def _populate(cohort, exercise, n: int, start: int) -> list[User]:
     version = scenario.versions.order_by("-number").first()
     Submission.objects.bulk_create(
         [
-            Submission(
+            SubmissionFactory.build(
                 user=u,
                 exercise=exercise,
                 scenario=scenario,
                 scenario_version=version,
-                exercise_version=1,
                 attempt=1,
                 answer=TONE_ANSWER,
                 edit_class="substantial",
-                client_token=uuid.uuid4(),
             )
             for u in users
         ]
@@ -524,10 +526,12 @@ def test_queue_pages_use_the_same_queries_for_10_and_300_submissions(
         client.get(trainer_url)
 
 
-# ---- calibration pages -------------------------------------------------------------------
+# ---- reviewer calibration pages -----------------------------------------------------------
 
 
-def test_review_next_sends_uncalibrated_reviewers_to_calibration(client, tone, author, reviewers):
+def test_review_next_sends_uncalibrated_reviewers_to_reviewer_calibration(
+    client, tone, author, reviewers
+):
     from .conftest import configure
 
     configure(tone, peer_calibration=True)
@@ -535,14 +539,14 @@ def test_review_next_sends_uncalibrated_reviewers_to_calibration(client, tone, a
     submit(reviewers[0])
     client.force_login(author)
     response = client.post(reverse("grading:peer-next", args=[tone.slug]))
-    assert response.url == reverse("grading:peer-calibrate", args=[tone.slug])
+    assert response.url == reverse("grading:peer-reviewer-calibration", args=[tone.slug])
 
 
-def test_calibration_page_scores_an_example_and_shows_the_trainer(client, tone, author):
+def test_reviewer_calibration_page_scores_an_example_and_shows_the_trainer(client, tone, author):
     from grading.models import CalibrationAttempt, ExampleSubmission
 
     client.force_login(author)
-    url = reverse("grading:peer-calibrate", args=[tone.slug])
+    url = reverse("grading:peer-reviewer-calibration", args=[tone.slug])
     html = client.get(url).content.decode()
     assert "Calibrate your reviewing" in html
     example = ExampleSubmission.objects.filter(exercise=tone).order_by("slug").first()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from grading.models import Flag, PeerQueueEntry, PeerReview
 from grading.peer import services
-from grading.peer.errors import PeerCalibrationRequiredError, PeerReviewNotAllowedError
+from grading.peer.errors import PeerReviewNotAllowedError, ReviewerCalibrationRequiredError
 from tests.factories import CohortFactory
 
 from .conftest import SCENARIOS, agents_in, configure, finish, submit
@@ -215,11 +215,11 @@ def _all(review, value):
     return {c.key: value for c in criteria_of(review.rubric_version.snapshot)}
 
 
-def test_calibration_required_first(tone, peer_cohort):
+def test_reviewer_calibration_required_first(tone, peer_cohort):
     configure(tone, peer_calibration=True)
     a, b = agents_in(peer_cohort, 2)
     submit(a), submit(b)
-    with pytest.raises(PeerCalibrationRequiredError):
+    with pytest.raises(ReviewerCalibrationRequiredError):
         services.peer_review_next(reviewer=a, exercise=tone)
 
 

@@ -18,8 +18,7 @@ from exercises.models import Scenario, Submission
 from exercises.signals import submission_committed
 from grading.models import PeerQueueEntry, PeerReview
 from grading.peer import selectors, services
-from tests.factories import CohortFactory, MembershipFactory
-from tests.grading.submissions import TONE_ANSWER, make_submission
+from tests.factories import TONE_ANSWER, CohortFactory, MembershipFactory, SubmissionFactory
 
 from .conftest import SCENARIOS, agents_in, configure, finish, submit
 
@@ -30,7 +29,7 @@ def _entry(submission) -> PeerQueueEntry:
 
 def test_a_committed_submission_enters_the_queue_through_the_signal(tone, peer_cohort):
     (author,) = agents_in(peer_cohort, 1)
-    submission = make_submission(author)
+    submission = SubmissionFactory(user=author, shipped_tone=True)
     assert not PeerQueueEntry.objects.exists()
     submission_committed.send_robust(sender=Submission, submission_id=submission.pk)
     entry = _entry(submission)
@@ -53,8 +52,8 @@ def test_a_new_attempt_retires_the_old_entry_when_it_enters(tone, peer_cohort):
 
 def test_an_old_attempt_entering_late_does_not_reopen(tone, peer_cohort):
     (author,) = agents_in(peer_cohort, 1)
-    old = make_submission(author)
-    new = make_submission(author)
+    old = SubmissionFactory(user=author, shipped_tone=True)
+    new = SubmissionFactory(user=author, shipped_tone=True)
     services.peer_queue_enter(submission_id=new.pk)
     assert services.peer_queue_enter(submission_id=old.pk) is None  # callbacks out of order
     assert list(PeerQueueEntry.objects.values_list("submission_id", flat=True)) == [new.pk]
@@ -63,7 +62,7 @@ def test_an_old_attempt_entering_late_does_not_reopen(tone, peer_cohort):
 def test_submissions_of_exercises_without_peer_review_stay_out(tone, peer_cohort):
     (author,) = agents_in(peer_cohort, 1)
     configure(tone, peer_reviews_required=0)
-    submission = make_submission(author)
+    submission = SubmissionFactory(user=author, shipped_tone=True)
     assert services.peer_queue_enter(submission_id=submission.pk) is None
     assert services.peer_queue_enter(submission_id=10**9) is None  # deleted meanwhile
     assert not PeerQueueEntry.objects.exists()
@@ -188,8 +187,8 @@ def test_review_next_does_the_same_bounded_work_for_10_and_300_waiting(tone, pee
 
 def test_peer_queue_fill_is_idempotent_and_retires_replaced_attempts(tone, peer_cohort):
     (author,) = agents_in(peer_cohort, 1)
-    old = make_submission(author)
-    new = make_submission(author)
+    old = SubmissionFactory(user=author, shipped_tone=True)
+    new = SubmissionFactory(user=author, shipped_tone=True)
     out = StringIO()
     call_command("peer_queue_fill", stdout=out)
     assert "1 submission(s) entered" in out.getvalue()

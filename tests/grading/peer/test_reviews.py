@@ -1,13 +1,11 @@
-"""Handing in reviews, combining them, calibration and the flags that reach trainers."""
+"""Handing in reviews, combining them, reviewer calibration and the flags that reach trainers."""
 
 import pytest
 
 from grading.models import (
     CalibrationAttempt,
-    CriterionScore,
     ExampleSubmission,
     Flag,
-    Grade,
     PeerQueueEntry,
     PeerReview,
 )
@@ -20,6 +18,11 @@ from grading.peer.errors import (
 from grading.peer.rubric import criteria_of
 from grading.peer.selectors import peer_scores_for_submission, reviewer_accuracy_for
 from grading.peer.services import InlineInput
+from tests.factories import (
+    CriterionScoreFactory,
+    GradeFactory,
+    ReviewerCalibrationAttemptFactory,
+)
 
 from .conftest import agents_in, configure, finish, review_input, submit
 
@@ -149,10 +152,10 @@ def test_accuracy_weighted_combining_where_the_exercise_asks(trio, tone):
     finish(second, {"tone_match": 0})
     # The first reviewer matched a trainer well, the second badly.
     example = ExampleSubmission.objects.filter(exercise=tone).first()
-    CalibrationAttempt.objects.create(
+    ReviewerCalibrationAttemptFactory(
         reviewer=first.reviewer, exercise=tone, example=example, scores={}, error=0.1, passed=True
     )
-    CalibrationAttempt.objects.create(
+    ReviewerCalibrationAttemptFactory(
         reviewer=second.reviewer, exercise=tone, example=example, scores={}, error=0.9,
         passed=False,
     )  # fmt: skip
@@ -176,13 +179,12 @@ def test_peers_disagreeing_flags_the_submission(trio, tone):
 def test_peers_far_from_the_automatic_grade_flag_the_submission(trio, tone):
     agents, subs = trio
     target = subs[0]
-    grade = Grade.objects.create(
+    grade = GradeFactory(
         submission=target,
-        grader="offline",
         rubric_version=target.exercise.examples.first().rubric_version,
         total=0.2,
     )
-    CriterionScore.objects.create(grade=grade, criterion_key="empathy", points=0, max_points=3)
+    CriterionScoreFactory(grade=grade, criterion_key="empathy", points=0)
     first, second = _reviews_of(target, agents, tone)
     finish(first, {"empathy": 3})
     assert not Flag.objects.filter(submission=target, reason="peer_disagreement").exists()
@@ -212,7 +214,7 @@ def test_one_calibrated_reviewer_is_enough(trio, tone):
     agents, subs = trio
     first, second = _reviews_of(subs[0], agents, tone)
     example = ExampleSubmission.objects.filter(exercise=tone).first()
-    CalibrationAttempt.objects.create(
+    ReviewerCalibrationAttemptFactory(
         reviewer=first.reviewer, exercise=tone, example=example, scores={}, error=0, passed=True
     )
     finish(first, 2)
@@ -255,15 +257,15 @@ def test_author_rates_and_disputes_a_review(trio, tone):
     assert Flag.objects.filter(submission=subs[0], reason=Flag.Reason.DISPUTE).exists()
 
 
-# ---- calibration and accuracy ------------------------------------------------------------
+# ---- reviewer calibration and accuracy ------------------------------------------------------
 
 
-def test_calibration_passes_within_tolerance(tone, peer_cohort):
+def test_reviewer_calibration_passes_within_tolerance(tone, peer_cohort):
     (agent,) = agents_in(peer_cohort, 1)
     example = ExampleSubmission.objects.filter(exercise=tone).order_by("slug").first()
     trainer = services.trainer_points(example)
     exact = {k: "na" if v is None else str(v) for k, v in trainer.items()}
-    attempt = services.calibration_submit(
+    attempt = services.reviewer_calibration_submit(
         reviewer=agent, exercise=tone, example_id=example.pk, scores=exact
     )
     assert attempt.error == 0 and attempt.passed
@@ -272,18 +274,20 @@ def test_calibration_passes_within_tolerance(tone, peer_cohort):
         c.key: str(c.max_points if (trainer[c.key] or 0) <= c.min_points else c.min_points)
         for c in criteria
     }
-    far = services.calibration_submit(
+    far = services.reviewer_calibration_submit(
         reviewer=agent, exercise=tone, example_id=example.pk, scores=opposite
     )
     assert far.error > 0.5 and not far.passed
     assert services.reviewer_is_calibrated(reviewer=agent, exercise=tone)
 
 
-def test_calibration_refuses_incomplete_scores(tone, peer_cohort):
+def test_reviewer_calibration_refuses_incomplete_scores(tone, peer_cohort):
     (agent,) = agents_in(peer_cohort, 1)
     example = ExampleSubmission.objects.filter(exercise=tone).first()
     with pytest.raises(PeerReviewValidationError):
-        services.calibration_submit(reviewer=agent, exercise=tone, example_id=example.pk, scores={})
+        services.reviewer_calibration_submit(
+            reviewer=agent, exercise=tone, example_id=example.pk, scores={}
+        )
     assert not CalibrationAttempt.objects.exists()
 
 
@@ -304,7 +308,7 @@ def test_reviewer_accuracy_from_the_database_on_a_known_table(tone, peer_cohort,
     finish(wild, 0)  # every criterion 2 points (of 3) below the others
     services.peer_review_rate(review_id=fair.pk, author=subs[0].user, helpfulness=5)
     example = ExampleSubmission.objects.filter(exercise=tone).first()
-    CalibrationAttempt.objects.create(
+    ReviewerCalibrationAttemptFactory(
         reviewer=fair.reviewer, exercise=tone, example=example, scores={}, error=0.2, passed=True
     )
     figures = reviewer_accuracy_for(user_ids=[fair.reviewer_id, wild.reviewer_id])
@@ -324,7 +328,7 @@ def test_consistently_off_reviewers_are_flagged_to_trainers(tone, peer_cohort):
     (agent,) = agents_in(peer_cohort, 1)
     example = ExampleSubmission.objects.filter(exercise=tone).first()
     for _ in range(3):
-        CalibrationAttempt.objects.create(
+        ReviewerCalibrationAttemptFactory(
             reviewer=agent, exercise=tone, example=example, scores={}, error=0.6, passed=False
         )
     assert services.peer_reviewers_flag_inaccurate() == [agent.pk]

@@ -3,29 +3,27 @@
 import pytest
 from django.urls import reverse
 
-from grading.models import CriterionScore, Grade, GraderKind, Rubric, RubricVersion
+from grading.models import Grade, GraderKind
 from reporting.impact.training_scores import rubric_averages_for_agents
-from tests.factories import SubmissionFactory
+from tests.factories import (
+    CriterionScoreFactory,
+    GradeFactory,
+    RubricVersionFactory,
+    SubmissionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def rubric_version(db):
-    rubric = Rubric.objects.create(slug="r", title="R", content_hash="x")
-    return RubricVersion.objects.create(
-        rubric=rubric, number=1, content_hash="x", title="R", snapshot={"criteria": []}
-    )
+    return RubricVersionFactory(snapshot={"criteria": []})
 
 
 def grade(submission, grader, rubric_version, scores: dict[str, int | None]) -> Grade:
-    made = Grade.objects.create(
-        submission=submission, grader=grader, rubric_version=rubric_version, total=0.5
-    )
-    CriterionScore.objects.bulk_create(
-        CriterionScore(grade=made, criterion_key=key, points=points, max_points=4)
-        for key, points in scores.items()
-    )
+    made = GradeFactory(submission=submission, grader=grader, rubric_version=rubric_version)
+    for key, points in scores.items():
+        CriterionScoreFactory(grade=made, criterion_key=key, points=points, max_points=4)
     return made
 
 

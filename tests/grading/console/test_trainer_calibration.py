@@ -2,8 +2,8 @@
 
 import pytest
 
-from grading.console import calibration, services
-from grading.console.errors import CalibrationError
+from grading.console import services, trainer_calibration
+from grading.console.errors import TrainerCalibrationError
 from tests.factories import TrainerFactory, UserFactory
 
 from .conftest import graded_submission
@@ -16,7 +16,7 @@ def session_setup(exercise, agent_in, trainer, console_cohort):
     co = TrainerFactory()
     console_cohort.trainers.add(co)
     subs = [graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1}) for _ in range(2)]
-    session = services.calibration_session_create(
+    session = services.trainer_calibration_session_create(
         trainer=trainer,
         cohort=console_cohort,
         title="May round",
@@ -34,21 +34,21 @@ def _scores(session, accuracy):
     }
 
 
-def test_calibration_scores_stay_blind_until_everyone_handed_in(session_setup, trainer):
+def test_trainer_calibration_scores_stay_blind_until_everyone_handed_in(session_setup, trainer):
     session, co = session_setup
-    services.calibration_scores_submit(
+    services.trainer_calibration_scores_submit(
         trainer=trainer, session_id=session.pk, scores=_scores(session, 3)
     )
-    mine = calibration.calibration_page(session=session, user=trainer)
+    mine = trainer_calibration.trainer_calibration_page(session=session, user=trainer)
     assert not mine.revealed and mine.waiting_for == 1
     assert {name for v in mine.items for c in v.criteria for name, _ in c.scores} == {"You"}
-    theirs = calibration.calibration_page(session=session, user=co)
+    theirs = trainer_calibration.trainer_calibration_page(session=session, user=co)
     assert all(c.scores == [] for v in theirs.items for c in v.criteria)
 
-    services.calibration_scores_submit(
+    services.trainer_calibration_scores_submit(
         trainer=co, session_id=session.pk, scores=_scores(session, 1)
     )
-    page = calibration.calibration_page(session=session, user=co)
+    page = trainer_calibration.trainer_calibration_page(session=session, user=co)
     assert page.revealed
     accuracy = page.items[0].criteria[0]
     assert sorted(p for _, p in accuracy.scores) == [1, 3]
@@ -56,35 +56,37 @@ def test_calibration_scores_stay_blind_until_everyone_handed_in(session_setup, t
     assert page.items[0].criteria[1].spread == 0
 
 
-def test_calibration_scores_are_handed_in_once_and_complete(session_setup, trainer):
+def test_trainer_calibration_scores_are_handed_in_once_and_complete(session_setup, trainer):
     session, _co = session_setup
     from grading.console.errors import ReviewValidationError
 
     partial = dict(list(_scores(session, 2).items())[:1])
     with pytest.raises(ReviewValidationError):
-        services.calibration_scores_submit(trainer=trainer, session_id=session.pk, scores=partial)
-    services.calibration_scores_submit(
+        services.trainer_calibration_scores_submit(
+            trainer=trainer, session_id=session.pk, scores=partial
+        )
+    services.trainer_calibration_scores_submit(
         trainer=trainer, session_id=session.pk, scores=_scores(session, 2)
     )
-    with pytest.raises(CalibrationError):
-        services.calibration_scores_submit(
+    with pytest.raises(TrainerCalibrationError):
+        services.trainer_calibration_scores_submit(
             trainer=trainer, session_id=session.pk, scores=_scores(session, 2)
         )
 
 
-def test_calibration_only_on_the_cohorts_work_and_trainers(
+def test_trainer_calibration_only_on_the_cohorts_work_and_trainers(
     exercise, trainer, console_cohort, agent_in
 ):
     stranger = UserFactory()
     foreign = graded_submission(stranger, exercise, {"accuracy": 1, "empathy": 1})
-    with pytest.raises(CalibrationError):
-        services.calibration_session_create(
+    with pytest.raises(TrainerCalibrationError):
+        services.trainer_calibration_session_create(
             trainer=trainer, cohort=console_cohort, title="x",
             submission_ids=[foreign.pk], co_trainer_ids=[],
         )  # fmt: skip
     own = graded_submission(agent_in, exercise, {"accuracy": 1, "empathy": 1})
-    with pytest.raises(CalibrationError):
-        services.calibration_session_create(
+    with pytest.raises(TrainerCalibrationError):
+        services.trainer_calibration_session_create(
             trainer=trainer, cohort=console_cohort, title="x",
             submission_ids=[own.pk], co_trainer_ids=[TrainerFactory().pk],
         )  # fmt: skip

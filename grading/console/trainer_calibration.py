@@ -22,25 +22,25 @@ from .models import (
 
 
 @dataclass
-class CalibrationChoices:
+class TrainerCalibrationChoices:
     submissions: list[tuple[int, str]]
     trainers: list[tuple[int, str]]
 
 
-CALIBRATION_CANDIDATES = 60
+TRAINER_CALIBRATION_CANDIDATES = 60
 
 
-def calibration_choices(*, cohort: Cohort, user: User) -> CalibrationChoices:
+def trainer_calibration_choices(*, cohort: Cohort, user: User) -> TrainerCalibrationChoices:
     """Recent submissions of the cohort's agents, and the cohort's other trainers."""
     submissions = (
         Submission.objects.filter(
             user_id__in=Membership.objects.filter(cohort=cohort).values("user_id")
         )
         .select_related("user", "exercise", "scenario")
-        .order_by("-created_at", "-pk")[:CALIBRATION_CANDIDATES]
+        .order_by("-created_at", "-pk")[:TRAINER_CALIBRATION_CANDIDATES]
     )
     trainers = cohort.trainers.exclude(pk=user.pk).order_by("email")
-    return CalibrationChoices(
+    return TrainerCalibrationChoices(
         submissions=[
             (
                 s.pk,
@@ -52,7 +52,7 @@ def calibration_choices(*, cohort: Cohort, user: User) -> CalibrationChoices:
     )
 
 
-def calibration_sessions_for(*, cohort: Cohort, user: User):
+def trainer_calibration_sessions_for(*, cohort: Cohort, user: User):
     sessions = TrainerCalibrationSession.objects.filter(cohort=cohort).annotate(
         invited=Count("participants", distinct=True),
         handed_in=Count(
@@ -65,7 +65,7 @@ def calibration_sessions_for(*, cohort: Cohort, user: User):
 
 
 @dataclass
-class CalibrationCriterion:
+class TrainerCalibrationCriterion:
     key: str
     title: str
     levels: list[tuple[int, str]]
@@ -92,15 +92,15 @@ class CalibrationCriterion:
 
 
 @dataclass
-class CalibrationItemView:
+class TrainerCalibrationItemView:
     item: TrainerCalibrationItem
     answer_fields: list[tuple[str, str]]
-    criteria: list[CalibrationCriterion]
+    criteria: list[TrainerCalibrationCriterion]
 
 
 @dataclass
-class CalibrationPage:
-    items: list[CalibrationItemView]
+class TrainerCalibrationPage:
+    items: list[TrainerCalibrationItemView]
     participants: list[TrainerCalibrationParticipant]
     me: TrainerCalibrationParticipant | None
     revealed: bool  # every participant has handed in
@@ -110,7 +110,9 @@ class CalibrationPage:
         return sum(1 for p in self.participants if p.submitted_at is None)
 
 
-def calibration_page(*, session: TrainerCalibrationSession, user: User, values=None, errors=None):
+def trainer_calibration_page(
+    *, session: TrainerCalibrationSession, user: User, values=None, errors=None
+):
     """The blind scoring form (with what was entered and, after a refused hand-in, the
     message of each field), or (once every participant handed in) the spread per
     criterion; nobody sees another trainer's scores before that."""
@@ -138,7 +140,7 @@ def calibration_page(*, session: TrainerCalibrationSession, user: User, values=N
         if slug not in rubrics:
             rubrics[slug] = criteria_of(rubric_version_current(slug=slug).snapshot)
         views.append(
-            CalibrationItemView(
+            TrainerCalibrationItemView(
                 item=item,
                 answer_fields=[
                     (f.label, f.text)
@@ -147,7 +149,7 @@ def calibration_page(*, session: TrainerCalibrationSession, user: User, values=N
                     )
                 ],
                 criteria=[
-                    CalibrationCriterion(
+                    TrainerCalibrationCriterion(
                         key=spec.key,
                         title=spec.title,
                         levels=[(lv.points, lv.title) for lv in spec.levels]
@@ -161,4 +163,4 @@ def calibration_page(*, session: TrainerCalibrationSession, user: User, values=N
                 ],
             )
         )
-    return CalibrationPage(items=views, participants=participants, me=me, revealed=revealed)
+    return TrainerCalibrationPage(items=views, participants=participants, me=me, revealed=revealed)
