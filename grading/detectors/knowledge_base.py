@@ -757,7 +757,9 @@ class KnowledgeBase:
 
     @cached_property
     def plans(self) -> list[PlanFact]:
-        return self._typed(PlanFact)
+        """Cheapest first (by monthly, else annual price; unpriced plans last), whatever
+        order the facts came in."""
+        return sorted(self._typed(PlanFact), key=_price_order)
 
     @cached_property
     def addons(self) -> list[AddonFact]:
@@ -913,6 +915,12 @@ def compiled_cache_clear() -> None:
 def _plan_key(name: str | None) -> str:
     key = " ".join((name or "").strip().lower().split())
     return key[:-5].strip() if key.endswith(" plan") else key
+
+
+def _price_order(plan: PlanFact) -> tuple:
+    monthly, annual = plan.monthly_price, plan.annual_price
+    price = monthly if monthly is not None else (annual / 12 if annual is not None else None)
+    return (price is None, price or 0, plan.id)
 
 
 def read_company(root: Path) -> Company | None:

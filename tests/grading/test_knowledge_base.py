@@ -158,7 +158,7 @@ def test_every_category_becomes_its_typed_fact(kb):
     assert kinds["not-offered-sms"] is NotOfferedFact
     assert kinds["sla-team"] is SlaFact
     assert kinds["ts-spam"] is TroubleshootingFact
-    assert [p.plan for p in kb.plans] == ["Team", "Solo"]
+    assert [p.plan for p in kb.plans] == ["Solo", "Team"]  # cheapest first
     assert len(kb.addons) == len(kb.quotas) == len(kb.rules) == len(kb.not_offered) == 1
 
 
