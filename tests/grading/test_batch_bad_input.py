@@ -11,20 +11,9 @@ from django.core.management import CommandError, call_command
 from grading.batch import BatchLimits, read_lines, run_jsonl
 from tests.factories import TONE_ANSWER
 
+from .test_batch_commands import run_bytes
+
 MESSAGE = "Where do I find my invoices?"
-
-
-def run_bytes(command: str, data: bytes, tmp_path, *args: str) -> tuple[list[dict], str, bool]:
-    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    source.write_bytes(data)
-    err = io.StringIO()
-    failed = False
-    try:
-        call_command(command, *args, "--input", str(source), "--output", str(target), stderr=err)
-    except CommandError:
-        failed = True
-    rows = [json.loads(line) for line in target.read_text().splitlines() if line.strip()]
-    return rows, err.getvalue(), failed
 
 
 def jsonl(*records) -> bytes:

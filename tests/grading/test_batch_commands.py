@@ -12,12 +12,11 @@ from django.core.management import CommandError, call_command
 from tests.factories import TONE_ANSWER
 
 
-def run(command: str, lines: list, tmp_path, *args: str) -> tuple[list[dict], str, bool]:
-    source = tmp_path / "in.jsonl"
-    target = tmp_path / "out.jsonl"
-    source.write_text(
-        "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
-    )
+def run_bytes(command: str, data: bytes, tmp_path, *args: str) -> tuple[list[dict], str, bool]:
+    """Run a batch command on `data` as its input file: (output rows, stderr, whether it
+    ended with a CommandError)."""
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(data)
     err = io.StringIO()
     failed = False
     try:
@@ -26,6 +25,11 @@ def run(command: str, lines: list, tmp_path, *args: str) -> tuple[list[dict], st
         failed = True
     rows = [json.loads(line) for line in target.read_text().splitlines() if line.strip()]
     return rows, err.getvalue(), failed
+
+
+def run(command: str, lines: list, tmp_path, *args: str) -> tuple[list[dict], str, bool]:
+    text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines)
+    return run_bytes(command, (text + "\n").encode(), tmp_path, *args)
 
 
 def test_analyze_messages_reports_state_and_spans(tmp_path):
