@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from grading.console.grades import final_grades_refresh
 from grading.models import CriterionScore, Grade, PeerReview, PeerScore, Rubric, RubricVersion
 from tests.factories import (
     CohortFactory,
@@ -102,6 +103,7 @@ def grade(submission, points: dict, *, grader="offline", rubric_version=None) ->
         )
         for order, key in enumerate(["accuracy", "empathy"])
     )
+    final_grades_refresh(submission_ids=[submission.pk])  # as grading.services.grade_store
     return stored
 
 
@@ -125,4 +127,5 @@ def peer_review(submission, reviewer, points: dict) -> PeerReview:
         PeerScore(review=review, criterion_key=key, order=i, points=p, min_points=0, max_points=3)
         for i, (key, p) in enumerate(points.items())
     )
+    final_grades_refresh(submission_ids=[submission.pk])  # as peer_review_submit
     return review
