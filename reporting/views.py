@@ -4,7 +4,7 @@ console's progress pages, CSV exports and grader quality. Thin: parse, call, ren
 
 import csv
 
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 
 from curriculum.access import agent_required, is_support_leader, is_trainer, trainer_required
@@ -57,13 +57,25 @@ def agent_progress(request, slug, user_id):
     return render(request, "reporting/agent.html", {"cohort": cohort, "agent": agent, "d": detail})
 
 
-def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer into a stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    """A CSV download written as its rows are read (flat memory whatever the size); every
+    cell goes through the formula escaping of `progress.csv_safe`."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow([progress.csv_safe(value) for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([progress.csv_safe(value) for value in row])
     return response
 
 

@@ -75,9 +75,14 @@ class FinalCriterion:
 
     @property
     def display(self) -> str:
-        if self.points is None:
-            return "n/a"
-        return f"{self.points:.1f}".rstrip("0").rstrip(".")
+        return points_display(self.points)
+
+
+def points_display(points: float | None) -> str:
+    """Criterion points as shown and exported: 2, 2.5, or n/a."""
+    if points is None:
+        return "n/a"
+    return f"{points:.1f}".rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)
