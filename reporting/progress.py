@@ -18,8 +18,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models import Avg, CharField, Count, Exists, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from curriculum.models import Cohort, Exercise, Membership, Module, User
@@ -289,7 +289,17 @@ def _overdue(in_cohort: Q, scope: Scope, now) -> dict[int, int]:
         Submission.objects.filter(in_cohort)
         .filter(on_time)
         .values("user_id")
-        .annotate(pairs=Count(Concat("exercise_id", Value("-"), "scenario_id"), distinct=True))
+        .annotate(
+            pairs=Count(
+                Concat(
+                    Cast("exercise_id", CharField()),
+                    Value("-"),
+                    Cast("scenario_id", CharField()),
+                    output_field=CharField(),
+                ),
+                distinct=True,
+            )
+        )
         .order_by()
         .values_list("user_id", "pairs")
     )
