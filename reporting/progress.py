@@ -229,6 +229,7 @@ class AgentRow:
     overdue: int
     behind: bool
     mastered: int
+    mastered_modules: list[int] = field(default_factory=list)
 
     @property
     def percent(self) -> int:
@@ -308,6 +309,48 @@ def _overdue(in_cohort: Q, scope: Scope, now) -> dict[int, int]:
     return counts
 
 
+def _agent_rows(members, scope: Scope, user_filter: Q, threshold: float, now) -> list[AgentRow]:
+    """The rows of these memberships' agents (`user_filter` selects the same agents):
+    completion, average, overdue and mastery by aggregate SQL; `behind` is left False (it
+    needs the whole cohort's mean). Five queries."""
+    latest = latest_attempts(user_filter, scope.pairs)
+    graded = Q(final_grade__total__isnull=False)
+    by_user = {
+        row["user_id"]: row
+        for row in latest.values("user_id").annotate(
+            done=Count("pk"), average=Avg("final_grade__total", filter=graded)
+        )
+    }
+    overdue_by_user = _overdue(user_filter, scope, now)
+    standing = _standing(latest, released_only=False)
+    rows = []
+    for membership in members:
+        user = membership.user
+        figures = by_user.get(user.pk, {})
+        mastery = _module_mastery(
+            user_id=user.pk, scope=scope, standing=standing, threshold=threshold
+        )
+        average = figures.get("average")
+        mastered = [item.module.pk for item in mastery if item.mastered]
+        rows.append(
+            AgentRow(
+                user=user,
+                done=figures.get("done", 0),
+                total=len(scope.pairs),
+                average=None if average is None else round(100 * average),
+                overdue=overdue_by_user[user.pk],
+                behind=False,
+                mastered=len(mastered),
+                mastered_modules=mastered,
+            )
+        )
+    return rows
+
+
+def _is_behind(row: AgentRow, mean: float) -> bool:
+    return not row.overdue and row.percent < mean - 100 * BEHIND_MARGIN
+
+
 def cohort_progress(*, cohort: Cohort, now=None) -> CohortProgress:
     """The cohort dashboard in a constant number of queries, its figures summed by the
     database over the stored final grades."""
@@ -326,12 +369,6 @@ def cohort_progress(*, cohort: Cohort, now=None) -> CohortProgress:
     for ex_id, sc_id in scope.pairs:
         pairs_by_exercise[ex_id].append(sc_id)
     graded = Q(final_grade__total__isnull=False)
-    by_user = {
-        row["user_id"]: row
-        for row in latest.values("user_id").annotate(
-            done=Count("pk"), average=Avg("final_grade__total", filter=graded)
-        )
-    }
     by_exercise = {
         row["exercise_id"]: row
         for row in latest.values("exercise_id").annotate(
@@ -348,35 +385,15 @@ def cohort_progress(*, cohort: Cohort, now=None) -> CohortProgress:
         .annotate(title=Min("title"), average=Avg("fraction"), count=Count("pk"))
         .order_by()
     )
-    overdue_by_user = _overdue(in_cohort, scope, now)
-    standing = _standing(latest, released_only=False)
+    rows = _agent_rows(members, scope, in_cohort, threshold, now)
     mastered_by_module: dict[int, int] = defaultdict(int)
-    rows = []
-    for membership in members:
-        user = membership.user
-        figures = by_user.get(user.pk, {})
-        mastery = _module_mastery(
-            user_id=user.pk, scope=scope, standing=standing, threshold=threshold
-        )
-        for item in mastery:
-            if item.mastered:
-                mastered_by_module[item.module.pk] += 1
-        average = figures.get("average")
-        rows.append(
-            AgentRow(
-                user=user,
-                done=figures.get("done", 0),
-                total=len(scope.pairs),
-                average=None if average is None else round(100 * average),
-                overdue=overdue_by_user[user.pk],
-                behind=False,
-                mastered=sum(1 for m in mastery if m.mastered),
-            )
-        )
+    for row in rows:
+        for module_id in row.mastered_modules:
+            mastered_by_module[module_id] += 1
     if rows:
         mean = sum(r.percent for r in rows) / len(rows)
         for row in rows:
-            row.behind = not row.overdue and row.percent < mean - 100 * BEHIND_MARGIN
+            row.behind = _is_behind(row, mean)
     agents = len(members)
     modules = []
     for module in scope.modules:
@@ -589,9 +606,16 @@ def grades_table(*, cohort: Cohort, chunk_size: int = EXPORT_CHUNK) -> tuple[lis
     return header, rows()
 
 
-def progress_table(*, cohort: Cohort) -> tuple[list[str], list[list]]:
-    """One row per agent: completion, average, overdue, behind, mastery, module completion."""
-    overview = cohort_progress(cohort=cohort)
+PROGRESS_CHUNK = 500
+
+
+def progress_table(
+    *, cohort: Cohort, chunk_size: int = PROGRESS_CHUNK, now=None
+) -> tuple[list[str], Iterator]:
+    """One row per agent: completion, average, overdue, behind, mastery. The rows are a
+    generator that works through the agents `chunk_size` at a time (one query for the
+    cohort's mean completion, then five aggregate queries per chunk), so the download
+    starts before the last agent is summed."""
     header = [
         "agent_email",
         "agent_name",
@@ -603,18 +627,40 @@ def progress_table(*, cohort: Cohort) -> tuple[list[str], list[list]]:
         "behind",
         "modules_mastered",
     ]
-    rows = [
-        [
-            row.user.email,
-            row.user.full_name,
-            row.done,
-            row.total,
-            row.percent,
-            "" if row.average is None else row.average,
-            row.overdue,
-            "yes" if row.behind else "no",
-            row.mastered,
-        ]
-        for row in overview.agents
-    ]
-    return header, rows
+
+    def rows():
+        moment = now or timezone.now()
+        scope = _scope(cohort)
+        threshold = mastery_threshold(cohort)
+        members = list(
+            Membership.objects.filter(cohort=cohort).select_related("user").order_by("user__email")
+        )
+        if not members:
+            return
+        in_cohort = Q(user_id__in=Membership.objects.filter(cohort=cohort).values("user_id"))
+        done = dict(
+            latest_attempts(in_cohort, scope.pairs)
+            .values("user_id")
+            .annotate(done=Count("pk"))
+            .values_list("user_id", "done")
+        )
+        total = len(scope.pairs)
+        percents = [round(100 * done.get(m.user_id, 0) / total) if total else 0 for m in members]
+        mean = sum(percents) / len(percents)
+        for start in range(0, len(members), chunk_size):
+            chunk = members[start : start + chunk_size]
+            user_filter = Q(user_id__in=[m.user_id for m in chunk])
+            for row in _agent_rows(chunk, scope, user_filter, threshold, moment):
+                yield [
+                    row.user.email,
+                    row.user.full_name,
+                    row.done,
+                    row.total,
+                    row.percent,
+                    "" if row.average is None else row.average,
+                    row.overdue,
+                    "yes" if _is_behind(row, mean) else "no",
+                    row.mastered,
+                ]
+
+    return header, rows()

@@ -433,6 +433,32 @@ def final_grades_refresh(*, submission_ids, check_only: bool = False) -> list[in
     return changed
 
 
+def final_grades_refresh_release(*, submission_ids) -> int:
+    """Bring the stored release state of these submissions up to date after a release or a
+    change of release mode: only `released` can change then, so this is the release rule
+    (`released_submission_ids`) and two UPDATEs per chunk, not a full recompute. Returns how
+    many rows changed. Call it inside the transaction that made the change."""
+    ids = sorted(set(submission_ids))
+    changed = 0
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start : start + REFRESH_CHUNK]
+        # Locked like final_grades_refresh, so a grade written meanwhile waits for this.
+        pairs = list(
+            Submission.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "user_id")
+        )
+        visible = released_submission_ids(submissions=pairs)
+        changed += StoredFinalGrade.objects.filter(
+            submission_id__in=sorted(visible), released=False
+        ).update(released=True)
+        changed += StoredFinalGrade.objects.filter(
+            submission_id__in=sorted(set(chunk) - visible), released=True
+        ).update(released=False)
+    return changed
+
+
 def final_grades_scope(*, cohort_id: int | None = None):
     """Ids of the submissions that have (or may have) a final grade: any automatic grade,
     completed peer review or trainer review, or a stored row; of one cohort's agents when

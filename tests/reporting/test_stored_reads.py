@@ -163,3 +163,14 @@ def test_agent_mastery_query_count_is_constant(
     with django_assert_num_queries(7):
         (mastery,) = progress.mastery_for_agent(user=agent_in)
     assert mastery.mastered
+
+
+def test_progress_csv_rows_are_the_same_in_chunks_as_in_one(mixed_cohort):
+    _header, whole = progress.progress_table(cohort=mixed_cohort, chunk_size=1000)
+    _header, chunked = progress.progress_table(cohort=mixed_cohort, chunk_size=1)
+    whole = list(whole)
+    assert len(whole) == 3 and list(chunked) == whole
+    overview = progress.cohort_progress(cohort=mixed_cohort)
+    assert [r[0] for r in whole] == [a.user.email for a in overview.agents]
+    assert [r[7] for r in whole] == ["yes" if a.behind else "no" for a in overview.agents]
+    assert [r[8] for r in whole] == [a.mastered for a in overview.agents]

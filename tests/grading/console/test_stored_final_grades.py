@@ -141,6 +141,8 @@ def test_release_mode_and_releases_update_the_stored_release_state(
         mastery_threshold=0.7,
     )
     assert _stored(other)[0].released
+    # Only the release state was brought up to date, and nothing else drifted.
+    assert final_grades_refresh(submission_ids=[held.pk, other.pk], check_only=True) == []
 
 
 def test_releasing_an_exercise_marks_its_stored_grades_released(
@@ -207,3 +209,16 @@ def test_rebuild_refuses_an_unknown_cohort():
 
     with pytest.raises(CommandError, match="no cohort"):
         call_command("rebuild_final_grades", "--cohort", "404")
+
+
+def test_release_refresh_changes_only_the_release_state(exercise, agent_in, console_cohort):
+    from grading.console.grades import final_grades_refresh_release
+
+    CohortGradingSettings.objects.create(cohort=console_cohort, release_mode="on_release")
+    submission = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 2})
+    assert not _stored(submission)[0].released
+    assert final_grades_refresh_release(submission_ids=[submission.pk]) == 0
+    CohortGradingSettings.objects.filter(cohort=console_cohort).update(release_mode="immediate")
+    assert final_grades_refresh_release(submission_ids=[submission.pk]) == 1
+    assert _stored(submission)[0].released
+    assert final_grades_refresh(submission_ids=[submission.pk], check_only=True) == []
