@@ -5,12 +5,12 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Min, OuterRef, Subquery
+from django.db.models import Count, F, Max, Min
 
 from curriculum.models import Cohort, Membership
 from grading.agreement import Agreement, agreement
 from grading.console.models import StoredFinalCriterion, StoredFinalGrade
-from grading.models import CriterionScore, GraderKind
+from grading.models import GraderKind
 
 
 @dataclass(frozen=True)
@@ -93,21 +93,25 @@ def grader_quality(*, cohort: Cohort) -> QualityReport:
         .order_by("first", "position", "criterion_key")
     }
     with_trainer = scored.filter(trainer_points__isnull=False)
-
-    def grader_rows(grader: str):
-        points = CriterionScore.objects.filter(
-            grade__submission_id=OuterRef("final_id"),
-            grade__grader=grader,
-            criterion_key=OuterRef("criterion_key"),
-        ).values("points")[:1]
-        return (
-            with_trainer.annotate(grader_points=Subquery(points))
-            .filter(grader_points__isnull=False)
-            .values_list("criterion_key", "grader_points", "trainer_points")
-            .annotate(count=Count("pk"))
-            .order_by()
+    # Each automatic grader's points on the same criterion, joined through the submission's
+    # grades (one join, grouped by grader: no per-row subquery).
+    grades = "final__submission__grades"
+    grader_rows = (
+        with_trainer.filter(
+            **{
+                f"{grades}__scores__criterion_key": F("criterion_key"),
+                f"{grades}__scores__points__isnull": False,
+            }
         )
-
+        .values_list(
+            "criterion_key", f"{grades}__grader", f"{grades}__scores__points", "trainer_points"
+        )
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    by_grader: dict[str, list] = defaultdict(list)
+    for key, grader, points, trainer_points, count in grader_rows:
+        by_grader[grader].append((key, points, trainer_points, count))
     peer_rows = (
         with_trainer.filter(peer_points__isnull=False)
         .values_list("criterion_key", "peer_points", "trainer_points")
@@ -117,8 +121,8 @@ def grader_quality(*, cohort: Cohort) -> QualityReport:
     return QualityReport(
         rows=quality_from_pairs(
             criteria=list(criteria.values()),
-            offline=_pair_counts(grader_rows(GraderKind.OFFLINE), int, criteria),
-            llm=_pair_counts(grader_rows(GraderKind.LLM), int, criteria),
+            offline=_pair_counts(by_grader[GraderKind.OFFLINE], int, criteria),
+            llm=_pair_counts(by_grader[GraderKind.LLM], int, criteria),
             peer=_pair_counts(peer_rows, lambda p: math.floor(p + 0.5), criteria),
         ),
         reviewed=reviewed.count(),
