@@ -92,6 +92,11 @@ def _scope(cohort: Cohort | None) -> Scope:
     )
 
 
+def cohort_pairs(*, cohort: Cohort | None) -> list[tuple[int, int]]:
+    """The (exercise, scenario) pairs in a cohort's scope (see the module's rules)."""
+    return _scope(cohort).pairs
+
+
 def _in_pairs(pairs) -> Q:
     """Submissions to the (exercise, scenario) pairs in scope (none when there are none)."""
     condition = Q(pk__in=[])
@@ -606,16 +611,17 @@ def grades_table(*, cohort: Cohort, chunk_size: int = EXPORT_CHUNK) -> tuple[lis
     return header, rows()
 
 
-PROGRESS_CHUNK = 500
+PROGRESS_CHUNK = 200
 
 
 def progress_table(
-    *, cohort: Cohort, chunk_size: int = PROGRESS_CHUNK, now=None
+    *, cohort: Cohort, chunk_size: int | None = None, now=None
 ) -> tuple[list[str], Iterator]:
     """One row per agent: completion, average, overdue, behind, mastery. The rows are a
     generator that works through the agents `chunk_size` at a time (one query for the
     cohort's mean completion, then five aggregate queries per chunk), so the download
-    starts before the last agent is summed."""
+    starts before the last agent is summed (`PROGRESS_CHUNK` agents at a time by default)."""
+    chunk_size = chunk_size or PROGRESS_CHUNK
     header = [
         "agent_email",
         "agent_name",

@@ -21,22 +21,25 @@ FIRST_BYTE_TARGET = 1.0  # seconds
 MEMORY_TARGET = 300 * 1024 * 1024  # bytes
 
 
-def _stream(view, floor: Floor) -> tuple[float, float, int]:
-    """(seconds to the first byte, seconds in all, bytes) of one download."""
+def _stream(view, floor: Floor) -> tuple[float, float, float, int]:
+    """(seconds to the first byte, to the first data row, in all; bytes) of one download."""
     started = time.perf_counter()
     request = RequestFactory().get("/")
     request.user = floor.trainer
     response = view(request, slug=floor.cohort.slug)
     if response.status_code != 200:
         raise RuntimeError(f"the view answered {response.status_code}")
-    first = None
+    first = first_row = None
     size = 0
     for chunk in response.streaming_content:
         if first is None:
             first = time.perf_counter() - started
+        elif first_row is None:
+            first_row = time.perf_counter() - started
         size += len(chunk)
     response.close()
-    return first or 0.0, time.perf_counter() - started, size
+    total = time.perf_counter() - started
+    return first or 0.0, first_row or total, total, size
 
 
 def _peak_memory(view, floor: Floor) -> int:
@@ -84,17 +87,21 @@ def _figures(
 ) -> list[Figure]:
     log(f"streaming {name}")
     _stream(view, floor)  # warm-up
-    first, total, size = _stream(view, floor)
+    first, first_row, total, size = _stream(view, floor)
     started = time.perf_counter()
     bound()
     sql = time.perf_counter() - started
     peak = _peak_memory(view, floor)
     return [
         Figure(
-            name=f"{name}: time to first byte",
+            name=f"{name}: time to first byte (header line)",
             value=f"{first:.3f} s ({size / 1e6:.1f} MB in all)",
+        ),
+        Figure(
+            name=f"{name}: time to first data row",
+            value=f"{first_row:.3f} s",
             target=f"<= {FIRST_BYTE_TARGET:.0f} s",
-            met=first <= FIRST_BYTE_TARGET,
+            met=first_row <= FIRST_BYTE_TARGET,
         ),
         Figure(
             name=f"{name}: total",

@@ -33,6 +33,7 @@ def test_tiny_run_prints_every_figure_and_a_summary_then_cleans_up():
         "agent drill-down",
         "grader quality",
         "grades.csv: time to first byte",
+        "progress.csv: time to first data row",
         "grades.csv: peak Python heap",
         "progress.csv: total",
     ):
