@@ -222,3 +222,16 @@ def test_release_refresh_changes_only_the_release_state(exercise, agent_in, cons
     assert final_grades_refresh_release(submission_ids=[submission.pk]) == 1
     assert _stored(submission)[0].released
     assert final_grades_refresh(submission_ids=[submission.pk], check_only=True) == []
+
+
+def test_the_data_migration_fills_the_rows_of_existing_grades(exercise, agent_in):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("grading.migrations.0007_fill_stored_final_grades")
+    submission = graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1})
+    StoredFinalGrade.objects.all().delete()
+    migration.fill(apps, None)
+    row, criteria = _stored(submission)
+    assert row.source == "auto" and criteria["empathy"].points == 1.0
