@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, CharField, Count, Exists, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Avg, CharField, Count, Exists, Min, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -28,7 +28,6 @@ from grading.console.grades import FinalGrade, final_grades_for_submissions, poi
 from grading.console.models import (
     CohortGradingSettings,
     StoredFinalCriterion,
-    StoredFinalGrade,
 )
 from grading.console.services import submission_cohort
 
@@ -131,11 +130,13 @@ class Standing:
     # title, average fraction), in rubric order
 
 
-def _standing(latest, *, released_only: bool) -> Standing:
+def _standing(latest, *, released_only: bool, graded=None) -> Standing:
+    """`graded` may be passed when the caller already holds the latest attempts' grades."""
     graded_latest = latest.filter(final_grade__total__isnull=False)
     if released_only:
         graded_latest = graded_latest.filter(final_grade__released=True)
-    graded = set(graded_latest.values_list("user_id", "exercise_id").distinct())
+    if graded is None:
+        graded = set(graded_latest.values_list("user_id", "exercise_id").distinct())
     averages: dict[tuple[int, int], list[tuple[str, str, float]]] = defaultdict(list)
     user, module = "final__submission__user_id", "final__submission__exercise__module_id"
     for row in (
@@ -482,13 +483,28 @@ def agent_progress(*, cohort: Cohort, agent: User) -> AgentProgress:
     task, and their mastery (aggregate SQL). Constant queries."""
     scope = _scope(cohort)
     latest = latest_attempts(Q(user_id=agent.pk), scope.pairs)
+    newer = Submission.objects.filter(
+        user_id=OuterRef("user_id"),
+        exercise_id=OuterRef("exercise_id"),
+        scenario_id=OuterRef("scenario_id"),
+        attempt__gt=OuterRef("attempt"),
+    )
     submissions = list(
         Submission.objects.filter(user=agent)
+        .annotate(newest=~Exists(newer))
         .select_related("exercise__module", "scenario")
         .order_by("-created_at", "-pk")
     )
     finals = final_grades_for_submissions(submission_ids=[s.pk for s in submissions])
-    latest_ids = set(latest.values_list("pk", flat=True))
+    in_scope = set(scope.pairs)
+    latest_ids = {
+        s.pk for s in submissions if s.newest and (s.exercise_id, s.scenario_id) in in_scope
+    }
+    graded = {
+        (agent.pk, s.exercise_id)
+        for s in submissions
+        if s.pk in latest_ids and s.pk in finals and finals[s.pk].total is not None
+    }
     threshold = mastery_threshold(cohort)
     latest_any: dict[tuple[int, int], int] = {}
     for s in submissions:
@@ -505,7 +521,7 @@ def agent_progress(*, cohort: Cohort, agent: User) -> AgentProgress:
         mastery=_module_mastery(
             user_id=agent.pk,
             scope=scope,
-            standing=_standing(latest, released_only=False),
+            standing=_standing(latest, released_only=False, graded=graded),
             threshold=threshold,
         ),
         threshold=threshold,
@@ -528,7 +544,8 @@ EXPORT_CHUNK = 2000
 def grades_table(*, cohort: Cohort, chunk_size: int = EXPORT_CHUNK) -> tuple[list[str], Iterator]:
     """Every submission of the cohort's agents with its stored final grade per criterion:
     the header, and the rows as a generator that reads them as it goes (one query for the
-    criterion columns, then one streamed query, a server-side cursor on PostgreSQL)."""
+    criterion columns, one streamed query, a server-side cursor on PostgreSQL, and one query
+    for the criterion points of each `chunk_size` rows)."""
     in_cohort = Q(user_id__in=Membership.objects.filter(cohort=cohort).values("user_id"))
     keys = list(
         StoredFinalCriterion.objects.filter(
@@ -555,21 +572,10 @@ def grades_table(*, cohort: Cohort, chunk_size: int = EXPORT_CHUNK) -> tuple[lis
         "edit_distance",
         "time_on_task_seconds",
     ]
-    criterion_points = {
-        f"points_{i}": Subquery(
-            StoredFinalCriterion.objects.filter(final_id=OuterRef("pk"), criterion_key=key).values(
-                "points"
-            )[:1]
-        )
-        for i, key in enumerate(keys)
-    }
     submissions = (
         Submission.objects.filter(in_cohort)
-        .annotate(
-            has_final=Exists(StoredFinalGrade.objects.filter(submission_id=OuterRef("pk"))),
-            **criterion_points,
-        )
         .values_list(
+            "pk",
             "user__email",
             "user__full_name",
             "exercise__module__slug",
@@ -577,11 +583,10 @@ def grades_table(*, cohort: Cohort, chunk_size: int = EXPORT_CHUNK) -> tuple[lis
             "scenario__slug",
             "attempt",
             "created_at",
+            "final_grade__submission_id",
             "final_grade__total",
             "final_grade__source",
             "final_grade__released",
-            "has_final",
-            *criterion_points,
             "edit_class",
             "edit_distance",
             "time_on_task_seconds",
@@ -590,23 +595,39 @@ def grades_table(*, cohort: Cohort, chunk_size: int = EXPORT_CHUNK) -> tuple[lis
             "user__email", "exercise__module__order", "exercise__order", "scenario__slug", "attempt"
         )
     )
+    column = {key: i for i, key in enumerate(keys)}
+
+    def batch_rows(batch):
+        # The criterion points of this batch in one query (a per-row subquery in the main
+        # query would make the database compute every row's before sorting the first out).
+        points = {pk: [""] * len(keys) for pk, *_ in batch}
+        for final_id, key, value in StoredFinalCriterion.objects.filter(
+            final_id__in=[row[0] for row in batch if row[8] is not None]
+        ).values_list("final_id", "criterion_key", "points"):
+            if value is not None and key in column:
+                points[final_id][column[key]] = points_display(value)
+        for pk, *head, created_at, final, total, source, released, edit, distance, secs in batch:
+            yield [
+                *head,
+                created_at.isoformat(),
+                ("" if total is None else round(100 * total)) if final else "",
+                source if final else "",
+                ("yes" if released else "no") if final else "",
+                *points[pk],
+                edit,
+                "" if distance is None else round(distance, 3),
+                secs,
+            ]
 
     def rows():
+        batch = []
         for row in submissions.iterator(chunk_size=chunk_size):
-            *head, total, source, released, has_final = row[:11]
-            points = row[11 : 11 + len(keys)]
-            edit_class, edit_distance, seconds = row[11 + len(keys) :]
-            yield [
-                *head[:6],
-                head[6].isoformat(),
-                ("" if total is None else round(100 * total)) if has_final else "",
-                source if has_final else "",
-                ("yes" if released else "no") if has_final else "",
-                *["" if p is None else points_display(p) for p in points],
-                edit_class,
-                "" if edit_distance is None else round(edit_distance, 3),
-                seconds,
-            ]
+            batch.append(row)
+            if len(batch) == chunk_size:
+                yield from batch_rows(batch)
+                batch = []
+        if batch:
+            yield from batch_rows(batch)
 
     return header, rows()
 
