@@ -72,8 +72,9 @@ LATEST = """
 
 
 def progress_sql(floor: Floor) -> list[tuple[str, list]]:
-    """Completion and average per agent and per exercise, the average per criterion, and
-    the per agent x module x criterion averages that decide mastery, of latest attempts."""
+    """Completion and average per agent and per exercise, the average per criterion, the
+    per agent x module x criterion averages and the graded exercises that decide mastery (of
+    latest attempts), the pairs each agent handed in by the due date, and the agents."""
     p = [floor.cohort.pk, floor.module.pk]
     return [
         (
@@ -107,6 +108,22 @@ def progress_sql(floor: Floor) -> list[tuple[str, list]]:
             WHERE {LATEST} AND f.total IS NOT NULL AND c.fraction IS NOT NULL
             GROUP BY s.user_id, e.module_id, c.criterion_key""",  # noqa: S608 - constant fragments
             p,
+        ),
+        (
+            f"""SELECT DISTINCT s.user_id, s.exercise_id FROM exercises_submission s
+            JOIN grading_storedfinalgrade f ON f.submission_id = s.id
+            WHERE {LATEST} AND f.total IS NOT NULL""",  # noqa: S608 - constant fragments
+            p,
+        ),
+        (
+            """SELECT s.user_id, COUNT(DISTINCT s.scenario_id) FROM exercises_submission s
+            WHERE s.user_id IN (SELECT m.user_id FROM curriculum_membership m
+                                WHERE m.cohort_id = %s)
+              AND s.exercise_id IN (SELECT e.id FROM curriculum_exercise e WHERE e.module_id = %s)
+              AND s.created_at <= (SELECT MIN(a.due_at) FROM exercises_assignment a
+                                   WHERE a.cohort_id = %s)
+            GROUP BY s.user_id""",
+            [floor.cohort.pk, floor.module.pk, floor.cohort.pk],
         ),
         (
             """SELECT u.id, u.email, u.full_name FROM curriculum_membership m
