@@ -1,8 +1,11 @@
 """Progress reads: completion per module and exercise, the cohort's average per rubric
 criterion, who is behind or overdue, mastery, the per-agent drill-down and the CSV tables.
 
-Everything is computed from a fixed set of queries (memberships, assignments, scenario
-links, submissions, final grades) whatever the cohort's size; the rest is arithmetic.
+Everything is computed from a fixed set of queries whatever the cohort's size: the scope
+(exercises, scenario links, assignments), then aggregate SQL over the latest attempts and
+their stored final grades (`grading`'s StoredFinalGrade / StoredFinalCriterion: counts,
+averages per agent, exercise, criterion, and agent x module x criterion). No final grade is
+recomputed here; the CSV tables stream their rows in chunks.
 
 Rules:
 * what counts for an agent on a scenario is their latest attempt;
