@@ -1,6 +1,7 @@
 """manage.py benchmark_scale --agents 1000 --submissions 50 [--keep]: a support floor of that
 size in the configured database, and each part of the product timed against its bound."""
 
+import gc
 import importlib
 import importlib.util
 import inspect
@@ -84,6 +85,7 @@ class Command(BaseCommand):
         try:
             for module in modules:
                 name = module.__name__.rsplit(".", 1)[1]
+                gc.collect()  # one section's garbage is not the next one's cost
                 started = time.perf_counter()
                 kwargs = {"agents": agents, "submissions": submissions, "log": log}
                 if "keep" in inspect.signature(module.measure).parameters:
