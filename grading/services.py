@@ -285,6 +285,9 @@ def grade_store(
                 )
                 for order, item in enumerate(result.criteria)
             )
+            from .console.grades import final_grades_refresh  # the stored final grade
+
+            final_grades_refresh(submission_ids=[submission_id])
     except IntegrityError:
         logger.info("grade %s for submission %s already stored", result.grader, submission_id)
         return None

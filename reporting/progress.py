@@ -1,8 +1,11 @@
 """Progress reads: completion per module and exercise, the cohort's average per rubric
 criterion, who is behind or overdue, mastery, the per-agent drill-down and the CSV tables.
 
-Everything is computed from a fixed set of queries (memberships, assignments, scenario
-links, submissions, final grades) whatever the cohort's size; the rest is arithmetic.
+Everything is computed from a fixed set of queries whatever the cohort's size: the scope
+(exercises, scenario links, assignments), then aggregate SQL over the latest attempts and
+their stored final grades (`grading`'s StoredFinalGrade / StoredFinalCriterion: counts,
+averages per agent, exercise, criterion, and agent x module x criterion). No final grade is
+recomputed here; the CSV tables stream their rows in chunks.
 
 Rules:
 * what counts for an agent on a scenario is their latest attempt;
@@ -15,15 +18,20 @@ Rules:
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Avg, CharField, Count, Exists, Min, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from curriculum.models import Cohort, Exercise, Membership, Module, User
 from exercises.models import Assignment, ExerciseScenario, Submission
-from grading.console.grades import FinalGrade, final_grades_for_submissions
-from grading.console.models import CohortGradingSettings
+from grading.console.grades import FinalGrade, final_grades_for_submissions, points_display
+from grading.console.models import (
+    CohortGradingSettings,
+    StoredFinalCriterion,
+)
 from grading.console.services import submission_cohort
 
 BEHIND_MARGIN = 0.25
@@ -86,41 +94,66 @@ def _scope(cohort: Cohort | None) -> Scope:
     )
 
 
+def cohort_pairs(*, cohort: Cohort | None) -> list[tuple[int, int]]:
+    """The (exercise, scenario) pairs in a cohort's scope (see the module's rules)."""
+    return _scope(cohort).pairs
+
+
+def _in_pairs(pairs) -> Q:
+    """Submissions to the (exercise, scenario) pairs in scope (none when there are none)."""
+    condition = Q(pk__in=[])
+    for exercise_id, scenario_id in pairs:
+        condition |= Q(exercise_id=exercise_id, scenario_id=scenario_id)
+    return condition
+
+
+def latest_attempts(user_filter: Q, pairs):
+    """What counts for an agent on a scenario: their latest attempt at each pair in scope,
+    as a queryset for aggregate SQL (no newer attempt of the same user, exercise, scenario)."""
+    newer = Submission.objects.filter(
+        user_id=OuterRef("user_id"),
+        exercise_id=OuterRef("exercise_id"),
+        scenario_id=OuterRef("scenario_id"),
+        attempt__gt=OuterRef("attempt"),
+    )
+    return (
+        Submission.objects.filter(user_filter)
+        .filter(_in_pairs(pairs))
+        .filter(~Exists(newer))
+        .order_by()
+    )
+
+
 @dataclass
-class Attempts:
-    """Each agent's latest attempt per (exercise, scenario), and when they first submitted."""
+class Standing:
+    """Mastery inputs per agent, read with aggregate SQL over the stored final grades."""
 
-    latest: dict[tuple[int, int, int], dict]  # (user, exercise, scenario) -> row
-    first_at: dict[tuple[int, int, int], object]
-    finals: dict[int, FinalGrade]
-
-
-SUBMISSION_FIELDS = (
-    "pk",
-    "user_id",
-    "exercise_id",
-    "scenario_id",
-    "attempt",
-    "created_at",
-    "edit_distance",
-    "edit_class",
-    "time_on_task_seconds",
-)
+    graded: set[tuple[int, int]]  # (user, exercise) with a graded latest attempt
+    averages: dict[tuple[int, int], list[tuple[str, str, float]]]  # (user, module) -> (key,
+    # title, average fraction), in rubric order
 
 
-def _attempts(user_filter: Q, exercise_ids) -> Attempts:
-    latest: dict[tuple[int, int, int], dict] = {}
-    first_at: dict[tuple[int, int, int], object] = {}
-    for row in Submission.objects.filter(user_filter, exercise_id__in=list(exercise_ids)).values(
-        *SUBMISSION_FIELDS
+def _standing(latest, *, released_only: bool, graded=None) -> Standing:
+    """`graded` may be passed when the caller already holds the latest attempts' grades."""
+    graded_latest = latest.filter(final_grade__total__isnull=False)
+    if released_only:
+        graded_latest = graded_latest.filter(final_grade__released=True)
+    if graded is None:
+        graded = set(graded_latest.values_list("user_id", "exercise_id").distinct())
+    averages: dict[tuple[int, int], list[tuple[str, str, float]]] = defaultdict(list)
+    user, module = "final__submission__user_id", "final__submission__exercise__module_id"
+    for row in (
+        StoredFinalCriterion.objects.filter(
+            final_id__in=graded_latest.values("pk"), fraction__isnull=False
+        )
+        .values(user, module, "criterion_key")
+        .annotate(title=Min("title"), average=Avg("fraction"), first=Min("order"))
+        .order_by(user, module, "first", "criterion_key")
     ):
-        key = (row["user_id"], row["exercise_id"], row["scenario_id"])
-        if key not in latest or row["attempt"] > latest[key]["attempt"]:
-            latest[key] = row
-        if key not in first_at or row["created_at"] < first_at[key]:
-            first_at[key] = row["created_at"]
-    finals = final_grades_for_submissions(submission_ids=[r["pk"] for r in latest.values()])
-    return Attempts(latest=latest, first_at=first_at, finals=finals)
+        averages[(row[user], row[module])].append(
+            (row["criterion_key"], row["title"], row["average"])
+        )
+    return Standing(graded=graded, averages=averages)
 
 
 # ---- mastery -------------------------------------------------------------------------------
@@ -141,36 +174,18 @@ class ModuleMastery:
         ]
 
 
-def _module_mastery(
-    *,
-    user_id: int,
-    scope: Scope,
-    attempts: Attempts,
-    threshold: float,
-    released_only: bool,
-) -> list[ModuleMastery]:
-    by_exercise: dict[int, list[FinalGrade]] = defaultdict(list)
-    for ex_id, sc_id in scope.pairs:
-        row = attempts.latest.get((user_id, ex_id, sc_id))
-        final = attempts.finals.get(row["pk"]) if row else None
-        if final is not None and final.total is not None and (final.released or not released_only):
-            by_exercise[ex_id].append(final)
+def _module_mastery(*, user_id: int, scope: Scope, standing: Standing, threshold: float):
     result = []
     for module in scope.modules:
         exercises = [e for e in scope.exercises.values() if e.module_id == module.pk]
-        fractions: dict[str, list[float]] = defaultdict(list)
-        titles: dict[str, str] = {}
-        missing = []
-        for exercise in sorted(exercises, key=lambda e: (e.order, e.title)):
-            graded = by_exercise.get(exercise.pk, [])
-            if not graded:
-                missing.append(exercise.title)
-            for final in graded:
-                for criterion in final.criteria:
-                    if criterion.fraction is not None:
-                        fractions[criterion.key].append(criterion.fraction)
-                        titles.setdefault(criterion.key, criterion.title)
-        averages = [(titles[k], sum(v) / len(v)) for k, v in fractions.items()]
+        missing = [
+            exercise.title
+            for exercise in sorted(exercises, key=lambda e: (e.order, e.title))
+            if (user_id, exercise.pk) not in standing.graded
+        ]
+        averages = [
+            (title, avg) for _key, title, avg in standing.averages.get((user_id, module.pk), [])
+        ]
         weak = [(title, round(100 * avg)) for title, avg in averages if avg < threshold]
         result.append(
             ModuleMastery(
@@ -197,13 +212,9 @@ def mastery_for_agent(*, user: User) -> list[ModuleMastery]:
     threshold and assignments; every module while they are in no cohort)."""
     cohort = submission_cohort(user_id=user.pk)
     scope = _scope(cohort)
-    attempts = _attempts(Q(user_id=user.pk), scope.exercises)
+    standing = _standing(latest_attempts(Q(user_id=user.pk), scope.pairs), released_only=True)
     return _module_mastery(
-        user_id=user.pk,
-        scope=scope,
-        attempts=attempts,
-        threshold=mastery_threshold(cohort),
-        released_only=True,
+        user_id=user.pk, scope=scope, standing=standing, threshold=mastery_threshold(cohort)
     )
 
 
@@ -227,6 +238,7 @@ class AgentRow:
     overdue: int
     behind: bool
     mastered: int
+    mastered_modules: list[int] = field(default_factory=list)
 
     @property
     def percent(self) -> int:
@@ -274,21 +286,90 @@ class CohortProgress:
         return self.criteria[0] if self.criteria else None
 
 
-def _average(values: list[float]) -> int | None:
-    return round(100 * sum(values) / len(values)) if values else None
+def _overdue(in_cohort: Q, scope: Scope, now) -> dict[int, int]:
+    """Per agent, the assigned pairs past their due date with no submission by then: the
+    past-due count less the pairs each agent handed in on time (one query)."""
+    past_due = {pair: due_at for pair, due_at in scope.due.items() if due_at < now}
+    if not past_due:
+        return defaultdict(int)
+    on_time = Q(pk__in=[])
+    for (exercise_id, scenario_id), due_at in past_due.items():
+        on_time |= Q(exercise_id=exercise_id, scenario_id=scenario_id, created_at__lte=due_at)
+    handed_in = dict(
+        Submission.objects.filter(in_cohort)
+        .filter(on_time)
+        .values("user_id")
+        .annotate(
+            pairs=Count(
+                Concat(
+                    Cast("exercise_id", CharField()),
+                    Value("-"),
+                    Cast("scenario_id", CharField()),
+                    output_field=CharField(),
+                ),
+                distinct=True,
+            )
+        )
+        .order_by()
+        .values_list("user_id", "pairs")
+    )
+    counts: dict[int, int] = defaultdict(lambda: len(past_due))
+    counts.update({user_id: len(past_due) - n for user_id, n in handed_in.items()})
+    return counts
+
+
+def _agent_rows(members, scope: Scope, user_filter: Q, threshold: float, now) -> list[AgentRow]:
+    """The rows of these memberships' agents (`user_filter` selects the same agents):
+    completion, average, overdue and mastery by aggregate SQL; `behind` is left False (it
+    needs the whole cohort's mean). Five queries."""
+    latest = latest_attempts(user_filter, scope.pairs)
+    graded = Q(final_grade__total__isnull=False)
+    by_user = {
+        row["user_id"]: row
+        for row in latest.values("user_id").annotate(
+            done=Count("pk"), average=Avg("final_grade__total", filter=graded)
+        )
+    }
+    overdue_by_user = _overdue(user_filter, scope, now)
+    standing = _standing(latest, released_only=False)
+    rows = []
+    for membership in members:
+        user = membership.user
+        figures = by_user.get(user.pk, {})
+        mastery = _module_mastery(
+            user_id=user.pk, scope=scope, standing=standing, threshold=threshold
+        )
+        average = figures.get("average")
+        mastered = [item.module.pk for item in mastery if item.mastered]
+        rows.append(
+            AgentRow(
+                user=user,
+                done=figures.get("done", 0),
+                total=len(scope.pairs),
+                average=None if average is None else round(100 * average),
+                overdue=overdue_by_user[user.pk],
+                behind=False,
+                mastered=len(mastered),
+                mastered_modules=mastered,
+            )
+        )
+    return rows
+
+
+def _is_behind(row: AgentRow, mean: float) -> bool:
+    return not row.overdue and row.percent < mean - 100 * BEHIND_MARGIN
 
 
 def cohort_progress(*, cohort: Cohort, now=None) -> CohortProgress:
-    """The cohort dashboard in a constant number of queries."""
+    """The cohort dashboard in a constant number of queries, its figures summed by the
+    database over the stored final grades."""
     now = now or timezone.now()
     members = list(
         Membership.objects.filter(cohort=cohort).select_related("user").order_by("user__email")
     )
     scope = _scope(cohort)
-    attempts = _attempts(
-        Q(user_id__in=Membership.objects.filter(cohort=cohort).values("user_id")),
-        scope.exercises,
-    )
+    in_cohort = Q(user_id__in=Membership.objects.filter(cohort=cohort).values("user_id"))
+    latest = latest_attempts(in_cohort, scope.pairs)
     settings = CohortGradingSettings.objects.filter(cohort=cohort).first()
     threshold = (
         settings.mastery_threshold if settings else CohortGradingSettings.DEFAULT_MASTERY_THRESHOLD
@@ -296,60 +377,32 @@ def cohort_progress(*, cohort: Cohort, now=None) -> CohortProgress:
     pairs_by_exercise: dict[int, list[int]] = defaultdict(list)
     for ex_id, sc_id in scope.pairs:
         pairs_by_exercise[ex_id].append(sc_id)
-    criterion_values: dict[str, list[float]] = defaultdict(list)
-    criterion_titles: dict[str, str] = {}
-    exercise_done: dict[int, int] = defaultdict(int)
-    exercise_scores: dict[int, list[float]] = defaultdict(list)
+    graded = Q(final_grade__total__isnull=False)
+    by_exercise = {
+        row["exercise_id"]: row
+        for row in latest.values("exercise_id").annotate(
+            done=Count("pk"),
+            average=Avg("final_grade__total", filter=graded),
+            graded=Count("pk", filter=graded),
+        )
+    }
+    criterion_rows = list(
+        StoredFinalCriterion.objects.filter(
+            final_id__in=latest.filter(graded).values("pk"), fraction__isnull=False
+        )
+        .values("criterion_key")
+        .annotate(title=Min("title"), average=Avg("fraction"), count=Count("pk"))
+        .order_by()
+    )
+    rows = _agent_rows(members, scope, in_cohort, threshold, now)
     mastered_by_module: dict[int, int] = defaultdict(int)
-    rows = []
-    for membership in members:
-        user = membership.user
-        done = overdue = 0
-        totals = []
-        for ex_id, sc_id in scope.pairs:
-            key = (user.pk, ex_id, sc_id)
-            row = attempts.latest.get(key)
-            if row is not None:
-                done += 1
-                exercise_done[ex_id] += 1
-                final = attempts.finals.get(row["pk"])
-                if final is not None and final.total is not None:
-                    totals.append(final.total)
-                    exercise_scores[ex_id].append(final.total)
-                    for criterion in final.criteria:
-                        if criterion.fraction is not None:
-                            criterion_values[criterion.key].append(criterion.fraction)
-                            criterion_titles.setdefault(criterion.key, criterion.title)
-            due_at = scope.due.get((ex_id, sc_id))
-            if due_at is not None and due_at < now:
-                first = attempts.first_at.get(key)
-                if first is None or first > due_at:
-                    overdue += 1
-        mastery = _module_mastery(
-            user_id=user.pk,
-            scope=scope,
-            attempts=attempts,
-            threshold=threshold,
-            released_only=False,
-        )
-        for item in mastery:
-            if item.mastered:
-                mastered_by_module[item.module.pk] += 1
-        rows.append(
-            AgentRow(
-                user=user,
-                done=done,
-                total=len(scope.pairs),
-                average=_average(totals),
-                overdue=overdue,
-                behind=False,
-                mastered=sum(1 for m in mastery if m.mastered),
-            )
-        )
+    for row in rows:
+        for module_id in row.mastered_modules:
+            mastered_by_module[module_id] += 1
     if rows:
         mean = sum(r.percent for r in rows) / len(rows)
         for row in rows:
-            row.behind = not row.overdue and row.percent < mean - 100 * BEHIND_MARGIN
+            row.behind = _is_behind(row, mean)
     agents = len(members)
     modules = []
     for module in scope.modules:
@@ -360,14 +413,17 @@ def cohort_progress(*, cohort: Cohort, now=None) -> CohortProgress:
             key=lambda e: (e.order, e.title),
         ):
             total = agents * len(pairs_by_exercise[exercise.pk])
-            done_m += exercise_done[exercise.pk]
+            figures = by_exercise.get(exercise.pk, {})
+            done = figures.get("done", 0)
+            done_m += done
             total_m += total
+            average = figures.get("average")
             exercise_rows.append(
                 ExerciseRow(
                     exercise=exercise,
-                    percent=round(100 * exercise_done[exercise.pk] / total) if total else 0,
-                    submitted=exercise_done[exercise.pk],
-                    average=_average(exercise_scores[exercise.pk]),
+                    percent=round(100 * done / total) if total else 0,
+                    submitted=done,
+                    average=None if average is None else round(100 * average),
                 )
             )
         modules.append(
@@ -381,12 +437,12 @@ def cohort_progress(*, cohort: Cohort, now=None) -> CohortProgress:
     criteria = sorted(
         (
             Bar(
-                label=criterion_titles[key],
-                percent=_average(values) or 0,
-                detail=f"{len(values)} graded",
-                warn=(sum(values) / len(values)) < threshold,
+                label=row["title"],
+                percent=round(100 * row["average"]),
+                detail=f"{row['count']} graded",
+                warn=row["average"] < threshold,
             )
-            for key, values in criterion_values.items()
+            for row in criterion_rows
         ),
         key=lambda bar: (bar.percent, bar.label),
     )
@@ -404,7 +460,7 @@ def cohort_progress(*, cohort: Cohort, now=None) -> CohortProgress:
             settings.release_mode if settings else CohortGradingSettings.ReleaseMode.IMMEDIATE
         ),
         exercises=sorted(scope.exercises.values(), key=lambda e: (e.module.order, e.order)),
-        graded=sum(len(v) for v in exercise_scores.values()),
+        graded=sum(row["graded"] for row in by_exercise.values()),
     )
 
 
@@ -426,16 +482,32 @@ class AgentProgress:
 
 
 def agent_progress(*, cohort: Cohort, agent: User) -> AgentProgress:
-    """Every submission of one agent with its final grade, edit metric and time on task."""
+    """Every submission of one agent with its stored final grade, edit metric and time on
+    task, and their mastery (aggregate SQL). Constant queries."""
     scope = _scope(cohort)
-    attempts = _attempts(Q(user_id=agent.pk), scope.exercises)
+    latest = latest_attempts(Q(user_id=agent.pk), scope.pairs)
+    newer = Submission.objects.filter(
+        user_id=OuterRef("user_id"),
+        exercise_id=OuterRef("exercise_id"),
+        scenario_id=OuterRef("scenario_id"),
+        attempt__gt=OuterRef("attempt"),
+    )
     submissions = list(
         Submission.objects.filter(user=agent)
+        .annotate(newest=~Exists(newer))
         .select_related("exercise__module", "scenario")
         .order_by("-created_at", "-pk")
     )
     finals = final_grades_for_submissions(submission_ids=[s.pk for s in submissions])
-    latest_ids = {row["pk"] for row in attempts.latest.values()}
+    in_scope = set(scope.pairs)
+    latest_ids = {
+        s.pk for s in submissions if s.newest and (s.exercise_id, s.scenario_id) in in_scope
+    }
+    graded = {
+        (agent.pk, s.exercise_id)
+        for s in submissions
+        if s.pk in latest_ids and s.pk in finals and finals[s.pk].total is not None
+    }
     threshold = mastery_threshold(cohort)
     latest_any: dict[tuple[int, int], int] = {}
     for s in submissions:
@@ -452,9 +524,8 @@ def agent_progress(*, cohort: Cohort, agent: User) -> AgentProgress:
         mastery=_module_mastery(
             user_id=agent.pk,
             scope=scope,
-            attempts=attempts,
+            standing=_standing(latest, released_only=False, graded=graded),
             threshold=threshold,
-            released_only=False,
         ),
         threshold=threshold,
     )
@@ -466,23 +537,24 @@ def agent_progress(*, cohort: Cohort, agent: User) -> AgentProgress:
 # Written through the one CSV writer, curriculum.csv_export (formula cells escaped).
 
 
-def grades_table(*, cohort: Cohort) -> tuple[list[str], list[list]]:
-    """Every submission of the cohort's agents with its final grade per criterion."""
-    submissions = list(
-        Submission.objects.filter(
-            user_id__in=Membership.objects.filter(cohort=cohort).values("user_id")
+EXPORT_CHUNK = 2000
+
+
+def grades_table(*, cohort: Cohort, chunk_size: int = EXPORT_CHUNK) -> tuple[list[str], Iterator]:
+    """Every submission of the cohort's agents with its stored final grade per criterion:
+    the header, and the rows as a generator that reads them as it goes (one query for the
+    criterion columns, one streamed query, a server-side cursor on PostgreSQL, and one query
+    for the criterion points of each `chunk_size` rows)."""
+    in_cohort = Q(user_id__in=Membership.objects.filter(cohort=cohort).values("user_id"))
+    keys = list(
+        StoredFinalCriterion.objects.filter(
+            final__submission__in=Submission.objects.filter(in_cohort)
         )
-        .select_related("user", "exercise__module", "scenario")
-        .order_by(
-            "user__email", "exercise__module__order", "exercise__order", "scenario__slug", "attempt"
-        )
+        .values("criterion_key")
+        .annotate(first=Min("final_id"), position=Min("order"))
+        .order_by("first", "position", "criterion_key")
+        .values_list("criterion_key", flat=True)
     )
-    finals = final_grades_for_submissions(submission_ids=[s.pk for s in submissions])
-    keys: list[str] = []
-    for final in finals.values():
-        for criterion in final.criteria:
-            if criterion.key not in keys:
-                keys.append(criterion.key)
     header = [
         "agent_email",
         "agent_name",
@@ -499,37 +571,77 @@ def grades_table(*, cohort: Cohort) -> tuple[list[str], list[list]]:
         "edit_distance",
         "time_on_task_seconds",
     ]
-    rows = []
-    for s in submissions:
-        final = finals.get(s.pk)
-        points = {c.key: c for c in final.criteria} if final else {}
-        rows.append(
-            [
-                s.user.email,
-                s.user.full_name,
-                s.exercise.module.slug,
-                s.exercise.slug,
-                s.scenario.slug,
-                s.attempt,
-                s.created_at.isoformat(),
-                final.percent if final else "",
-                final.source if final else "",
-                ("yes" if final.released else "no") if final else "",
-                *[
-                    (points[k].display if k in points and points[k].points is not None else "")
-                    for k in keys
-                ],
-                s.edit_class,
-                "" if s.edit_distance is None else round(s.edit_distance, 3),
-                s.time_on_task_seconds,
-            ]
+    submissions = (
+        Submission.objects.filter(in_cohort)
+        .values_list(
+            "pk",
+            "user__email",
+            "user__full_name",
+            "exercise__module__slug",
+            "exercise__slug",
+            "scenario__slug",
+            "attempt",
+            "created_at",
+            "final_grade__submission_id",
+            "final_grade__total",
+            "final_grade__source",
+            "final_grade__released",
+            "edit_class",
+            "edit_distance",
+            "time_on_task_seconds",
         )
-    return header, rows
+        .order_by(
+            "user__email", "exercise__module__order", "exercise__order", "scenario__slug", "attempt"
+        )
+    )
+    column = {key: i for i, key in enumerate(keys)}
+
+    def batch_rows(batch):
+        # The criterion points of this batch in one query (a per-row subquery in the main
+        # query would make the database compute every row's before sorting the first out).
+        points = {pk: [""] * len(keys) for pk, *_ in batch}
+        for final_id, key, value in StoredFinalCriterion.objects.filter(
+            final_id__in=[row[0] for row in batch if row[8] is not None]
+        ).values_list("final_id", "criterion_key", "points"):
+            if value is not None and key in column:
+                points[final_id][column[key]] = points_display(value)
+        for pk, *head, created_at, final, total, source, released, edit, distance, secs in batch:
+            yield [
+                *head,
+                created_at.isoformat(),
+                ("" if total is None else round(100 * total)) if final else "",
+                source if final else "",
+                ("yes" if released else "no") if final else "",
+                *points[pk],
+                edit,
+                "" if distance is None else round(distance, 3),
+                secs,
+            ]
+
+    def rows():
+        batch = []
+        for row in submissions.iterator(chunk_size=chunk_size):
+            batch.append(row)
+            if len(batch) == chunk_size:
+                yield from batch_rows(batch)
+                batch = []
+        if batch:
+            yield from batch_rows(batch)
+
+    return header, rows()
 
 
-def progress_table(*, cohort: Cohort) -> tuple[list[str], list[list]]:
-    """One row per agent: completion, average, overdue, behind, mastery, module completion."""
-    overview = cohort_progress(cohort=cohort)
+PROGRESS_CHUNK = 200
+
+
+def progress_table(
+    *, cohort: Cohort, chunk_size: int | None = None, now=None
+) -> tuple[list[str], Iterator]:
+    """One row per agent: completion, average, overdue, behind, mastery. The rows are a
+    generator that works through the agents `chunk_size` at a time (one query for the
+    cohort's mean completion, then five aggregate queries per chunk), so the download
+    starts before the last agent is summed (`PROGRESS_CHUNK` agents at a time by default)."""
+    chunk_size = chunk_size or PROGRESS_CHUNK
     header = [
         "agent_email",
         "agent_name",
@@ -541,18 +653,40 @@ def progress_table(*, cohort: Cohort) -> tuple[list[str], list[list]]:
         "behind",
         "modules_mastered",
     ]
-    rows = [
-        [
-            row.user.email,
-            row.user.full_name,
-            row.done,
-            row.total,
-            row.percent,
-            "" if row.average is None else row.average,
-            row.overdue,
-            "yes" if row.behind else "no",
-            row.mastered,
-        ]
-        for row in overview.agents
-    ]
-    return header, rows
+
+    def rows():
+        moment = now or timezone.now()
+        scope = _scope(cohort)
+        threshold = mastery_threshold(cohort)
+        members = list(
+            Membership.objects.filter(cohort=cohort).select_related("user").order_by("user__email")
+        )
+        if not members:
+            return
+        in_cohort = Q(user_id__in=Membership.objects.filter(cohort=cohort).values("user_id"))
+        done = dict(
+            latest_attempts(in_cohort, scope.pairs)
+            .values("user_id")
+            .annotate(done=Count("pk"))
+            .values_list("user_id", "done")
+        )
+        total = len(scope.pairs)
+        percents = [round(100 * done.get(m.user_id, 0) / total) if total else 0 for m in members]
+        mean = sum(percents) / len(percents)
+        for start in range(0, len(members), chunk_size):
+            chunk = members[start : start + chunk_size]
+            user_filter = Q(user_id__in=[m.user_id for m in chunk])
+            for row in _agent_rows(chunk, scope, user_filter, threshold, moment):
+                yield [
+                    row.user.email,
+                    row.user.full_name,
+                    row.done,
+                    row.total,
+                    row.percent,
+                    "" if row.average is None else row.average,
+                    row.overdue,
+                    "yes" if _is_behind(row, mean) else "no",
+                    row.mastered,
+                ]
+
+    return header, rows()

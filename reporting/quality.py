@@ -5,14 +5,12 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, F, Max, Min
 
 from curriculum.models import Cohort, Membership
-from exercises.models import Submission
 from grading.agreement import Agreement, agreement
-from grading.console.grades import final_grades_for_submissions
-from grading.console.models import TrainerReview
-from grading.models import CriterionScore, GraderKind
+from grading.console.models import StoredFinalCriterion, StoredFinalGrade
+from grading.models import GraderKind
 
 
 @dataclass(frozen=True)
@@ -62,42 +60,70 @@ def quality_from_pairs(
     ]
 
 
+def _pair_counts(rows, key_of, low_high) -> dict[str, list[tuple[int, int]]]:
+    """(criterion, grader points, trainer points, count) rows -> pairs per criterion."""
+    pairs: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for key, points, trainer_points, count in rows:
+        if key in low_high:
+            pairs[key].extend([(key_of(points), trainer_points)] * count)
+    return pairs
+
+
 def grader_quality(*, cohort: Cohort) -> QualityReport:
     """Agreement of the offline grader, the LLM grader and the peer score with trainers, per
     criterion, over the cohort's trainer-reviewed submissions (the audit sample and the
     flagged ones a trainer graded). The trainer's latest grade is the reference; a peer
-    score between two levels is rounded half up. Constant queries."""
-    reviewed_ids = list(
-        Submission.objects.filter(
-            user_id__in=Membership.objects.filter(cohort=cohort).values("user_id"),
-        )
-        .filter(Exists(TrainerReview.objects.filter(submission_id=OuterRef("pk"))))
-        .values_list("pk", flat=True)
+    score between two levels is rounded half up. Constant queries: the database counts each
+    (grader points, trainer points) pair per criterion over the stored final grades."""
+    reviewed = StoredFinalGrade.objects.filter(
+        submission__user_id__in=Membership.objects.filter(cohort=cohort).values("user_id"),
+        trainer_review__isnull=False,
     )
-    finals = final_grades_for_submissions(submission_ids=reviewed_ids)
-    by_grader: dict[tuple[int, str], dict[str, int | None]] = defaultdict(dict)
-    for submission_id, grader, key, points in CriterionScore.objects.filter(
-        grade__submission_id__in=reviewed_ids
-    ).values_list("grade__submission_id", "grade__grader", "criterion_key", "points"):
-        by_grader[(submission_id, grader)][key] = points
-    criteria: dict[str, tuple[str, str, int, int]] = {}
-    offline: dict[str, list] = defaultdict(list)
-    llm: dict[str, list] = defaultdict(list)
-    peer: dict[str, list] = defaultdict(list)
-    for submission_id, final in finals.items():
-        for c in final.criteria:
-            criteria.setdefault(c.key, (c.key, c.title, c.min_points, c.max_points))
-            if c.trainer_points is None:
-                continue
-            for grader, target in ((GraderKind.OFFLINE, offline), (GraderKind.LLM, llm)):
-                points = by_grader.get((submission_id, grader), {}).get(c.key)
-                if points is not None:
-                    target[c.key].append((points, c.trainer_points))
-            if c.peer_points is not None:
-                peer[c.key].append((math.floor(c.peer_points + 0.5), c.trainer_points))
+    scored = StoredFinalCriterion.objects.filter(final__in=reviewed)
+    criteria = {
+        row["criterion_key"]: (row["criterion_key"], row["title"], row["low"], row["high"])
+        for row in scored.values("criterion_key")
+        .annotate(
+            title=Min("title"),
+            low=Min("min_points"),
+            high=Max("max_points"),
+            first=Min("final_id"),
+            position=Min("order"),
+        )
+        .order_by("first", "position", "criterion_key")
+    }
+    with_trainer = scored.filter(trainer_points__isnull=False)
+    # Each automatic grader's points on the same criterion, joined through the submission's
+    # grades (one join, grouped by grader: no per-row subquery).
+    grades = "final__submission__grades"
+    grader_rows = (
+        with_trainer.filter(
+            **{
+                f"{grades}__scores__criterion_key": F("criterion_key"),
+                f"{grades}__scores__points__isnull": False,
+            }
+        )
+        .values_list(
+            "criterion_key", f"{grades}__grader", f"{grades}__scores__points", "trainer_points"
+        )
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    by_grader: dict[str, list] = defaultdict(list)
+    for key, grader, points, trainer_points, count in grader_rows:
+        by_grader[grader].append((key, points, trainer_points, count))
+    peer_rows = (
+        with_trainer.filter(peer_points__isnull=False)
+        .values_list("criterion_key", "peer_points", "trainer_points")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
     return QualityReport(
         rows=quality_from_pairs(
-            criteria=list(criteria.values()), offline=offline, llm=llm, peer=peer
+            criteria=list(criteria.values()),
+            offline=_pair_counts(by_grader[GraderKind.OFFLINE], int, criteria),
+            llm=_pair_counts(by_grader[GraderKind.LLM], int, criteria),
+            peer=_pair_counts(peer_rows, lambda p: math.floor(p + 0.5), criteria),
         ),
-        reviewed=len(finals),
+        reviewed=reviewed.count(),
     )

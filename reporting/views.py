@@ -59,14 +59,14 @@ def agent_progress(request, slug, user_id):
 def grades_csv(request, slug):
     cohort = cohort_get_for_console(user=request.user, slug=slug)
     header, rows = progress.grades_table(cohort=cohort)
-    return csv_response(f"{cohort.slug}-grades.csv", header, rows)
+    return csv_response(f"{cohort.slug}-grades.csv", header, rows, stream=True)
 
 
 @trainer_required
 def progress_csv(request, slug):
     cohort = cohort_get_for_console(user=request.user, slug=slug)
     header, rows = progress.progress_table(cohort=cohort)
-    return csv_response(f"{cohort.slug}-progress.csv", header, rows)
+    return csv_response(f"{cohort.slug}-progress.csv", header, rows, stream=True)
 
 
 @trainer_required

@@ -558,6 +558,35 @@ class GradeFactory(factory.django.DjangoModelFactory):
     total = 0.5
 
 
+class StoredFinalGradeFactory(factory.django.DjangoModelFactory):
+    """A stored final grade row as `final_grades_refresh` writes it (tests of readers that
+    need rows without running the graders; writers' tests call the refresh itself)."""
+
+    class Meta:
+        model = "grading.StoredFinalGrade"
+
+    submission = factory.SubFactory(SubmissionFactory)
+    rubric_version = factory.SubFactory(RubricVersionFactory)
+    total = 0.5
+    source = "auto"
+    released = True
+
+
+class StoredFinalCriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.StoredFinalCriterion"
+
+    final = factory.SubFactory(StoredFinalGradeFactory)
+    criterion_key = factory.Sequence(lambda n: f"criterion-{n}")
+    title = factory.LazyAttribute(lambda o: o.criterion_key.replace("-", " ").title())
+    points = 2
+    fraction = factory.LazyAttribute(lambda o: o.points / 3)
+    min_points = 0
+    max_points = 3
+    source = "auto"
+    auto_points = 2
+
+
 class CriterionScoreFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "grading.CriterionScore"

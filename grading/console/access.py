@@ -66,6 +66,18 @@ def _calibration_score_change(user, score) -> bool:
     return access.is_trainer(user) and score.participant.trainer_id == user.pk
 
 
+def _stored_final_view(user, final) -> bool:
+    """The stored final grade: the author once it is released to them, the trainers of their
+    cohort (staff: all). Written only by `final_grades_refresh`, never by a person."""
+    if final.submission.user_id == user.pk and access.is_agent(user):
+        return final.released
+    return access.trains_user(user, final.submission.user)
+
+
+def _stored_criterion_view(user, criterion) -> bool:
+    return _stored_final_view(user, criterion.final)
+
+
 def register_rules() -> None:
     for label in ("grading.QueueItem", "grading.TrainerReview", "grading.GradeRelease"):
         access.register(label, view=_console_submission_rule, change=_console_submission_rule)
@@ -73,6 +85,10 @@ def register_rules() -> None:
     # Audit records: seen by the trainers concerned, changed by nobody.
     access.register("grading.GradeOverride", view=_console_submission_rule, change=access.never)
     access.register("grading.AuditDraw", view=_console_cohort_rule, change=access.never)
+    access.register("grading.StoredFinalGrade", view=_stored_final_view, change=access.never)
+    access.register(
+        "grading.StoredFinalCriterion", view=_stored_criterion_view, change=access.never
+    )
     access.register(
         "grading.CohortGradingSettings", view=_console_cohort_rule, change=_console_cohort_rule
     )

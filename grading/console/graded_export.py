@@ -2,11 +2,12 @@
 
 Each record is a `grade_submissions` line (exercise, scenario, answer) plus the trainer's
 points (`grades`), the automatic points the final grade used (`auto`), each automatic
-grader's own points, and each criterion's range. The points come from the same final
-grades as the cohort's grades.csv; the agent is not named.
+grader's own points, and each criterion's range. The points come from the same stored
+final grades as the cohort's grades.csv; the agent is not named.
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 from django.db.models import Exists, OuterRef
 
@@ -18,10 +19,12 @@ from .grades import final_grades_for_submissions
 from .models import TrainerReview
 
 
-def trainer_graded_records(*, cohort: Cohort) -> list[dict]:
+def trainer_graded_records(*, cohort: Cohort, chunk_size: int = 500) -> Iterator[dict]:
     """One record per trainer-reviewed submission of the cohort's agents (the latest
-    trainer grade is the reference), oldest first. Constant queries."""
-    submissions = list(
+    trainer grade is the reference), oldest first, yielded as they are read: the
+    submissions stream in chunks, each chunk reads its stored final grades and grader
+    points (three queries per chunk)."""
+    submissions = (
         Submission.objects.filter(
             user_id__in=Membership.objects.filter(cohort=cohort).values("user_id")
         )
@@ -29,6 +32,17 @@ def trainer_graded_records(*, cohort: Cohort) -> list[dict]:
         .select_related("exercise", "scenario")
         .order_by("created_at", "pk")
     )
+    chunk: list[Submission] = []
+    for submission in submissions.iterator(chunk_size=chunk_size):
+        chunk.append(submission)
+        if len(chunk) == chunk_size:
+            yield from _records(chunk)
+            chunk = []
+    if chunk:
+        yield from _records(chunk)
+
+
+def _records(submissions: list[Submission]) -> Iterator[dict]:
     finals = final_grades_for_submissions(submission_ids=[s.pk for s in submissions])
     by_grader: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
     for submission_id, grader, key, points in CriterionScore.objects.filter(
@@ -36,7 +50,6 @@ def trainer_graded_records(*, cohort: Cohort) -> list[dict]:
     ).values_list("grade__submission_id", "grade__grader", "criterion_key", "points"):
         if points is not None:
             by_grader[(submission_id, grader)][key] = points
-    records = []
     for submission in submissions:
         final = finals.get(submission.pk)
         if final is None:
@@ -57,5 +70,4 @@ def trainer_graded_records(*, cohort: Cohort) -> list[dict]:
             points = by_grader.get((submission.pk, grader.value))
             if points:
                 record[grader.value] = points
-        records.append(record)
-    return records
+        yield record

@@ -11,12 +11,17 @@ The combination, per rubric criterion:
 The total is the weighted mean of each criterion's fraction of its range, capped where a
 critical criterion sits at its lowest level (as the graders compute it). An automatic-only
 grade keeps the total its grader stored.
+
+This module is the one place for that rule. `final_grades_compute` applies it to the raw
+rows; `final_grades_refresh` stores its result (`StoredFinalGrade`, `StoredFinalCriterion`)
+and is called in the transaction of every write that changes an input; everything else reads
+the stored rows (`final_grades_for_submissions` here, aggregate SQL in reporting).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 
 from curriculum.models import Exercise, Membership
 from exercises.models import Submission
@@ -26,7 +31,14 @@ from ..models import CriterionScore, Grade, GraderKind, RubricVersion
 from ..peer import scoring
 from ..peer.models import PeerQueueEntry, PeerReview, PeerScore
 from ..peer.rubric import CriterionSpec, criteria_of
-from .models import CohortGradingSettings, GradeRelease, TrainerReview, TrainerScore
+from .models import (
+    CohortGradingSettings,
+    GradeRelease,
+    StoredFinalCriterion,
+    StoredFinalGrade,
+    TrainerReview,
+    TrainerScore,
+)
 
 TRAINER = "trainer"
 COMBINED = "combined"
@@ -63,9 +75,14 @@ class FinalCriterion:
 
     @property
     def display(self) -> str:
-        if self.points is None:
-            return "n/a"
-        return f"{self.points:.1f}".rstrip("0").rstrip(".")
+        return points_display(self.points)
+
+
+def points_display(points: float | None) -> str:
+    """Criterion points as shown and exported: 2, 2.5, or n/a."""
+    if points is None:
+        return "n/a"
+    return f"{points:.1f}".rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -164,9 +181,11 @@ def _peer_points(rows, exercises: dict[int, Exercise], subs, entries) -> dict[in
     return result
 
 
-def final_grades_for_submissions(*, submission_ids) -> dict[int, FinalGrade]:
-    """The final grade of each submission that has any grade (others are left out), in a
-    constant number of queries however many submissions are asked for."""
+def final_grades_compute(*, submission_ids) -> dict[int, FinalGrade]:
+    """The final grade of each submission that has any grade (others are left out),
+    computed from the grade, peer and trainer rows by the precedence rule, in a constant
+    number of queries however many submissions are asked for. Only `final_grades_refresh`
+    (and the drift check) call this; readers read the stored rows."""
     ids = sorted(set(submission_ids))
     if not ids:
         return {}
@@ -298,3 +317,165 @@ def final_grades_for_submissions(*, submission_ids) -> dict[int, FinalGrade]:
             trainer_review_id=review.pk if review else None,
         )
     return result
+
+
+# ---- the stored rows ---------------------------------------------------------------------
+
+REFRESH_CHUNK = 1000
+
+
+def _from_stored(row: StoredFinalGrade) -> FinalGrade:
+    return FinalGrade(
+        submission_id=row.submission_id,
+        total=row.total,
+        criteria=tuple(
+            FinalCriterion(
+                key=c.criterion_key,
+                title=c.title,
+                points=c.points,
+                min_points=c.min_points,
+                max_points=c.max_points,
+                weight=c.weight,
+                source=c.source,
+                auto_points=c.auto_points,
+                peer_points=c.peer_points,
+                trainer_points=c.trainer_points,
+            )
+            for c in row.criteria.all()
+        ),
+        source=row.source,
+        released=row.released,
+        rubric_version_id=row.rubric_version_id,
+        trainer_changed=row.trainer_changed,
+        trainer_note=row.trainer_note,
+        trainer_review_id=row.trainer_review_id,
+    )
+
+
+def final_grades_for_submissions(*, submission_ids) -> dict[int, FinalGrade]:
+    """The stored final grade of each submission that has one (others are left out).
+    Two queries however many submissions are asked for."""
+    ids = sorted(set(submission_ids))
+    if not ids:
+        return {}
+    rows = StoredFinalGrade.objects.filter(submission_id__in=ids).prefetch_related(
+        Prefetch("criteria", queryset=StoredFinalCriterion.objects.order_by("order"))
+    )
+    return {row.submission_id: _from_stored(row) for row in rows}
+
+
+def _stored_rows(final: FinalGrade) -> tuple[StoredFinalGrade, list[StoredFinalCriterion]]:
+    grade = StoredFinalGrade(
+        submission_id=final.submission_id,
+        rubric_version_id=final.rubric_version_id,
+        total=final.total,
+        source=final.source,
+        released=final.released,
+        trainer_review_id=final.trainer_review_id,
+        trainer_changed=final.trainer_changed,
+        trainer_note=final.trainer_note,
+    )
+    criteria = [
+        StoredFinalCriterion(
+            final_id=final.submission_id,
+            criterion_key=c.key,
+            order=order,
+            title=c.title[:200],
+            points=c.points,
+            fraction=c.fraction,
+            min_points=c.min_points,
+            max_points=c.max_points,
+            weight=c.weight,
+            source=c.source,
+            auto_points=c.auto_points,
+            peer_points=c.peer_points,
+            trainer_points=c.trainer_points,
+        )
+        for order, c in enumerate(final.criteria)
+    ]
+    return grade, criteria
+
+
+def final_grades_refresh(*, submission_ids, check_only: bool = False) -> list[int]:
+    """Recompute the final grades of these submissions and store those that differ from
+    the stored rows (new, changed, or no longer graded). Returns the ids that differed.
+
+    Call it inside the transaction that changed an input, after the change: it locks the
+    submissions' rows first (in id order) so two writers never interleave. `check_only`
+    compares without writing (the drift check of `rebuild_final_grades`)."""
+    ids = sorted(set(submission_ids))
+    changed: list[int] = []
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start : start + REFRESH_CHUNK]
+        if not check_only:
+            list(
+                Submission.objects.select_for_update()
+                .filter(pk__in=chunk)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        computed = final_grades_compute(submission_ids=chunk)
+        stored = final_grades_for_submissions(submission_ids=chunk)
+        differ = [pk for pk in chunk if computed.get(pk) != stored.get(pk)]
+        changed.extend(differ)
+        if check_only or not differ:
+            continue
+        StoredFinalCriterion.objects.filter(final_id__in=differ).delete()
+        StoredFinalGrade.objects.filter(submission_id__in=differ).delete()
+        grades, criteria = [], []
+        for pk in differ:
+            if pk in computed:
+                grade, rows = _stored_rows(computed[pk])
+                grades.append(grade)
+                criteria.extend(rows)
+        StoredFinalGrade.objects.bulk_create(grades)
+        StoredFinalCriterion.objects.bulk_create(criteria)
+    return changed
+
+
+def final_grades_refresh_release(*, submission_ids) -> int:
+    """Bring the stored release state of these submissions up to date after a release or a
+    change of release mode: only `released` can change then, so this is the release rule
+    (`released_submission_ids`) and two UPDATEs per chunk, not a full recompute. Returns how
+    many rows changed. Call it inside the transaction that made the change."""
+    ids = sorted(set(submission_ids))
+    changed = 0
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start : start + REFRESH_CHUNK]
+        # Locked like final_grades_refresh, so a grade written meanwhile waits for this.
+        pairs = list(
+            Submission.objects.select_for_update()
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", "user_id")
+        )
+        visible = released_submission_ids(submissions=pairs)
+        changed += StoredFinalGrade.objects.filter(
+            submission_id__in=sorted(visible), released=False
+        ).update(released=True)
+        changed += StoredFinalGrade.objects.filter(
+            submission_id__in=sorted(set(chunk) - visible), released=True
+        ).update(released=False)
+    return changed
+
+
+def final_grades_scope(*, cohort_id: int | None = None):
+    """Ids of the submissions that have (or may have) a final grade: any automatic grade,
+    completed peer review or trainer review, or a stored row; of one cohort's agents when
+    `cohort_id` is given. A queryset of ids, for bulk refreshes and the rebuild command."""
+    graded = (
+        Q(pk__in=Grade.objects.values("submission_id"))
+        | Q(pk__in=TrainerReview.objects.values("submission_id"))
+        | Q(
+            pk__in=PeerReview.objects.filter(
+                kind=PeerReview.Kind.PEER, status=PeerReview.Status.COMPLETED
+            ).values("submission_id")
+        )
+        | Q(pk__in=StoredFinalGrade.objects.values("submission_id"))
+    )
+    submissions = Submission.objects.filter(graded)
+    if cohort_id is not None:
+        submissions = submissions.filter(
+            user_id__in=Membership.objects.filter(cohort_id=cohort_id).values("user_id")
+        )
+    return submissions.order_by("pk").values_list("pk", flat=True)

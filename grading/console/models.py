@@ -283,3 +283,68 @@ class TrainerCalibrationScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion_key}: {self.points}"
+
+
+# ---- stored final grades -------------------------------------------------------------------
+
+
+class StoredFinalGrade(models.Model):
+    """A submission's final grade as `grading/console/grades.py` computes it, stored so that
+    reports read it with aggregate SQL. Written only by `grades.final_grades_refresh`, in the
+    transaction of whatever changed an input (a grade, a peer review, a trainer review, a
+    release, a cohort's settings); `manage.py rebuild_final_grades` finds and repairs drift.
+    Submissions with no grade of any kind have no row."""
+
+    submission = models.OneToOneField(
+        "exercises.Submission",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="final_grade",
+    )
+    rubric_version = models.ForeignKey(
+        "grading.RubricVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    total = models.FloatField(null=True, blank=True, help_text="Fraction 0..1.")
+    source = models.CharField(max_length=10, help_text="trainer / combined / auto / peer")
+    released = models.BooleanField(help_text="Whether the agent may see it.")
+    trainer_review = models.ForeignKey(
+        TrainerReview, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    trainer_changed = models.BooleanField(default=False)
+    trainer_note = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"final grade of {self.submission_id}: {self.total}"
+
+
+class StoredFinalCriterion(models.Model):
+    """One rubric criterion of a stored final grade: the points that count and their source
+    (plus the automatic, peer and trainer points they came from)."""
+
+    final = models.ForeignKey(StoredFinalGrade, on_delete=models.CASCADE, related_name="criteria")
+    criterion_key = models.SlugField(max_length=80)
+    order = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    points = models.FloatField(null=True, blank=True)
+    fraction = models.FloatField(
+        null=True, blank=True, help_text="Points as a fraction of the criterion's range."
+    )
+    min_points = models.IntegerField()
+    max_points = models.IntegerField()
+    weight = models.FloatField(default=1.0)
+    source = models.CharField(max_length=10, blank=True)
+    auto_points = models.IntegerField(null=True, blank=True)
+    peer_points = models.FloatField(null=True, blank=True)
+    trainer_points = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["final", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["final", "criterion_key"], name="stored_final_criterion_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion_key}: {self.points} ({self.source})"

@@ -76,6 +76,10 @@ def cohort_settings_update(
     found.updated_by = user
     found.full_clean()
     found.save()
+    # The release mode decides which stored grades are visible: bring the cohort's up to date.
+    grades.final_grades_refresh_release(
+        submission_ids=grades.final_grades_scope(cohort_id=cohort.pk)
+    )
     return found
 
 
@@ -332,6 +336,7 @@ def trainer_review_submit(
     item.locked_by = None
     item.locked_until = None
     item.save(update_fields=["locked_by", "locked_until"])
+    grades.final_grades_refresh(submission_ids=[submission_id])
     if overrides:
         _notify_on_commit(review.pk)
     return review
@@ -396,6 +401,7 @@ def grade_release(*, trainer: User, submission_id: int) -> GradeRelease:
     release, _ = GradeRelease.objects.get_or_create(
         submission_id=submission_id, defaults={"released_by": trainer}
     )
+    grades.final_grades_refresh_release(submission_ids=[submission_id])
     _notify_released([submission_id])
     return release
 
@@ -415,6 +421,7 @@ def grade_release_exercise(*, trainer: User, cohort: Cohort, exercise_id: int) -
         [GradeRelease(submission_id=pk, released_by=trainer) for pk in candidates],
         ignore_conflicts=True,
     )
+    grades.final_grades_refresh_release(submission_ids=candidates)
     _notify_released(candidates)
     return len(candidates)
 

@@ -679,6 +679,10 @@ def peer_review_submit(
         )
         entry.refresh_from_db(fields=["active_count", "completed_count", "required"])
         _evaluate_flags(entry=entry, exercise=review.exercise)
+    if is_peer:
+        from ..console.grades import final_grades_refresh  # the stored final grade
+
+        final_grades_refresh(submission_ids=[review.submission_id])
     return review
 
 
@@ -918,6 +922,9 @@ def _time_out(*, entry_id: int, exercise: Exercise, now) -> bool:
         entry.required = entry.completed_count
         entry.save(update_fields=["timed_out_at", "required"])
         _evaluate_flags(entry=entry, exercise=exercise)
+        from ..console.grades import final_grades_refresh  # fewer reviews now complete it
+
+        final_grades_refresh(submission_ids=[entry.submission_id])
     else:
         entry.save(update_fields=["timed_out_at"])
         _flag(

@@ -28,10 +28,12 @@ class Command(BaseCommand):
             target = self.stdout if options["output"] == "-" else open_output(options["output"])
         except OSError as exc:
             raise CommandError(f"cannot write {options['output']}: {exc.strerror}") from exc
+        written = 0
         try:
             for record in records:
                 target.write(json.dumps(record, ensure_ascii=False) + "\n")
+                written += 1
         finally:
             if options["output"] != "-":
                 target.close()
-        self.stderr.write(f"{len(records)} trainer-graded submission(s) written", style_func=str)
+        self.stderr.write(f"{written} trainer-graded submission(s) written", style_func=str)

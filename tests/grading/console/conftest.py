@@ -2,6 +2,7 @@
 
 import pytest
 
+from grading.console.grades import final_grades_refresh
 from grading.models import Grade, PeerReview, RubricVersion
 from tests.factories import (
     RUBRIC_SNAPSHOT,
@@ -68,6 +69,7 @@ def grade(submission, points: dict, *, grader="offline", rubric_version=None) ->
     )
     for order, key in enumerate(["accuracy", "empathy"]):
         CriterionScoreFactory(grade=stored, criterion_key=key, order=order, points=points.get(key))
+    final_grades_refresh(submission_ids=[submission.pk])  # as grading.services.grade_store
     return stored
 
 
@@ -87,4 +89,5 @@ def peer_review(submission, reviewer, points: dict) -> PeerReview:
     )
     for order, (key, p) in enumerate(points.items()):
         PeerScoreFactory(review=review, criterion_key=key, order=order, points=p)
+    final_grades_refresh(submission_ids=[submission.pk])  # as peer_review_submit
     return review

@@ -30,6 +30,8 @@ def world(exercise, agent_in, trainer):
         "grade": grade,
         "score": grade.scores.first(),
         "job": GradingJob(submission=submission),
+        "final": submission.final_grade,
+        "final_criterion": submission.final_grade.criteria.first(),
     }
     return roles, objects
 
@@ -38,6 +40,8 @@ VIEW = {
     "grade": {"author", "cohort_trainer", "staff"},
     "score": {"author", "cohort_trainer", "staff"},
     "job": {"cohort_trainer", "staff"},
+    "final": {"author", "cohort_trainer", "staff"},
+    "final_criterion": {"author", "cohort_trainer", "staff"},
 }
 
 
@@ -64,9 +68,15 @@ def test_a_held_grade_is_hidden_from_its_author_until_released(
     grade = submission.grades.get()
     assert not access.can_view(agent_in, grade)
     assert access.can_view(trainer, grade)
+    final = submission.final_grade
+    assert not access.can_view(agent_in, final)
+    assert access.can_view(trainer, final)
     grade_release(trainer=trainer, submission_id=submission.pk)
     assert access.can_view(agent_in, grade)
     assert access.can_view(agent_in, grade.scores.first())
+    final.refresh_from_db()
+    assert access.can_view(agent_in, final)
+    assert access.can_view(agent_in, final.criteria.first())
 
 
 def test_nobody_reads_the_llm_cache(world):

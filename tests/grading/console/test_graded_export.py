@@ -46,7 +46,7 @@ def reviewed(exercise, agent_in, trainer):
 
 def test_records_carry_trainer_auto_and_each_graders_points(reviewed, agent_in):
     cohort = agent_in.memberships.get().cohort
-    records = trainer_graded_records(cohort=cohort)
+    records = list(trainer_graded_records(cohort=cohort))
     assert [r["id"] for r in records] == [f"submission-{s.pk}" for s in reviewed]
     first = records[0]
     assert first["exercise"] == reviewed[0].exercise.slug

@@ -337,3 +337,19 @@ def test_consistently_off_reviewers_are_flagged_to_trainers(tone, peer_cohort):
     # Running it again keeps one open flag.
     services.peer_reviewers_flag_inaccurate()
     assert Flag.objects.filter(reviewer=agent).count() == 1
+
+
+def test_completing_the_required_peer_reviews_updates_the_stored_final_grade(trio, tone):
+    from grading.console.models import StoredFinalGrade
+
+    agents, subs = trio
+    target = subs[0]
+    first, second = _reviews_of(target, agents, tone)
+    finish(first, {"tone_match": 3, "empathy": 1})
+    stored = StoredFinalGrade.objects.filter(submission=target).first()
+    assert stored is None or stored.source == "auto"  # one of two reviews: not counted yet
+    finish(second, {"tone_match": 2, "empathy": 2})
+    stored = StoredFinalGrade.objects.get(submission=target)
+    tone_match = stored.criteria.get(criterion_key="tone_match")
+    assert stored.source in {"combined", "peer"}
+    assert tone_match.peer_points == 2.5
