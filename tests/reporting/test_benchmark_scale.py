@@ -24,7 +24,7 @@ def _run(*args) -> str:
     return out.getvalue()
 
 
-def test_tiny_run_prints_every_figure_and_a_summary_then_cleans_up():
+def test_tiny_run_prints_every_figure_and_a_summary_then_cleans_up(loaded_content):
     output = _run("--agents", "3", "--submissions", "2")
     lines = output.strip().splitlines()
     assert lines[0].startswith("benchmark_scale on ")

@@ -11,6 +11,7 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from curriculum.csv_export import csv_text
 from exercises.models import Submission
 from grading.console import services
 from grading.console.grades import final_grades_compute
@@ -54,12 +55,7 @@ def _old_grades_table(cohort):
             s.edit_class, "" if s.edit_distance is None else round(s.edit_distance, 3),
             s.time_on_task_seconds,
         ])  # fmt: skip
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([progress.csv_safe(v) for v in row])
-    return out.getvalue()
+    return csv_text(header, rows)
 
 
 @pytest.fixture
