@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from config.database import database_settings, web_process
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -106,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, nearest the views: a lock or statement timeout becomes a clear 503, not a 500.
+    "curriculum.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,21 +131,23 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections (DATABASE_CONN_MAX_AGE, health-checked before reuse); the web
+# process also gets PostgreSQL lock and statement timeouts (config/database.py).
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'coachline.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+    "default": database_settings(
+        url=os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'coachline.sqlite3'}",
+        web=web_process(),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A shared cache matters once there is more than one web process: allauth's rate
-# limits and the trainer queue's locks live in it.
+# limits live in it. It fails open (curriculum/cache.py): with Redis down, pages and
+# logins keep working, the rate limits are off and a warning is logged.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "curriculum.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
