@@ -263,6 +263,18 @@ LLM_BASE_URL = os.environ.get("LLM_BASE_URL", "").strip()
 LLM_MODEL = os.environ.get("LLM_MODEL", "").strip()
 LLM_API_KEY = os.environ.get("LLM_API_KEY", "").strip()
 LLM_TIMEOUT_SECONDS = float(os.environ.get("LLM_TIMEOUT_SECONDS", "30"))
+# A model that rate-limits or fails (429, 5xx, timeouts) is asked again with capped
+# exponential backoff and full jitter (curriculum/retry.py), never sooner than its
+# Retry-After, for up to LLM_RETRY_FOR_SECONDS; meanwhile the offline grade is shown as
+# provisional. After that the offline grade stands, flagged (`manage.py regrade_llm`).
+LLM_RETRY_BASE_SECONDS = float(os.environ.get("LLM_RETRY_BASE_SECONDS", "").strip() or "5")
+LLM_RETRY_MAX_DELAY_SECONDS = float(
+    os.environ.get("LLM_RETRY_MAX_DELAY_SECONDS", "").strip() or "600"
+)
+LLM_RETRY_FOR_SECONDS = float(os.environ.get("LLM_RETRY_FOR_SECONDS", "").strip() or "21600")
+# A grading worker holds a lease on its job, renewed every third of it while it works; a
+# job whose worker died is taken over once the lease expires (redelivery or the sweep).
+GRADING_LEASE_SECONDS = float(os.environ.get("GRADING_LEASE_SECONDS", "").strip() or "75")
 
 # Production hardening: `manage.py check --deploy` is clean when DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -303,9 +315,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exercises.tasks.draft_expire_stale_task",
         "schedule": 120.0,
     },
+    # Often, so a job whose worker died is taken over soon after its lease expires.
     "sweep-stuck-grading": {
         "task": "grading.tasks.sweep_stuck_grading_task",
-        "schedule": 300.0,
+        "schedule": float(os.environ.get("GRADING_SWEEP_SECONDS", "").strip() or "30"),
     },
     # Peer review: expire overdue reviews, small-cohort fallback, flag inaccurate reviewers.
     "peer-review-sweep": {
