@@ -29,6 +29,7 @@ Nothing here flushes Redis or drops a database. Run with:
 import argparse
 import contextlib
 import http.cookiejar
+import io
 import json
 import os
 import re
@@ -568,7 +569,7 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="coachline-faults-"))
     log(f"database {args.database_url}, broker {args.broker_url}, logs in {tmp}")
     call_command("migrate", "--noinput", verbosity=0)
-    call_command("load_content", verbosity=0)
+    call_command("load_content", verbosity=0, stdout=io.StringIO())
     server.default = llm_scores(
         Rubric.objects.get(slug="tone-calibration").current_version.snapshot
     )
