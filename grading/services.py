@@ -61,6 +61,10 @@ class GradingRetryLaterError(LLMTransientError):
         self.countdown = countdown
 
 
+class GradingNotConfiguredError(Exception):
+    """LLM re-grading was asked for with no model configured."""
+
+
 def lease_duration() -> timedelta:
     """How long a claim lasts without renewal (GRADING_LEASE_SECONDS, default 75 s): a
     worker killed mid-grade is taken over this long after its last renewal."""
@@ -508,6 +512,8 @@ def grading_llm_rerun(*, submission_ids: list[int]) -> list[int]:
     longer than the retries lasted, or the trainer wants a second try); the offline grade
     shows as provisional until the LLM grade replaces it. Returns the ids queued; a
     submission with an LLM grade already, or whose grading is running, is left alone."""
+    from .tasks import grade_submission_task
+
     if not llm_configured():
         raise GradingNotConfiguredError(
             "No language model is configured (LLM_BASE_URL, LLM_MODEL)."
@@ -537,15 +543,9 @@ def grading_llm_rerun(*, submission_ids: list[int]) -> list[int]:
                     "llm_attempts", "llm_failing_since", "updated_at",
                 ]
             )  # fmt: skip
-            from .tasks import grade_submission_task
-
             grade_submission_task.delay_on_commit(submission_id=submission_id)
         queued.append(submission_id)
     return queued
-
-
-class GradingNotConfiguredError(Exception):
-    """LLM re-grading was asked for with no model configured."""
 
 
 def submissions_for_llm_rerun(*, cohort_id: int | None = None, flagged: bool = False) -> list[int]:
