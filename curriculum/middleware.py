@@ -16,6 +16,11 @@ BUSY_MESSAGE = (
     "Someone else is saving this right now, so your change could not be stored yet. "
     "Your text is kept; try again in a moment."
 )
+# A statement cancelled by statement_timeout is not someone else's lock: say what happened.
+SLOW_MESSAGE = (
+    "This took the server too long, so it stopped without changing anything. "
+    "Your text is kept; try again in a moment."
+)
 RETRY_AFTER_SECONDS = 3
 
 
@@ -50,9 +55,11 @@ class DatabaseBusyMiddleware:
         if reason is None:
             return None
         logger.warning("%s %s: database busy (%s)", request.method, request.path, reason)
+        message = SLOW_MESSAGE if reason == "statement timeout" else BUSY_MESSAGE
         if "application/json" in request.headers.get("Accept", ""):
-            response = JsonResponse({"error": "busy", "message": BUSY_MESSAGE}, status=503)
+            response = JsonResponse({"error": "busy", "message": message}, status=503)
         else:
-            response = render(request, "503_busy.html", {"message": BUSY_MESSAGE}, status=503)
+            context = {"message": message, "slow": reason == "statement timeout"}
+            response = render(request, "503_busy.html", context, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -54,6 +54,28 @@ def test_the_timeouts_and_connection_age_come_from_the_environment():
     assert sqlite["OPTIONS"]["timeout"] == 1.5
 
 
+def _statement_timeout(*args, **kwargs):
+    try:
+        raise psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
+    except psycopg.errors.QueryCanceled as exc:
+        raise OperationalError(str(exc)) from exc
+
+
+def test_a_statement_timeout_says_it_took_too_long_not_that_someone_is_saving(
+    workspace_urls, client, monkeypatch
+):
+    from curriculum.middleware import SLOW_MESSAGE
+
+    _agent, urls = workspace_urls
+    monkeypatch.setattr(services, "workspace_save", _statement_timeout)
+    response = client.post(urls["workspace-save"], _form("tone", {"prompt": "typed"}), **JSON)
+    assert response.status_code == 503
+    assert response.json()["message"] == SLOW_MESSAGE
+    page = client.post(urls["workspace-save"], _form("tone", {"prompt": "typed"}))
+    assert page.status_code == 503
+    assert "That took too long" in page.content.decode()
+
+
 def test_only_lock_and_statement_timeouts_count_as_a_busy_database():
     with pytest.raises(OperationalError) as caught:
         _lock_timeout()
