@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-quick lint format content demo benchmark benchmark-scale clean llm-local
+.PHONY: install run test test-quick lint format content demo benchmark benchmark-scale clean llm-local faults
 
 install: $(STAMP)
 
@@ -86,6 +86,14 @@ llm-local: install
 	LLM_BASE_URL=http://127.0.0.1:$(LLM_LOCAL_PORT)/v1 LLM_MODEL=gemma-3-270m-q4_k_m \
 		LLM_API_KEY= LLM_TIMEOUT_SECONDS=600 \
 		$(BIN)/python -m grading.llm.local_check --wait 180 --replies $(LLM_LOCAL_REPLIES)
+
+# The fault table of issue 13 against a real stack: gunicorn (gunicorn.conf.py), a Celery
+# worker and beat on Redis, PostgreSQL and the fake model server (docs/operations.md).
+# Needs PostgreSQL and Redis; uses FAULTS_DATABASE_URL, FAULTS_BROKER_URL, FAULTS_CACHE_URL
+# (defaults: a local coachline_faults database, Redis db 14 and 13). About 8 minutes.
+# FAULTS_ARGS: e.g. --outage-seconds 1800 --retry-cap 600 for the full 30-minute outage.
+faults: install
+	$(BIN)/python -m tests.faults.stack $(FAULTS_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

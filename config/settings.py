@@ -9,8 +9,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import csp.constants
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from config.database import database_settings, web_process
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -109,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, nearest the views: a lock or statement timeout becomes a clear 503, not a 500.
+    "curriculum.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,21 +134,23 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections (DATABASE_CONN_MAX_AGE, health-checked before reuse); the web
+# process also gets PostgreSQL lock and statement timeouts (config/database.py).
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'coachline.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+    "default": database_settings(
+        url=os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'coachline.sqlite3'}",
+        web=web_process(),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A shared cache matters once there is more than one web process: allauth's rate
-# limits and the trainer queue's locks live in it.
+# limits live in it. It fails open (curriculum/cache.py): with Redis down, pages and
+# logins keep working, the rate limits are off and a warning is logged.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "curriculum.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -267,6 +272,18 @@ LLM_API_KEY = os.environ.get("LLM_API_KEY", "").strip()
 LLM_TIMEOUT_SECONDS = float(os.environ.get("LLM_TIMEOUT_SECONDS", "30"))
 # How long every worker remembers which structured-output dialect the endpoint accepts.
 LLM_DIALECT_TTL_SECONDS = int(os.environ.get("LLM_DIALECT_TTL_SECONDS", str(6 * 3600)))
+# A model that rate-limits or fails (429, 5xx, timeouts) is asked again with capped
+# exponential backoff and full jitter (curriculum/retry.py), never sooner than its
+# Retry-After, for up to LLM_RETRY_FOR_SECONDS; meanwhile the offline grade is shown as
+# provisional. After that the offline grade stands, flagged (`manage.py regrade_llm`).
+LLM_RETRY_BASE_SECONDS = float(os.environ.get("LLM_RETRY_BASE_SECONDS", "").strip() or "5")
+LLM_RETRY_MAX_DELAY_SECONDS = float(
+    os.environ.get("LLM_RETRY_MAX_DELAY_SECONDS", "").strip() or "600"
+)
+LLM_RETRY_FOR_SECONDS = float(os.environ.get("LLM_RETRY_FOR_SECONDS", "").strip() or "21600")
+# A grading worker holds a lease on its job, renewed every third of it while it works; a
+# job whose worker died is taken over once the lease expires (redelivery or the sweep).
+GRADING_LEASE_SECONDS = float(os.environ.get("GRADING_LEASE_SECONDS", "").strip() or "75")
 
 # Production hardening: `manage.py check --deploy` is clean when DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -361,9 +378,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exercises.tasks.draft_expire_stale_task",
         "schedule": 120.0,
     },
+    # Often, so a job whose worker died is taken over soon after its lease expires.
     "sweep-stuck-grading": {
         "task": "grading.tasks.sweep_stuck_grading_task",
-        "schedule": 300.0,
+        "schedule": float(os.environ.get("GRADING_SWEEP_SECONDS", "").strip() or "30"),
     },
     # Peer review: expire overdue reviews, small-cohort fallback, flag inaccurate reviewers.
     "peer-review-sweep": {

@@ -5,4 +5,6 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# The web process: requests get the database lock and statement timeouts (config/database.py).
+os.environ.setdefault("COACHLINE_PROCESS", "web")
 application = get_wsgi_application()

@@ -150,6 +150,7 @@ class DraftRequest(models.Model):
     class Source(models.TextChoices):
         LLM = "llm", "Language model"
         AUTHORED = "authored", "Authored draft (no model configured)"
+        FALLBACK = "fallback", "Authored draft (the model could not be reached)"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="drafts")
     variant = models.CharField(

@@ -203,11 +203,11 @@ def draft_request_run(*, draft_request_id: int, final_attempt: bool = True) -> N
         except DraftGenerationError as exc:
             if exc.transient and not final_attempt:
                 raise
-            draft_request_fail(draft_request_id=draft.pk, error=str(exc))
+            _draft_fall_back(draft=draft, reason=str(exc))
             return
         except Exception:
             logger.exception("Draft generation failed for draft request %s", draft.pk)
-            draft_request_fail(draft_request_id=draft.pk, error=UNEXPECTED_DRAFT_ERROR)
+            _draft_fall_back(draft=draft, reason=UNEXPECTED_DRAFT_ERROR)
             return
     if result is None:
         authored = drafting.authored_draft(
@@ -239,6 +239,32 @@ def draft_request_run(*, draft_request_id: int, final_attempt: bool = True) -> N
         text=result.text.strip(),
         prompt_tokens=result.prompt_tokens,
         completion_tokens=result.completion_tokens,
+    )
+
+
+def _draft_fall_back(*, draft: DraftRequest, reason: str) -> None:
+    """The configured model failed for good: serve the scenario's authored draft instead,
+    saying why (`error` keeps the model's failure), so the agent is never stuck at this
+    step; without an authored draft the request fails with the reason."""
+    workspace = draft.workspace
+    authored = drafting.authored_draft(
+        exercise_type=workspace.exercise.type,
+        scenario_data=workspace.scenario.data,
+        variant=draft.variant,
+        prompt=draft.prompt,
+    )
+    if authored is None:
+        draft_request_fail(draft_request_id=draft.pk, error=reason)
+        return
+    logger.warning("Draft request %s served the authored draft: %s", draft.pk, reason)
+    key, text = authored
+    _draft_finish(
+        draft_request_id=draft.pk,
+        status=DraftRequest.Status.DONE,
+        source=DraftRequest.Source.FALLBACK,
+        authored_key=key,
+        text=text.strip(),
+        error=reason[:2000],
     )
 
 

@@ -136,6 +136,20 @@ class GradingJob(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     runs = models.PositiveIntegerField(default=0, help_text="How many times a worker claimed it.")
     claimed_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A running job whose lease has expired (its worker died) may be taken over.",
+    )
+    llm_attempts = models.PositiveIntegerField(
+        default=0, help_text="Transient LLM failures so far (each followed by a wait)."
+    )
+    llm_failing_since = models.DateTimeField(
+        null=True, blank=True, help_text="The first transient LLM failure of this run of retries."
+    )
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the LLM is asked again after a transient failure."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -71,6 +71,9 @@ class SubmissionFeedback:
     # is held back from the agent until a trainer releases it.
     final: object | None = None
     held: bool = False
+    # The offline grade shown while LLM grading is still to come (retrying a model that is
+    # down or rate-limiting): "AI grading pending; this grade may change".
+    provisional: bool = False
 
     @property
     def pending(self) -> bool:
@@ -119,7 +122,27 @@ def _automatic_feedback(submission) -> SubmissionFeedback:
             )
         )
     highlighted = highlight_evidence(submission.answer, criteria)
-    return SubmissionFeedback(job.status if job else "done", grade, criteria, highlighted, flagged)
+    return SubmissionFeedback(
+        job.status if job else "done",
+        grade,
+        criteria,
+        highlighted,
+        flagged,
+        provisional=grade_is_provisional(grades=grades, job_status=job.status if job else None),
+    )
+
+
+def grade_is_provisional(*, grades, job_status: str | None) -> bool:
+    """True while the shown grade is the offline one and LLM grading is still to come: a
+    model is configured, there is no LLM grade yet, and the grading job is not finished."""
+    from exercises.services import llm_configured
+
+    return (
+        GraderKind.LLM not in grades
+        and GraderKind.OFFLINE in grades
+        and job_status not in (None, GradingJob.Status.DONE)
+        and llm_configured()
+    )
 
 
 def _field_text(answer: dict, field: str):

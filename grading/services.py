@@ -8,12 +8,16 @@ that runs twice a no-op.
 
 import dataclasses
 import logging
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from curriculum.retry import backoff_seconds
 from exercises.models import Submission
 from exercises.services import llm_configured
 
@@ -33,7 +37,41 @@ from .selectors import knowledge_base_current, rubric_version_current
 
 logger = logging.getLogger(__name__)
 
+# A queued job nobody picked up for this long is queued again by the sweep.
 STALE_AFTER = timedelta(minutes=10)
+# A waiting LLM retry whose task has not come this long after it was due was lost with its
+# worker (a countdown task lives in the worker's memory): the sweep queues it again.
+RETRY_LOST_AFTER = timedelta(minutes=2)
+
+
+class GradingLeaseHeldError(Exception):
+    """Another worker holds the job's lease; the task tries again once it expires."""
+
+    def __init__(self, seconds_left: float):
+        super().__init__(f"another worker holds the grading lease for {seconds_left:.0f} s")
+        self.seconds_left = seconds_left
+
+
+class GradingRetryLaterError(LLMTransientError):
+    """The model failed in a way worth retrying; the job waits `countdown` seconds (the one
+    retry policy, never sooner than the endpoint's Retry-After) with the offline grade
+    shown as provisional meanwhile."""
+
+    def __init__(self, message: str, *, countdown: float):
+        super().__init__(message)
+        self.countdown = countdown
+
+
+class GradingNotConfiguredError(Exception):
+    """LLM re-grading was asked for with no model configured."""
+
+
+def lease_duration() -> timedelta:
+    """How long a claim lasts without renewal (GRADING_LEASE_SECONDS, default 75 s): a
+    worker killed mid-grade is taken over this long after its last renewal."""
+    return timedelta(seconds=getattr(settings, "GRADING_LEASE_SECONDS", 75))
+
+
 # Offline verdict notes that put a submission in front of a trainer.
 SUSPICIOUS_NOTES = frozenset({"grader_directed_text", "padding_or_stuffing", "not_prose"})
 
@@ -76,36 +114,88 @@ def grading_request(*, submission_id: int) -> GradingJob:
 
 
 @transaction.atomic(durable=True)
-def grading_claim(*, submission_id: int, is_retry: bool = False) -> GradingJob | None:
-    """Mark the job running; None when it is done or another worker holds it right now."""
+def grading_claim(*, submission_id: int, now=None) -> GradingJob | None:
+    """Take the job with a fresh lease; None when it is done.
+
+    Raises GradingLeaseHeldError while another worker's lease runs: a redelivered task (its
+    worker was killed) retries once the lease has expired and then takes the job over.
+    """
     job = GradingJob.objects.select_for_update().filter(submission_id=submission_id).first()
     if job is None:
         job = GradingJob.objects.create(submission_id=submission_id)
     if job.status == GradingJob.Status.DONE:
         return None
-    now = timezone.now()
-    held = (
+    now = now or timezone.now()
+    if (
         job.status == GradingJob.Status.RUNNING
-        and job.claimed_at
-        and (now - job.claimed_at < STALE_AFTER)
-    )
-    if held and not is_retry:
-        return None
+        and job.lease_expires_at
+        and job.lease_expires_at > now
+    ):
+        raise GradingLeaseHeldError((job.lease_expires_at - now).total_seconds())
     job.status = GradingJob.Status.RUNNING
     job.runs += 1
     job.claimed_at = now
-    job.save(update_fields=["status", "runs", "claimed_at", "updated_at"])
+    job.lease_expires_at = now + lease_duration()
+    job.next_attempt_at = None
+    job.save(
+        update_fields=[
+            "status", "runs", "claimed_at", "lease_expires_at", "next_attempt_at", "updated_at"
+        ]
+    )  # fmt: skip
     return job
 
 
-def grading_run(*, submission_id: int, is_retry: bool = False) -> None:
+def grading_lease_renew(*, submission_id: int, run: int) -> bool:
+    """Extend the lease of the job's current run; False when the job moved on (finished, or
+    taken over after this worker stalled past its lease)."""
+    updated = GradingJob.objects.filter(
+        submission_id=submission_id, status=GradingJob.Status.RUNNING, runs=run
+    ).update(lease_expires_at=timezone.now() + lease_duration())
+    return bool(updated)
+
+
+@contextmanager
+def _lease_kept(*, submission_id: int, run: int):
+    """Renew the lease every third of its length while the block runs (in a thread: the LLM
+    call blocks this one). The thread only touches the database after its first wait, and
+    closes its own connection when it stops."""
+    stop = threading.Event()
+    every = lease_duration().total_seconds() / 3
+
+    def renew():
+        try:
+            while not stop.wait(every):
+                if not grading_lease_renew(submission_id=submission_id, run=run):
+                    return
+        except Exception:
+            logger.exception("renewing the grading lease of submission %s failed", submission_id)
+        finally:
+            connection.close()
+
+    keeper = threading.Thread(target=renew, name=f"grading-lease-{submission_id}", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        keeper.join(timeout=5)
+
+
+def grading_run(*, submission_id: int) -> None:
     """Grade a submission with every configured grader; safe to call more than once.
 
-    Raises LLMTransientError when the LLM failed in a way worth retrying; the offline
-    grade is stored before the LLM is asked, so a submission always ends up graded.
+    Raises GradingLeaseHeldError when another worker is grading it right now, and
+    GradingRetryLaterError when the LLM failed in a way worth retrying (the job then waits;
+    the offline grade, stored before the LLM is asked, shows as provisional).
     """
-    if grading_claim(submission_id=submission_id, is_retry=is_retry) is None:
+    job = grading_claim(submission_id=submission_id)
+    if job is None:
         return
+    with _lease_kept(submission_id=submission_id, run=job.runs):
+        _grading_run_claimed(submission_id=submission_id)
+
+
+def _grading_run_claimed(*, submission_id: int) -> None:
     submission = Submission.objects.select_related("exercise", "scenario_version").get(
         pk=submission_id
     )
@@ -142,8 +232,12 @@ def grading_run(*, submission_id: int, is_retry: bool = False) -> None:
         except LLMPermanentError as exc:
             grading_finish(submission_id=submission_id, flag=Flag.Reason.LLM_FAILED, error=exc)
             return
-        except LLMTransientError:
-            raise  # the task retries with backoff, then gives up (grading_llm_give_up)
+        except LLMTransientError as exc:
+            countdown = grading_llm_wait(submission_id=submission_id, error=exc)
+            if countdown is None:  # retried for LLM_RETRY_FOR_SECONDS: the offline grade stands
+                grading_llm_give_up(submission_id=submission_id, error=exc)
+                return
+            raise GradingRetryLaterError(str(exc), countdown=countdown) from exc
         except Exception as exc:
             # A bug or an answer we did not foresee must not leave the job running for the
             # sweep to re-queue forever: the offline grade stands, a trainer is asked.
@@ -152,6 +246,46 @@ def grading_run(*, submission_id: int, is_retry: bool = False) -> None:
             return
         grade_store(submission_id=submission_id, rubric_version=rubric_version, result=result)
     grading_finish(submission_id=submission_id)
+
+
+@transaction.atomic(durable=True)
+def grading_llm_wait(*, submission_id: int, error: LLMTransientError, now=None) -> float | None:
+    """Put the job back to wait for the next LLM attempt; the countdown in seconds, or None
+    once the model has been failing for LLM_RETRY_FOR_SECONDS (default 6 hours).
+
+    The wait follows the one retry policy (curriculum.retry: exponential backoff with full
+    jitter from LLM_RETRY_BASE_SECONDS, capped at LLM_RETRY_MAX_DELAY_SECONDS) and is never
+    shorter than the endpoint's Retry-After (itself capped, so a bogus header cannot park a
+    submission for days).
+    """
+    now = now or timezone.now()
+    job = GradingJob.objects.select_for_update().get(submission_id=submission_id)
+    failing_since = job.llm_failing_since or now
+    retry_for = timedelta(seconds=settings.LLM_RETRY_FOR_SECONDS)
+    if now - failing_since >= retry_for:
+        return None
+    cap = settings.LLM_RETRY_MAX_DELAY_SECONDS
+    countdown = backoff_seconds(job.llm_attempts, base=settings.LLM_RETRY_BASE_SECONDS, cap=cap)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        countdown = max(countdown, min(retry_after, cap))
+    job.status = GradingJob.Status.QUEUED
+    job.lease_expires_at = None
+    job.llm_attempts += 1
+    job.llm_failing_since = failing_since
+    job.next_attempt_at = now + timedelta(seconds=countdown)
+    job.last_error = str(error)[:2000]
+    job.save(
+        update_fields=[
+            "status", "lease_expires_at", "llm_attempts", "llm_failing_since",
+            "next_attempt_at", "last_error", "updated_at",
+        ]
+    )  # fmt: skip
+    logger.warning(
+        "LLM grading of submission %s failed (attempt %s): %s; retrying in %.0f s",
+        submission_id, job.llm_attempts, error, countdown,
+    )  # fmt: skip
+    return countdown
 
 
 def grade_offline(*, submission: Submission, rubric_version: RubricVersion) -> GradeResult:
@@ -303,9 +437,22 @@ def grading_finish(
     job.status = GradingJob.Status.DONE
     job.finished_at = timezone.now()
     job.last_error = str(error or "")[:2000]
-    job.save(update_fields=["status", "finished_at", "last_error", "updated_at"])
+    job.lease_expires_at = None
+    job.next_attempt_at = None
+    job.llm_failing_since = None
+    job.save(
+        update_fields=[
+            "status", "finished_at", "last_error", "lease_expires_at", "next_attempt_at",
+            "llm_failing_since", "updated_at",
+        ]
+    )  # fmt: skip
     if flag:
         _flag_open(submission_id=submission_id, reason=flag, detail=str(error or ""))
+    elif Grade.objects.filter(submission_id=submission_id, grader=GraderKind.LLM).exists():
+        # An LLM grade landed (a retry or a re-run): the earlier "LLM grading failed" is over.
+        Flag.objects.filter(
+            submission_id=submission_id, reason=Flag.Reason.LLM_FAILED, resolved_at__isnull=True
+        ).update(resolved_at=timezone.now())
     from .console.services import audit_draw  # the trainer's audit sample (grading/console)
 
     audit_draw(submission_id=submission_id, flagged=bool(flag))
@@ -333,17 +480,30 @@ def grading_llm_give_up(*, submission_id: int, error: Exception | str) -> None:
 
 
 def grading_sweep_stuck(*, now=None) -> list[int]:
-    """Re-queue grading that is queued or running for too long, and submissions never queued.
+    """Re-queue grading that nobody is working on: a running job whose lease expired (its
+    worker died), a queued job nobody picked up, a waiting LLM retry whose countdown task
+    was lost, and submissions never queued.
 
-    Run periodically by Celery beat; returns the submission ids it re-queued.
+    Run by Celery beat every 30 s; returns the submission ids it re-queued.
     """
     from .tasks import grade_submission_task
 
     now = now or timezone.now()
     stale = now - STALE_AFTER
+    queued = GradingJob.objects.filter(status=GradingJob.Status.QUEUED)
     stuck = list(
-        GradingJob.objects.filter(status=GradingJob.Status.QUEUED, updated_at__lt=stale)
-        .union(GradingJob.objects.filter(status=GradingJob.Status.RUNNING, claimed_at__lt=stale))
+        queued.filter(updated_at__lt=stale, next_attempt_at__isnull=True)
+        .union(queued.filter(next_attempt_at__lt=now - RETRY_LOST_AFTER))
+        .union(
+            GradingJob.objects.filter(status=GradingJob.Status.RUNNING, lease_expires_at__lt=now)
+        )
+        .union(
+            GradingJob.objects.filter(
+                status=GradingJob.Status.RUNNING,
+                lease_expires_at__isnull=True,
+                claimed_at__lt=stale,
+            )
+        )
         .values_list("submission_id", flat=True)
     )
     never_queued = list(
@@ -357,6 +517,68 @@ def grading_sweep_stuck(*, now=None) -> list[int]:
     for submission_id in requeued:
         GradingJob.objects.filter(submission_id=submission_id).exclude(
             status=GradingJob.Status.DONE
-        ).update(status=GradingJob.Status.QUEUED, claimed_at=None, updated_at=now)
+        ).update(
+            status=GradingJob.Status.QUEUED,
+            claimed_at=None,
+            lease_expires_at=None,
+            next_attempt_at=None,
+            updated_at=now,
+        )
         grade_submission_task.delay(submission_id=submission_id)
+    if requeued:
+        logger.warning("grading sweep re-queued submissions %s", requeued)
     return requeued
+
+
+def grading_llm_rerun(*, submission_ids: list[int]) -> list[int]:
+    """Ask the LLM again for submissions that have no LLM grade (the model was down for
+    longer than the retries lasted, or the trainer wants a second try); the offline grade
+    shows as provisional until the LLM grade replaces it. Returns the ids queued; a
+    submission with an LLM grade already, or whose grading is running, is left alone."""
+    from .tasks import grade_submission_task
+
+    if not llm_configured():
+        raise GradingNotConfiguredError(
+            "No language model is configured (LLM_BASE_URL, LLM_MODEL)."
+        )
+    with_llm = set(
+        Grade.objects.filter(submission_id__in=submission_ids, grader=GraderKind.LLM).values_list(
+            "submission_id", flat=True
+        )
+    )
+    queued = []
+    for submission_id in sorted(set(submission_ids) - with_llm):
+        with transaction.atomic(durable=True):
+            job, _ = GradingJob.objects.select_for_update().get_or_create(
+                submission_id=submission_id
+            )
+            if job.status == GradingJob.Status.RUNNING:
+                continue
+            job.status = GradingJob.Status.QUEUED
+            job.claimed_at = None
+            job.lease_expires_at = None
+            job.next_attempt_at = None
+            job.llm_attempts = 0
+            job.llm_failing_since = None
+            job.save(
+                update_fields=[
+                    "status", "claimed_at", "lease_expires_at", "next_attempt_at",
+                    "llm_attempts", "llm_failing_since", "updated_at",
+                ]
+            )  # fmt: skip
+            grade_submission_task.delay_on_commit(submission_id=submission_id)
+        queued.append(submission_id)
+    return queued
+
+
+def submissions_for_llm_rerun(*, cohort_id: int | None = None, flagged: bool = False) -> list[int]:
+    """Submissions without an LLM grade: of a cohort's members, and/or with an open
+    "LLM grading failed" flag."""
+    submissions = Submission.objects.exclude(grades__grader=GraderKind.LLM)
+    if cohort_id is not None:
+        submissions = submissions.filter(user__memberships__cohort_id=cohort_id)
+    if flagged:
+        submissions = submissions.filter(
+            flags__reason=Flag.Reason.LLM_FAILED, flags__resolved_at__isnull=True
+        )
+    return sorted(set(submissions.values_list("pk", flat=True)))

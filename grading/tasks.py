@@ -2,36 +2,33 @@
 
 from celery import shared_task
 
-from curriculum.retry import backoff_seconds as backoff
-
 from . import services
-from .llm.errors import LLMTransientError
-
-MAX_LLM_RETRIES = 4
-
-
-def backoff_seconds(retries: int) -> float:
-    """LLM grading retries: 0..(5 * 2^retries) seconds, capped at 5 minutes."""
-    return backoff(retries, base=5, cap=300)
 
 
 @shared_task(
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    max_retries=MAX_LLM_RETRIES,
+    max_retries=None,  # the service decides when to stop (LLM_RETRY_FOR_SECONDS)
     soft_time_limit=120,
     time_limit=150,
 )
 def grade_submission_task(self, submission_id: int) -> None:
     try:
-        services.grading_run(submission_id=submission_id, is_retry=self.request.retries > 0)
-    except LLMTransientError as exc:
-        # Eager mode (no broker) runs inside the web request: do not make the agent wait.
-        if self.request.is_eager or self.request.retries >= self.max_retries:
-            services.grading_llm_give_up(submission_id=submission_id, error=exc)
+        services.grading_run(submission_id=submission_id)
+    except services.GradingLeaseHeldError as held:
+        # Redelivered while the job still reads "running": its worker may have died, so
+        # come back when the lease has expired and take it over (a no-op if it finished).
+        if self.request.is_eager:
             return
-        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries)) from exc
+        raise self.retry(countdown=held.seconds_left + 1) from held
+    except services.GradingRetryLaterError as later:
+        # Eager mode (no broker) runs inside the web request: nobody comes back later, so
+        # the offline grade stands and a trainer can re-run LLM grading (regrade_llm).
+        if self.request.is_eager:
+            services.grading_llm_give_up(submission_id=submission_id, error=later)
+            return
+        raise self.retry(exc=later, countdown=later.countdown) from later
 
 
 @shared_task(acks_late=True, soft_time_limit=60)

@@ -13,9 +13,9 @@ from curriculum.access import is_trainer, require_change, require_view
 from curriculum.models import Cohort, Membership, User
 from exercises.models import Submission
 
-from ..models import CriterionScore, Flag, Grade, GraderKind
+from ..models import CriterionScore, Flag, Grade, GraderKind, GradingJob
 from ..peer.rubric import commentable_fields
-from ..selectors import CriterionFeedback, SubmissionFeedback
+from ..selectors import CriterionFeedback, SubmissionFeedback, grade_is_provisional
 from .access import can_review_submission, trained_cohorts_q
 from .grades import (  # noqa: F401 - re-exported: the console's public read surface
     AUTO,
@@ -335,6 +335,8 @@ class ReviewPage:
     peer_completed: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    # The automatic grade is the offline one while LLM grading is retried.
+    provisional: bool = False
 
 
 def review_page(*, submission: Submission, user: User, data=None, errors=None, now=None):
@@ -428,4 +430,10 @@ def review_page(*, submission: Submission, user: User, data=None, errors=None, n
         peer_completed=peer.completed,
         errors=errors or {},
         note=data.note if data is not None else "",
+        provisional=grade_is_provisional(
+            grades=grades,
+            job_status=GradingJob.objects.filter(submission=submission)
+            .values_list("status", flat=True)
+            .first(),
+        ),
     )

@@ -143,6 +143,30 @@ def cohort_settings(request, slug):
     return render(request, "grading/console/settings.html", context, status=status)
 
 
+@trainer_required
+@require_POST
+def regrade_llm(request, slug):
+    """Re-run LLM grading for the cohort's submissions without an LLM grade (all of them, or
+    only those flagged "LLM grading failed")."""
+    from ..services import GradingNotConfiguredError, grading_llm_rerun, submissions_for_llm_rerun
+
+    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
+    flagged = request.POST.get("scope") == "flagged"
+    try:
+        queued = grading_llm_rerun(
+            submission_ids=submissions_for_llm_rerun(cohort_id=cohort.pk, flagged=flagged)
+        )
+    except GradingNotConfiguredError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"AI grading queued again for {len(queued)} submission{'s' if len(queued) != 1 else ''}"
+            "; their offline grades show as provisional until it lands.",
+        )
+    return redirect("grading:console-settings", slug=cohort.slug)
+
+
 # ---- progress ----------------------------------------------------------------------------
 
 

@@ -1,5 +1,8 @@
 """Errors of the LLM layer, split by what the caller should do about them."""
 
+import email.utils
+from datetime import UTC, datetime
+
 import openai
 
 
@@ -11,10 +14,19 @@ class LLMError(Exception):
     speak that dialect" from an ordinary failure.
     """
 
-    def __init__(self, message: str = "", *, status_code: int | None = None, detail: str = ""):
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status_code: int | None = None,
+        detail: str = "",
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
         self.status_code = status_code
         self.detail = detail
+        # Seconds the endpoint asked us to wait (its Retry-After header), if it said.
+        self.retry_after = retry_after
 
 
 class LLMTransientError(LLMError):
@@ -46,6 +58,34 @@ def _detail(exc: "openai.APIStatusError") -> str:
         return ""
 
 
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """A Retry-After header as seconds from now: delta-seconds ("120") or an HTTP date
+    ("Wed, 21 Oct 2026 07:28:00 GMT"); None when absent or unreadable, 0 for a past date."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def _retry_after(exc: "openai.APIStatusError") -> float | None:
+    try:
+        return retry_after_seconds(exc.response.headers.get("retry-after"))
+    except AttributeError:
+        return None
+
+
 def classify_openai_error(exc: Exception) -> LLMError:
     """Map an `openai` exception (or an unreadable answer) to transient or permanent."""
     if isinstance(exc, openai.APITimeoutError):
@@ -54,7 +94,9 @@ def classify_openai_error(exc: Exception) -> LLMError:
         return LLMTransientError(f"the model endpoint could not be reached: {exc}")
     if isinstance(exc, openai.RateLimitError):
         return LLMTransientError(
-            "the model endpoint is rate limiting us (HTTP 429)", status_code=429
+            "the model endpoint is rate limiting us (HTTP 429)",
+            status_code=429,
+            retry_after=_retry_after(exc),
         )
     if isinstance(exc, openai.APIStatusError):
         status, detail = exc.status_code, _detail(exc)
@@ -64,6 +106,7 @@ def classify_openai_error(exc: Exception) -> LLMError:
                 f"the model endpoint failed (HTTP {status}){said}",
                 status_code=status,
                 detail=detail,
+                retry_after=_retry_after(exc),
             )
         return LLMPermanentError(
             f"the model endpoint refused the request (HTTP {status}){said}",

@@ -14,8 +14,14 @@ for no schema (an AI draft). `delay` adds a fixed latency to every answer.
                in a code fence, the schema read from the prompt.
 The default comes from COACHLINE_FAKE_LLM_DIALECT (else strict).
 
+`outage(seconds, status=429, retry_after=...)` makes it fail every request for a while
+(HTTP 429 or 5xx, with a Retry-After header when given), then answer normally again; a
+running server takes the same order over HTTP: POST /control/outage with
+{"seconds": 60, "status": 429, "retry_after": "5"}. `answered` counts successful answers.
+
 Run on its own for a local stack (LLM_BASE_URL=http://127.0.0.1:8199/v1):
     python -m grading.llm.fake_server --port 8199 [--delay 0.5] [--dialect json_object]
+        [--outage-seconds 1800 --outage-status 429 --retry-after 30]
 """
 
 import argparse
@@ -64,6 +70,10 @@ class FakeChatServer:
         # HTTP/1.1 keeps connections open as real endpoints do (the benchmark); HTTP/1.0
         # closes each one, so a test never holds a pooled connection to a stopped server.
         self.keep_alive = keep_alive
+        self.answered = 0
+        self._outage_until = 0.0
+        self._outage_status = 429
+        self._outage_retry_after: str | None = None
         self._server = _Server(("127.0.0.1", port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -80,11 +90,28 @@ class FakeChatServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def respond(self, content=None, *, status=200, delay=0.0, raw=None) -> None:
-        """Queue one answer: message `content` (str or JSON-able), an HTTP status, a delay."""
-        self.queue.append({"content": content, "status": status, "delay": delay, "raw": raw})
+    def respond(self, content=None, *, status=200, delay=0.0, raw=None, headers=None) -> None:
+        """Queue one answer: message `content` (str or JSON-able), an HTTP status, a delay,
+        extra response headers (e.g. {"Retry-After": "7"})."""
+        self.queue.append(
+            {"content": content, "status": status, "delay": delay, "raw": raw, "headers": headers}
+        )
+
+    def outage(self, seconds: float, *, status: int = 429, retry_after: str | None = None) -> None:
+        """Fail every request for `seconds` from now with `status` (and Retry-After)."""
+        self._outage_until = time.monotonic() + seconds
+        self._outage_status = status
+        self._outage_retry_after = retry_after
 
     def _next(self) -> dict:
+        if time.monotonic() < self._outage_until:
+            headers = (
+                {"Retry-After": self._outage_retry_after} if self._outage_retry_after else None
+            )
+            return {
+                "content": None, "status": self._outage_status, "delay": 0, "raw": None,
+                "headers": headers,
+            }  # fmt: skip
         if self.queue:
             return self.queue.popleft()
         return {"content": self.default, "status": 200, "delay": self.delay, "raw": None}
@@ -101,6 +128,13 @@ class FakeChatServer:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
+                if self.path == "/control/outage":
+                    server.outage(
+                        float(body.get("seconds", 0)),
+                        status=int(body.get("status", 429)),
+                        retry_after=body.get("retry_after"),
+                    )
+                    return self._send(200, b"{}")
                 server.requests.append({"path": self.path, "body": body})
                 refusal = server._refusal(body)
                 if refusal:
@@ -112,7 +146,9 @@ class FakeChatServer:
                     time.sleep(plan["delay"])
                 if plan["status"] != 200:
                     payload = {"error": {"message": "fake failure", "type": "server_error"}}
-                    return self._send(plan["status"], json.dumps(payload).encode())
+                    return self._send(
+                        plan["status"], json.dumps(payload).encode(), plan.get("headers")
+                    )
                 if plan["raw"] is not None:
                     return self._send(200, plan["raw"].encode())
                 content = plan["content"]
@@ -136,10 +172,13 @@ class FakeChatServer:
                     ],
                     "usage": {"prompt_tokens": 120, "completion_tokens": 40, "total_tokens": 160},
                 }
+                server.answered += 1
                 return self._send(200, json.dumps(completion).encode())
 
-            def _send(self, status: int, payload: bytes):
+            def _send(self, status: int, payload: bytes, headers: dict | None = None):
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -206,10 +245,17 @@ def main(argv: list[str] | None = None) -> None:
         "--dialect", choices=DIALECTS, default=None, help="which response_format it accepts"
     )
     parser.add_argument("--keep-alive", action="store_true", help="HTTP/1.1: keep connections open")
+    parser.add_argument(
+        "--outage-seconds", type=float, default=0, help="fail every request this long at start"
+    )
+    parser.add_argument("--outage-status", type=int, default=429, help="the outage's HTTP status")
+    parser.add_argument("--retry-after", default=None, help="the outage's Retry-After header")
     args = parser.parse_args(argv)
     server = FakeChatServer(
         delay=args.delay, port=args.port, dialect=args.dialect, keep_alive=args.keep_alive
     )
+    if args.outage_seconds:
+        server.outage(args.outage_seconds, status=args.outage_status, retry_after=args.retry_after)
     print(f"Fake Chat Completions server ({server.dialect}) on {server.base_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server._server.serve_forever()

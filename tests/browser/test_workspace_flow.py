@@ -180,3 +180,45 @@ def test_the_save_status_says_just_now_and_pluralises(page, offline, minutes, sh
         "() => document.querySelector('[data-autosave-status]').textContent.startsWith('Saved')"
     )
     assert status.inner_text() == "Saved just now"
+
+
+def test_autosave_keeps_the_typing_and_retries_while_the_database_is_busy(page, offline):
+    """The server answers 503 "someone else is saving this" twice (a row lock): the page
+    says it is retrying, keeps the text, and saves it once the server accepts it."""
+    import json
+
+    from curriculum.middleware import BUSY_MESSAGE
+
+    exercise = exercise_with_scenarios(type="tone", scenarios=[SCENARIO])
+    agent = UserFactory()
+    _log_in(page, agent)
+    page.goto(f"/exercises/{exercise.slug}/{SCENARIO}/")
+    busy = {"left": 2}
+
+    def handle(route):
+        if busy["left"] > 0:
+            busy["left"] -= 1
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body=json.dumps({"error": "busy", "message": BUSY_MESSAGE}),
+            )
+        else:
+            route.continue_()
+
+    page.route("**/save/", handle)
+    page.locator("#id_prompt").fill("Typed while someone else held the lock.")
+    status = page.locator("[data-autosave-status]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-autosave-status]').textContent"
+        ".includes('Not saved yet — retrying')"
+    )
+    assert "Your text is kept" in status.inner_text()
+    assert page.locator("#id_prompt").input_value() == "Typed while someone else held the lock."
+    page.wait_for_function(
+        "() => document.querySelector('[data-autosave-status]').textContent.startsWith('Saved')",
+        timeout=20000,
+    )
+    assert busy["left"] == 0
+    workspace = Workspace.objects.get(user=agent)
+    assert workspace.answer["prompt"] == "Typed while someone else held the lock."

@@ -65,7 +65,19 @@ def production_server(tmp_path_factory):
         assert done.returncode == 0, done.stderr[-2000:]
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"],
+        # The README's production command: the configuration file in the repository.
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+        ],
         cwd=PROJECT_DIR,
         env=env,
         # A file, not a pipe nobody reads: a full pipe would block the server's logging.

@@ -114,7 +114,7 @@ def test_context_drafts_differ_in_what_the_model_is_shown(
         ([{"content": "   "}], "returned an empty draft", 1),
     ],
 )
-def test_a_failing_model_leaves_a_failed_request_and_the_work_intact(
+def test_a_failing_model_falls_back_to_the_authored_draft_and_says_so(
     client,
     fake_llm,
     workspace_of,
@@ -125,22 +125,24 @@ def test_a_failing_model_leaves_a_failed_request_and_the_work_intact(
 ):
     for step in plan:
         fake_llm.respond(**step)
-    _scenario, page, url = workspace_of("tone")
+    scenario, page, url = workspace_of("tone")
     answer = {"identified_state": "frustrated", "prompt": "Be empathetic.", "reply": "My own start"}
     (draft,) = _ask(client, url, _post_form(answer), django_capture_on_commit_callbacks)
 
-    assert draft.status == DraftRequest.Status.FAILED
+    assert draft.status == DraftRequest.Status.DONE
+    assert draft.source == DraftRequest.Source.FALLBACK
+    assert draft.text == scenario.data["drafts"][draft.authored_key].strip()
     assert expected_error in draft.error
     assert len(fake_llm.requests) == expected_calls  # transient errors are retried once
     workspace = Workspace.objects.get()
     assert workspace.answer["reply"] == "My own start"
     content = client.get(page).content.decode()
-    assert "The draft could not be generated." in content
-    assert "Everything you typed is saved." in content
+    assert "The language model could not be reached" in content
+    assert "written by the course authors instead" in content
     assert "My own start</textarea>" in content
 
 
-def test_a_model_that_times_out_fails_with_a_readable_error(
+def test_a_model_that_times_out_falls_back_to_the_authored_draft(
     client, fake_llm, settings, workspace_of, django_capture_on_commit_callbacks
 ):
     settings.LLM_TIMEOUT_SECONDS = 0.2
@@ -153,11 +155,30 @@ def test_a_model_that_times_out_fails_with_a_readable_error(
         _post_form({"prompt": "Acknowledge the stress."}),
         django_capture_on_commit_callbacks,
     )
-    assert draft.status == DraftRequest.Status.FAILED
+    assert draft.status == DraftRequest.Status.DONE
+    assert draft.source == DraftRequest.Source.FALLBACK
     assert "did not answer in time" in draft.error
     status = client.get(reverse("exercises:draft-status", args=[draft.pk])).json()
-    assert status["status"] == "failed"
-    assert "Try again" in status["html"]
+    assert status["status"] == "done"
+    assert status["text"]
+    assert "data-fallback-notice" in status["html"]
+    assert "Copy this draft into my reply" in status["html"]
+
+
+def test_a_model_that_is_down_with_no_authored_draft_fails_with_a_readable_error(
+    client, settings, workspace_of, django_capture_on_commit_callbacks
+):
+    from tests.faults.conftest import closed_port
+
+    settings.LLM_BASE_URL = f"http://127.0.0.1:{closed_port()}/v1"
+    settings.LLM_MODEL = "unreachable"
+    scenario, _page, url = workspace_of("tone")
+    scenario.data["drafts"] = {}
+    scenario.save(update_fields=["data"])
+    answer = {"identified_state": "frustrated", "prompt": "Be empathetic.", "reply": ""}
+    (draft,) = _ask(client, url, _post_form(answer), django_capture_on_commit_callbacks)
+    assert draft.status == DraftRequest.Status.FAILED
+    assert "could not be reached" in draft.error or "did not answer" in draft.error
 
 
 def test_a_retry_after_a_transient_error_can_still_succeed(

@@ -90,10 +90,18 @@ def test_task_delivered_twice_makes_one_grade(submission):
     assert Grade.objects.filter(submission=submission).count() == 1
 
 
-def test_a_running_job_is_not_claimed_twice(submission):
-    assert services.grading_claim(submission_id=submission.pk) is not None
-    assert services.grading_claim(submission_id=submission.pk) is None
-    assert services.grading_claim(submission_id=submission.pk, is_retry=True) is not None
+def test_a_running_job_is_not_claimed_twice_until_its_lease_expires(submission):
+    job = services.grading_claim(submission_id=submission.pk)
+    assert job is not None
+    assert job.lease_expires_at == job.claimed_at + services.lease_duration()
+    with pytest.raises(services.GradingLeaseHeldError) as held:
+        services.grading_claim(submission_id=submission.pk)
+    assert 0 < held.value.seconds_left <= services.lease_duration().total_seconds()
+    # The worker died: once its lease has expired, a redelivered task takes the job over.
+    later = job.lease_expires_at + timezone.timedelta(seconds=1)
+    taken = services.grading_claim(submission_id=submission.pk, now=later)
+    assert taken is not None
+    assert taken.runs == 2
 
 
 def test_submission_is_never_lost_when_the_grader_raises(submission, monkeypatch):
@@ -170,7 +178,7 @@ def test_errors_are_never_cached(loaded_content, agent, fake_llm):
     with pytest.raises(LLMTransientError):
         services.grading_run(submission_id=submission.pk)
     assert not LLMResponseCache.objects.exists()
-    services.grading_run(submission_id=submission.pk, is_retry=True)
+    services.grading_run(submission_id=submission.pk)
     assert Grade.objects.filter(submission=submission, grader="llm").exists()
     assert LLMResponseCache.objects.count() == 1
 
@@ -180,7 +188,8 @@ def test_sweep_requeues_stuck_and_never_queued_submissions(submission, loaded_co
     never_queued = SubmissionFactory(user=agent, shipped_tone=True)
     GradingJobFactory(submission=stuck, status="running")
     GradingJob.objects.filter(submission=stuck).update(
-        claimed_at=timezone.now() - services.STALE_AFTER * 2
+        claimed_at=timezone.now() - services.STALE_AFTER * 2,
+        lease_expires_at=timezone.now() - services.STALE_AFTER,
     )
     later = timezone.now() + services.STALE_AFTER
     requeued = services.grading_sweep_stuck(now=later)

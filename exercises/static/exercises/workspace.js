@@ -113,8 +113,9 @@
       headers: { Accept: "application/json" },
       credentials: "same-origin"
     }).then(function (response) {
+      var retryAfter = parseInt(response.headers.get("Retry-After") || "0", 10) || 0;
       return response.json().catch(function () { return {}; }).then(function (data) {
-        return { status: response.status, data: data };
+        return { status: response.status, data: data, retryAfter: retryAfter };
       });
     });
   }
@@ -138,6 +139,22 @@
     setStatus((result.data && result.data.message) || "Not saved. Your changes are kept in this browser; retrying…", true);
   }
 
+  // A busy database (503, someone else is saving), a server error or no network: keep the
+  // text (the localStorage mirror stays dirty) and retry with capped exponential backoff,
+  // honouring the server's Retry-After. Typing meanwhile is saved by the same retry.
+  var failures = 0;
+  var RETRY_BASE = 1000;
+  var RETRY_CAP = 30000;
+
+  function retryLater(reason, retryAfterSeconds) {
+    var delay = Math.min(RETRY_CAP, RETRY_BASE * Math.pow(2, failures));
+    delay = delay / 2 + Math.random() * delay / 2;
+    if (retryAfterSeconds) delay = Math.max(delay, retryAfterSeconds * 1000);
+    failures += 1;
+    setStatus(reason + " Not saved yet — retrying in " + Math.ceil(delay / 1000) + " s. Your text is kept in this browser.", true);
+    scheduleSave(delay);
+  }
+
   function save() {
     clearTimeout(timer);
     timer = null;
@@ -146,16 +163,17 @@
       setStatus("Saving…");
       return post(form.dataset.saveUrl).then(function (result) {
         if (result.status === 200) {
+          failures = 0;
           revisionInput.value = result.data.revision;
           writeStore(false);
           showSaved();
+        } else if (result.status >= 500 || result.status === 429) {
+          retryLater((result.data && result.data.message) || "The server could not save just now.", result.retryAfter);
         } else {
           handleFailure(result);
-          if (result.status >= 500) scheduleSave(5000);
         }
       }, function () {
-        setStatus("Offline: not saved yet. Your changes are kept in this browser.", true);
-        scheduleSave(5000);
+        retryLater("Offline.");
       });
     });
   }

@@ -1,4 +1,4 @@
-// Poll the feedback partial while grading runs, then swap it in.
+// Poll the feedback partial while grading runs (or a provisional grade waits), then swap it in.
 (function () {
   function poll() {
     var box = document.getElementById("grading-feedback");
@@ -11,9 +11,11 @@
         holder.innerHTML = html;
         var fresh = holder.querySelector("#grading-feedback");
         if (fresh) box.replaceWith(fresh);
-        if (fresh && fresh.dataset.pollUrl) setTimeout(poll, 2000);
+        // Every 2 s while grading runs; every 30 s while a provisional grade waits for the LLM.
+        if (fresh && fresh.dataset.pollUrl) setTimeout(poll, parseInt(fresh.dataset.pollEvery || "2000", 10));
       })
       .catch(function () { setTimeout(poll, 5000); });
   }
-  setTimeout(poll, 1500);
+  var first = document.getElementById("grading-feedback");
+  setTimeout(poll, first && first.dataset.pollEvery ? parseInt(first.dataset.pollEvery, 10) : 1500);
 })();
