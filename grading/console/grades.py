@@ -21,6 +21,7 @@ the stored rows (`final_grades_for_submissions` here, aggregate SQL in reporting
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 
 from curriculum.models import Exercise, Membership
@@ -402,8 +403,13 @@ def final_grades_refresh(*, submission_ids, check_only: bool = False) -> list[in
 
     Call it inside the transaction that changed an input, after the change: it locks the
     submissions' rows first (in id order) so two writers never interleave. `check_only`
-    compares without writing (the drift check of `rebuild_final_grades`)."""
-    ids = sorted(set(submission_ids))
+    compares without writing (the drift check of `rebuild_final_grades`). Outside a
+    transaction it opens its own (the row locks need one)."""
+    with transaction.atomic():
+        return _final_grades_refresh(sorted(set(submission_ids)), check_only=check_only)
+
+
+def _final_grades_refresh(ids: list[int], *, check_only: bool) -> list[int]:
     changed: list[int] = []
     for start in range(0, len(ids), REFRESH_CHUNK):
         chunk = ids[start : start + REFRESH_CHUNK]

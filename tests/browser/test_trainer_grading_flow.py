@@ -3,6 +3,7 @@ a score with a reason, and the agent sees that their grade changed."""
 
 import pytest
 
+from grading.console.grades import final_grades_refresh
 from grading.console.models import GradeOverride, QueueItem, TrainerReview
 from grading.models import Flag
 from tests.factories import (
@@ -45,6 +46,7 @@ def test_trainer_overrides_a_grade_from_the_queue(page, browser, live_server):
     grade = GradeFactory(submission=submission, rubric_version=version)
     for order, (key, points) in enumerate((("accuracy", 2), ("empathy", 1))):
         CriterionScoreFactory(grade=grade, criterion_key=key, order=order, points=points)
+    final_grades_refresh(submission_ids=[submission.pk])  # as grading.services.grade_store
     FlagFactory(submission=submission, reason=Flag.Reason.LLM_FAILED)
 
     _log_in(page, trainer)
