@@ -375,7 +375,7 @@ def row_cache_down(stack: Stack, emails: dict) -> Row:
     workspace_url = reverse("exercises:workspace", args=[EXERCISE, SCENARIO])
     page, html, _s, _h = c.get(workspace_url)
     revision, token = workspace_state(html)
-    from tests.grading.submissions import TONE_ANSWER
+    from tests.factories import TONE_ANSWER
 
     saved, text, _s, _h = c.post(
         reverse("exercises:workspace-save", args=[EXERCISE, SCENARIO]),
