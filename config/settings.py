@@ -336,7 +336,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Eager tasks in the web process would log every success; workers log their own way.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    # The model client (httpx) would log a line per request: every grade and draft.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
 # Uploaded help-desk exports wait here until the import task reads them. With workers on
