@@ -50,12 +50,12 @@ benchmark-scale: install
 .PHONY: state-model
 # Refit the message-state model on every development set (scikit-learn is a dev dependency).
 state-model: install
-	$(BIN)/python manage.py fit_state_model fixtures/evaluation/*/dev
+	$(BIN)/python manage.py fit_state_model fixtures/evaluation/*/dev*
 
 
 .PHONY: evaluate
 evaluate: install
-	@status=0; for set in fixtures/evaluation/*/dev; do \
+	@status=0; for set in fixtures/evaluation/*/dev*; do \
 	  company=$$(basename $$(dirname $$set)); kb=fixtures/packs/$$company; \
 	  [ -d $$kb ] || kb=fixtures/content; \
 	  echo "== $$company: $$set (--kb $$kb)"; \
