@@ -14,6 +14,7 @@ from grading.detectors.claims import (
     find_irrelevance,
     topics_in,
 )
+from grading.detectors.claims.base import per_kb
 from grading.detectors.knowledge_base import KnowledgeBase
 from grading.detectors.messages import analyze_message
 from grading.detectors.replies import LIST_STEP, SCRIPTED
@@ -768,25 +769,21 @@ def _informative(stems: set[str], kb: KnowledgeBase) -> set[str]:
     return {s for s in stems if s not in common}
 
 
-_COMMON_CACHE: dict[str, frozenset[str]] = {}
-
-
+@per_kb
 def _kb_common_stems(kb: KnowledgeBase) -> frozenset[str]:
-    key = kb.version or str(id(kb))
-    if key not in _COMMON_CACHE:
-        counts: dict[str, int] = {}
-        for fact in kb.facts:
-            for s in {stem(w) for w in content_words(f"{fact.title} {fact.statement}")}:
-                counts[s] = counts.get(s, 0) + 1
-        limit = max(3, len(kb.facts) // 5)
-        _COMMON_CACHE[key] = frozenset(s for s, n in counts.items() if n > limit)
-    return _COMMON_CACHE[key]
+    counts: dict[str, int] = {}
+    for fact in kb.facts:
+        for s in {stem(w) for w in content_words(f"{fact.title} {fact.statement}")}:
+            counts[s] = counts.get(s, 0) + 1
+    limit = max(3, len(kb.facts) // 5)
+    return frozenset(s for s, n in counts.items() if n > limit)
 
 
-def _names(kb: KnowledgeBase) -> set[str]:
+@per_kb
+def _names(kb: KnowledgeBase) -> frozenset[str]:
     """Stems of the company's and its products' names: every message and reply may use them,
     so sharing them shows nothing about which question a sentence answers."""
-    return {stem(w) for name in kb.company_names for w in content_words(name)}
+    return frozenset(stem(w) for name in kb.company_names for w in content_words(name))
 
 
 def _restates(sentence: str, told_stems: set[str]) -> bool:
