@@ -819,6 +819,16 @@ def _with_lists(reply_sentences: list) -> list:
     return units
 
 
+def _subject(text: str, kb: KnowledgeBase) -> set[str]:
+    """The stems that say what a question is about (not the product's everyday words)."""
+    return _informative({stem(w) for w in content_words(text)} - COMMON_STEMS - _names(kb), kb)
+
+
+def _about_another(sentence: str, subject: set[str], others: frozenset[str]) -> bool:
+    words_in = {stem(w) for w in content_words(sentence)}
+    return bool(words_in & (others - subject)) and not words_in & subject
+
+
 def _answer_to(
     ask: str,
     context: str,
@@ -826,14 +836,16 @@ def _answer_to(
     kb: KnowledgeBase,
     *,
     told: str = "",
+    others: frozenset[str] = frozenset(),
 ) -> str:
     """'full' when the reply answers the question (with an amount or a time where it asks for
     one), 'partial' when it speaks to its subject without the amount or time asked for,
     'link' when only a link does, '' when nothing does (a promise to look into it is not an
     answer). A reply sentence that only says back what the customer told us (`told`: the
     message's statements, what they have tried or know) is not an answer."""
-    own = {stem(w) for w in content_words(context)} - COMMON_STEMS - _names(kb)
-    subject = _informative(own, kb)
+    # what the question is about: its own words, or, for "Can I stop it?", the sentence
+    # before that says what "it" is
+    subject = _subject(context, kb)
     topics = set(topics_in(context, kb))
     told_stems = {stem(w) for w in content_words(told)}
     reply_sentences = [s for s in _with_lists(reply_sentences) if not _restates(s.text, told_stems)]
@@ -843,19 +855,28 @@ def _answer_to(
         if (subject & words_in) or (topics and topics & set(topics_in(sentence.text, kb))):
             related.append(sentence.text)
     if YES_NO_ASK.search(ask):
+        # a bare "yes" or "you can…" answers this question unless the sentence speaks to the
+        # subject of another question the customer asked (and not to this one's)
         echo = _echo_of(ask)
         related += [
             s.text
             for index, s in enumerate(reply_sentences)
-            if (index < 3 and YES_NO_ANSWER.match(s.text.lstrip(" -*\n")))
-            or (echo and echo.match(YES_NO_LEAD.sub("", s.text.lstrip(" -*\n"), count=1)))
+            if (
+                (index < 3 and YES_NO_ANSWER.match(s.text.lstrip(" -*\n")))
+                or (echo and echo.match(YES_NO_LEAD.sub("", s.text.lstrip(" -*\n"), count=1)))
+            )
+            and not _about_another(s.text, subject, others)
         ]
     kind = next((k for k, pattern in ASK_KIND if pattern.search(ask)), "")
     if kind and not related:
         # the kind of answer asked for (a time, an amount, a place, a reason) is an answer
         # even in other words: "how quickly will someone reply?" / "the target is 2 hours"
         typed = ANSWER_FOR[kind] if kind != "place" else re.compile(r"\w+ ?> ?\w+")
-        related += [s.text for s in reply_sentences if typed.search(s.text)]
+        related += [
+            s.text
+            for s in reply_sentences
+            if typed.search(s.text) and not _about_another(s.text, subject, others)
+        ]
     if not subject and not topics:
         related = [s.text for s in reply_sentences]
     answers = [
@@ -913,7 +934,15 @@ def score_completeness(ctx: Context) -> Raw:
         s.text for s in sentences(message) if "?" not in s.text and not ASK_WORDS.search(s.text)
     )
     answers = [
-        _answer_to(ask, context, reply_sentences, ctx.kb, told=told) for ask, context in asks
+        _answer_to(
+            ask,
+            context,
+            reply_sentences,
+            ctx.kb,
+            told=told,
+            others=frozenset().union(*(_subject(c, ctx.kb) for a, c in asks if a != ask)),
+        )
+        for ask, context in asks
     ]
     full = [a for (a, _), x in zip(asks, answers, strict=True) if x == "full"]
     open_ = [a for (a, _), x in zip(asks, answers, strict=True) if x in ("", "link")]

@@ -983,6 +983,23 @@ def test_a_yes_no_question_is_answered_by_its_auxiliary_later_in_the_reply():
     assert _completeness(message, unrelated) <= 1
 
 
+def test_a_yes_about_one_question_does_not_answer_the_other():
+    message = (
+        "Two quick questions: can I print cheques for my suppliers? And can I still see the "
+        "invoices I sent last year?"
+    )
+    one_answered = (
+        "Hi Mia,\n\nYes, you can print cheques for suppliers from Payments > Cheques > Print. "
+        "Let us know if there's anything else."
+    )
+    both_answered = one_answered.replace(
+        "Let us know",
+        "Invoices you sent last year stay under Sales > Invoices for seven years. Let us know",
+    )
+    assert _completeness(message, one_answered) == 1
+    assert _completeness(message, both_answered) == 3
+
+
 def _tone(message: str, reply: str, state: str) -> int:
     from grading.detectors.knowledge_base import KnowledgeBase
 
