@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)*")
-SENTENCE_RE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+|\n|$)")
+SENTENCE_RE = re.compile(r"(?:[^.!?\n]|\.(?=\w))+(?:[.!?]+|\n|$)")
 CLAUSE_RE = re.compile(r"(?:[^.!?\n,;:]|\.(?=\d)|,(?=\d))+")
 
 STOPWORDS = frozenset(

@@ -809,6 +809,31 @@ def test_steps_written_as_gerund_list_items_or_with_keep_are_checked(third_kb):
     ]
 
 
+def test_a_fix_the_draft_walks_through_is_checked_whatever_the_customer_called_it(third_kb):
+    message = "Since the update everything I print comes out tiny. Help!"  # no problem named
+    draft = (
+        "Let's sort it:\n"
+        "1. Set the label size to 4x6 under Settings > Printing.\n"
+        "2. Print the PDF at 100% scale.\n"
+        "3. Reset the printer's sensor by holding the feed button for five seconds."
+    )
+    assert _fake_steps(draft, third_kb, message) == [
+        "Reset the printer's sensor by holding the feed button for five seconds"
+    ]
+    one_step = "Set the label size to 4x6 under Settings > Printing, then restart your laptop."
+    assert _fake_steps(one_step, third_kb, message) == []  # one step says no fix is followed
+
+
+def test_a_step_that_does_what_the_documented_step_says_not_to_is_not_that_step(third_kb):
+    message = "Our labels print at the wrong size."
+    against = "Set the PDF to Fit to page so nothing is cut off."
+    along = "Set the PDF to 100% scale rather than Fit to page."
+    assert _fake_steps(against, third_kb, message) == [
+        "Set the PDF to Fit to page so nothing is cut off"
+    ]
+    assert _fake_steps(along, third_kb, message) == []
+
+
 def test_a_heading_before_a_documented_step_is_not_a_step(third_kb):
     message = "My labels come out the wrong size."
     draft = "Fix the size first: set the label size to 4x6 under Settings > Printing."

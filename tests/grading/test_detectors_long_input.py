@@ -217,3 +217,14 @@ def test_counts_skip_numbers_inside_money_and_durations_as_before():
         (5, "users"),
         (10, "contacts"),
     ] * 3
+
+
+def test_a_dot_inside_a_file_name_or_address_does_not_end_a_sentence():
+    from grading.detectors.text import sentences
+
+    text = "Split contacts_export.csv into two files. See help.example.com/import for more."
+    assert [s.text for s in sentences(text)] == [
+        "Split contacts_export.csv into two files.",
+        "See help.example.com/import for more.",
+    ]
+    assert [s.text for s in sentences("It costs $12.50. Done")] == ["It costs $12.50.", "Done"]

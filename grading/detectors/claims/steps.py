@@ -23,6 +23,7 @@ from .base import (
     _trim,
     alias_pattern,
     correction_for,
+    per_kb,
     stem_word,
     stems,
 )
@@ -107,8 +108,9 @@ class Step:
     unit: tuple[int, int] = (0, 0)  # the sentence or list item it was said in
 
 
-def recommended_steps(text: str) -> list[Step]:
-    """Steps a text tells the reader to take: list items and imperative clauses."""
+def recommended_steps(text: str, verbs: frozenset[str] = STEP_VERBS) -> list[Step]:
+    """Steps a text tells the reader to take: list items and imperative clauses starting
+    with one of `verbs`."""
     found: list[Step] = []
     for part in _step_parts(text):
         raw = text[part[0] : part[1]]
@@ -125,7 +127,7 @@ def recommended_steps(text: str) -> list[Step]:
             continue
         verb = first.group(0).lower()
         listed_gerund = part[4] and _gerund_of_step(verb)  # "- Switching your From address…"
-        if verb not in STEP_VERBS and not (try_form and verb.endswith("ing")) and not listed_gerund:
+        if verb not in verbs and not (try_form and verb.endswith("ing")) and not listed_gerund:
             continue
         if part[5]:
             continue  # "Clean your list: remove contacts who…": a heading for the step after it
@@ -239,7 +241,7 @@ def step_aligns(step: str, documented: str, weights: dict[str, float] | None = N
     core = re.sub(PATH_SEP.join([r"[A-Z][^>]*?"] * 2) + r"[^,.;]*", " ", _core(step))
     wanted = set(_ordered_stems(_core(step))) - {"try", "pleas", "just"} - MANNER
     doc = set(_ordered_stems(documented))
-    if not wanted:
+    if not wanted or _against(step, documented):
         return False
     shared = wanted & doc
     if fuzz.partial_ratio(_core(step).lower(), documented.lower()) >= 90 and len(_core(step)) >= 12:
@@ -251,10 +253,56 @@ def step_aligns(step: str, documented: str, weights: dict[str, float] | None = N
     if coverage >= 0.6 and _classes_agree(step, documented):
         object_shared = object_words & doc
         return not object_words or len(object_shared) / len(object_words) > 0.5
+    if _same_specific_action(step, documented, shared):
+        return True
     if weights and len(wanted) <= 10 and _classes_agree(step, documented):
         telling = sorted(doc - GENERIC_STEMS, key=lambda w: -weights.get(w, 0.0))[:2]
         return len(telling) == 2 and set(telling) <= wanted
     return False
+
+
+NEGATION = re.compile(
+    r"(?:,\s*|\s)(?:not|never|instead of|rather than)\s|^\s*(?:avoid|never|don't|do not|stop)\s",
+    re.IGNORECASE,
+)
+
+
+def _against(step: str, documented: str) -> bool:
+    """A step that recommends what the documented step says not to do: 'switch your From
+    address to a Gmail address' for 'send from an address on your own domain, not a free
+    mailbox such as Gmail'; 'use bit.ly links' for 'avoid link shorteners such as bit.ly'."""
+    cut = NEGATION.search(documented)
+    if cut is None or NEGATION.search(_core(step)):
+        return False  # the step says no to it as well
+    negated = set(_ordered_stems(documented[cut.start() :])) - GENERIC_STEMS
+    negated -= set(_ordered_stems(documented[: cut.start()]))
+    return bool(negated & set(_ordered_stems(_core(step))))
+
+
+# verbs that say little about which step it is: 'check X' and 'check Y' are different steps
+BROAD_VERBS = frozenset(
+    stem_word(w)
+    for w in (
+        "check", "make", "ensure", "try", "go", "use", "click", "open", "set", "select",
+        "choose", "confirm", "verify", "update", "change", "add", "remove", "delete", "keep",
+        "contact", "send", "ask", "tell", "wait", "allow", "enable", "disable", "turn",
+    )
+)  # fmt: skip
+
+
+def _same_specific_action(step: str, documented: str, shared: set[str]) -> bool:
+    """The same specific verb on the same kind of thing, with this case's details added:
+    'split contacts_export.csv into two files of 12,000 rows' for 'split files larger than
+    50 MB into smaller files'."""
+    mine, theirs = step.split(), documented.split()
+    if not mine or not theirs:
+        return False
+    verb = stem_word(mine[0].lower())
+    return (
+        verb == stem_word(theirs[0].lower())
+        and verb not in BROAD_VERBS
+        and len(shared - {verb} - GENERIC_STEMS) >= 1
+    )
 
 
 def _classes_agree(step: str, documented: str) -> bool:
@@ -340,13 +388,16 @@ def check_troubleshooting(
     if customer_message and customer_message.strip():
         reported = _problems_in(customer_message, kb)
         problems = reported + [f for f in problems if f not in reported]
+    documented = [(fact, step) for fact in kb.troubleshooting for step in fact.steps]
+    weights = _stem_weights(kb)
+    recommended = recommended_steps(text, step_verbs(kb))
+    if not problems:
+        problems = _problems_followed(recommended, documented, weights)
     if not problems:
         return []
-    documented = [(fact, step) for fact in kb.troubleshooting for step in fact.steps]
     known_paths = set(documented_paths(kb)) | set(_outdated_keys(kb))
-    weights = _stem_weights(kb)
     claims = []
-    for step in recommended_steps(text):
+    for step in recommended:
         paths = find_paths(text[step.unit[0] : step.unit[1]], kb)
         if any(
             _path_key(p) in known_paths or _is_prefix_of_known(_path_key(p), known_paths)
@@ -374,6 +425,42 @@ def check_troubleshooting(
             )
         )
     return claims
+
+
+# an imperative's verb: the step's first word, followed by what it acts on
+KB_STEP_VERB = re.compile(
+    r"(?!(?:if|when|once|after|before|only|for|in|on|at|from|with|without|while|unless|"
+    r"this|that|these|those|there|it|you|we|they|the|a|an|each|every|all|any)\b)"
+    r"[A-Za-z][a-z'-]+(?=\s+(?:the|your|a|an|each|every|all|any|it|them)\b)",
+    re.IGNORECASE,
+)
+
+
+@per_kb
+def step_verbs(kb: KnowledgeBase) -> frozenset[str]:
+    """The verbs steps start with: the common ones, and those the knowledge base's own
+    documented steps start with ('Print the PDF at 100% scale')."""
+    own = {
+        first.group(0).lower()
+        for fact in kb.troubleshooting
+        for step in fact.steps
+        if (first := KB_STEP_VERB.match(step.strip()))
+    }
+    return STEP_VERBS | frozenset(own)
+
+
+def _problems_followed(
+    recommended: list[Step], documented: list[tuple[TroubleshootingFact, str]], weights
+) -> list[TroubleshootingFact]:
+    """The documented problems whose fix a text walks through: two or more of its steps
+    said, in whatever words the customer described the problem. The text's other steps
+    are then steps for that problem too."""
+    followed: dict[str, list] = {}
+    for step in recommended:
+        for fact, documented_step in documented:
+            if step_aligns(step.text, documented_step, weights):
+                followed.setdefault(fact.id, [fact, set()])[1].add(documented_step)
+    return [fact for fact, said in followed.values() if len(said) >= 2]
 
 
 def _is_prefix_of_known(key: str, known: set[str]) -> bool:
