@@ -834,6 +834,26 @@ def test_a_step_that_does_what_the_documented_step_says_not_to_is_not_that_step(
     assert _fake_steps(along, third_kb, message) == []
 
 
+def test_the_plans_named_by_a_pronoun_in_the_next_sentence_are_checked(third_kb):
+    wrong = "Batch printing sends up to 500 labels at once. It's available on your Basic plan."
+    right = "Batch printing sends up to 500 labels at once. It's available on your Shop plan."
+    other = "Batch printing sends up to 500 labels. Rate comparison is available on Basic too."
+    assert _types(wrong, third_kb) == {"invented_feature"}
+    assert _types(right, third_kb) == set()
+    assert _types(other, third_kb) == set()
+
+
+def test_of_two_findings_on_one_feature_the_one_naming_the_plans_is_kept(third_kb):
+    draft = (
+        "You can print in bulk from the Orders page; batch printing is included on all plans, "
+        "so you can use it on Basic today."
+    )
+    findings = audit_draft(draft, third_kb, customer_plan="Basic")
+    assert [(f.type, f.span) for f in findings] == [
+        ("invented_feature", "batch printing is included on all plans")
+    ]
+
+
 def test_a_heading_before_a_documented_step_is_not_a_step(third_kb):
     message = "My labels come out the wrong size."
     draft = "Fix the size first: set the label size to 4x6 under Settings > Printing."

@@ -212,13 +212,22 @@ def _one_per_fact(findings: list[Finding]) -> list[Finding]:
     """A feature claimed wrongly twice is one error: keep its first (or widest) finding."""
     kept: list[Finding] = []
     for finding in sorted(findings, key=lambda f: f.start):
-        if (
-            finding.type == "invented_feature"
-            and finding.fact_id
-            and any(k.type == finding.type and k.fact_id == finding.fact_id for k in kept)
-        ):
-            continue
-        kept.append(finding)
+        same = next(
+            (
+                index
+                for index, k in enumerate(kept)
+                if finding.type == "invented_feature"
+                and finding.fact_id
+                and k.type == finding.type
+                and k.fact_id == finding.fact_id
+            ),
+            None,
+        )
+        if same is None:
+            kept.append(finding)
+        elif finding.end - finding.start > kept[same].end - kept[same].start:
+            # 'automations are included on all plans' says more than a bare mention of them
+            kept[same] = finding
     return kept
 
 

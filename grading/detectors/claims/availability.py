@@ -214,9 +214,12 @@ def _availability_claim(text, sentence, match, fact, kb, customer_plan) -> Claim
         or _group_referring_back(sentence, groups, end)
         or _group_before_colon(sentence, groups, local)
     )
+    said_in = sentence
+    if group is None and not plan_groups(sentence.text, kb):
+        said_in, group = _group_in_next_sentence(text, sentence, kb)
     spans = [(match.start(), match.end())]
     if group:
-        spans.append((sentence.start + group.start, sentence.start + group.end))
+        spans.append((said_in.start + group.start, said_in.start + group.end))
     scope = _span_scope(text, sentence, spans)
     between = _between(text, spans)
     is_negated = denies(between) or denies(_local(text, sentence, match.start(), match.end()))
@@ -284,6 +287,27 @@ def _group_referring_back(sentence: Sentence, groups, after: int) -> PlanGroup |
             return group
         return None
     return None
+
+
+PRONOUN_AVAILABLE = re.compile(
+    r"\b(?:it|it's|it is|they|they're|they are|this|that's|that is)\b(?:(?!\b(?:it|they)\b)"
+    r"[^.!?]){0,30}\b(?:available|included|offered)\s+(?:on|in|with)\b",
+    re.IGNORECASE,
+)
+
+
+def _group_in_next_sentence(text: str, sentence: Sentence, kb: KnowledgeBase):
+    """'Our migration service moves everything for you. It's $199, and it's available on
+    your Essentials plan.': the next sentence says which plans by a pronoun, naming no other
+    feature. (sentence, group), or (the mention's sentence, None)."""
+    following = sentence_at(text, sentence.end + 1) if sentence.end < len(text) else None
+    if following is None or following.start < sentence.end:
+        return sentence, None
+    said = PRONOUN_AVAILABLE.search(following.text)
+    if said is None or any(True for _ in _offer_index(kb).finditer(following.text)):
+        return sentence, None
+    groups = [g for g in plan_groups(following.text, kb) if g.start >= said.end() - 4]
+    return (following, groups[0]) if groups else (sentence, None)
 
 
 def _group_before_colon(sentence: Sentence, groups, start: int) -> PlanGroup | None:
