@@ -854,6 +854,15 @@ def test_of_two_findings_on_one_feature_the_one_naming_the_plans_is_kept(third_k
     ]
 
 
+def test_asked_where_to_do_one_task_the_path_of_another_is_an_irrelevant_answer(third_kb):
+    message = "How do I void a label I printed by mistake?"
+    wrong = "Hi! You can add a carrier account under Settings > Carriers > Add carrier today."
+    right = "Hi! Void it under Shipments > Labels > Void label, within a few seconds."
+    findings = audit_draft(wrong, third_kb, customer_message=message)
+    assert [(f.type, f.fact_id) for f in findings] == [("irrelevant_answer", "process-void-label")]
+    assert audit_draft(right, third_kb, customer_message=message) == []
+
+
 def test_a_heading_before_a_documented_step_is_not_a_step(third_kb):
     message = "My labels come out the wrong size."
     draft = "Fix the size first: set the label size to 4x6 under Settings > Printing."

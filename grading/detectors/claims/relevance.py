@@ -161,6 +161,38 @@ def _sentence_topics(sentence: Sentence, kb: KnowledgeBase) -> set[str]:
     }
 
 
+WHERE_ASKED = re.compile(
+    r"\b(?:where (?:do|can|is|are|would|should)|how (?:do|can|would|should) (?:i|we)|"
+    r"how to|what do i click)\b",
+    re.IGNORECASE,
+)
+
+
+def _path_of_another_task(message, draft, kb, asked_facts, topical) -> Sentence | None:
+    """Asked where to do a task, the draft gives the menu path of a different task and never
+    the asked task's own (current or retired): 'invoices? Reports > Campaigns > Export CSV'."""
+    tasks = [f for f in asked_facts if f.category == "process"]
+    if not tasks or not WHERE_ASKED.search(message):
+        return None
+    given = {_path_key(path) for path, _, _ in find_paths(draft, kb)}
+    own = {_path_key(p) for f in tasks for p in (f.current_path, *f.outdated_paths)}
+    if given & own:
+        return None
+    asked = {f.id for f in asked_facts}
+    elsewhere = [
+        s
+        for s, topics in topical
+        if any(
+            kb.get(t) is not None and kb.get(t).category == "process" and t not in asked
+            for t in topics
+        )
+    ]
+    if not elsewhere:
+        return None
+    # the wrong answer starts where the draft first turns to what was not asked
+    return next(s for s, topics in topical if not (topics & asked) or s is elsewhere[0])
+
+
 def find_irrelevance(draft: str, kb: KnowledgeBase, customer_message: str | None) -> Finding | None:
     """The draft answers a different question: what the customer asked is not addressed and
     a sentence answers something they did not ask."""
@@ -173,8 +205,10 @@ def find_irrelevance(draft: str, kb: KnowledgeBase, customer_message: str | None
     parts = [s for s in sentences(draft) if word_count(s.text) >= 6]
     topical = [(s, _sentence_topics(s, kb) - {p.id for p in kb.plans}) for s in parts]
     topical = [(s, t) for s, t in topical if t]
-    sentence = None
-    if asked_facts and len(uncovered) == len(asked_facts):
+    sentence = _path_of_another_task(customer_message, draft, kb, asked_facts, topical)
+    if sentence is not None:
+        uncovered = [f for f in asked_facts if f.category == "process"] or uncovered
+    elif asked_facts and len(uncovered) == len(asked_facts):
         sentence = next((s for s, t in topical if not (t & asked)), None)
     elif [f for f in uncovered if f.id in named]:
         categories = {f.category for f in uncovered if f.id in named}
