@@ -863,6 +863,13 @@ def test_asked_where_to_do_one_task_the_path_of_another_is_an_irrelevant_answer(
     assert audit_draft(right, third_kb, customer_message=message) == []
 
 
+def test_a_price_the_add_on_named_just_before_costs_is_not_read_as_a_plan_price(third_kb):
+    right = "The returns portal is a good fit for Shop. The standard price is $29 a month."
+    wrong = "The returns portal is a good fit for Shop. The standard price is $24 a month."
+    assert _types(right, third_kb, "Shop") == set()
+    assert _types(wrong, third_kb, "Shop") == {"wrong_price"}
+
+
 def test_a_heading_before_a_documented_step_is_not_a_step(third_kb):
     message = "My labels come out the wrong size."
     draft = "Fix the size first: set the label size to 4x6 under Settings > Printing."

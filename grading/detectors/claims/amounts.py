@@ -224,11 +224,39 @@ def _price_claim(
         if any(_close(v, money.value) for v, _ in _plan_prices(subject, money, cycle, counts)):
             fact = subject.fact if isinstance(subject, _Priced) else subject
             return _claim("price", text, money.start, money.end, SUPPORTED, fact, "price")
+    accepted = _nearby_item_priced_so(text, sentence, money, items, cycle, counts, kb)
+    if accepted is not None:
+        return _claim("price", text, money.start, money.end, SUPPORTED, accepted.fact, "price")
     _, distance, subject = subjects[0]
     if isinstance(subject, PlanFact) and not shaped and distance > 80:
         return _claim("price", text, money.start, money.end, UNSUPPORTED, None, "no plan price")
     fact = subject.fact if isinstance(subject, _Priced) else subject
     return _claim("price", text, money.start, money.end, CONTRADICTED, fact, "price")
+
+
+def _nearby_item_priced_so(text, sentence, money: Money, items, cycle, counts, kb):
+    """An add-on (or overage) that this sentence or the one before names by a telling word
+    and whose documented price the amount is: 'A dedicated IP suits Scale. The standard
+    price is $79 per month.' To accept a price only, never to contradict one."""
+    previous = previous_sentence(text, sentence)
+    words = stems(f"{previous.text if previous else ''} {sentence.text}")
+    for item in items:
+        if _own_stems(kb, item.fact.id) & words and _price_fits(
+            item, money, cycle, counts, False, kb
+        ):
+            return item
+    return None
+
+
+@per_kb
+def _own_stems(kb: KnowledgeBase, fact_id: str) -> frozenset[str]:
+    """The words of a priced item's names that no other priced item uses ('seat', not
+    'extra')."""
+    named = {
+        item.fact.id: {w for p in item.phrases for w in stems(p)} for item in _priced_items(kb)
+    }
+    others = set().union(*(words for other, words in named.items() if other != fact_id))
+    return frozenset(named.get(fact_id, set()) - others - GENERIC_STEMS)
 
 
 def _also_possible(text, sentence, kb, customer_plan) -> list[PlanFact]:
