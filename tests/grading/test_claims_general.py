@@ -870,6 +870,14 @@ def test_a_price_the_add_on_named_just_before_costs_is_not_read_as_a_plan_price(
     assert _types(wrong, third_kb, "Shop") == {"wrong_price"}
 
 
+def test_a_duration_of_the_policy_the_sentence_names_is_checked_against_that_policy(third_kb):
+    # the voided-label credit (15-30 days) shares its words, but the void window is named
+    wrong = "The void window is 30 days after a label is created."
+    right = "The void window is 28 days after a label is created."
+    assert _types(wrong, third_kb) == {"wrong_policy"}
+    assert _types(right, third_kb) == set()
+
+
 def test_a_heading_before_a_documented_step_is_not_a_step(third_kb):
     message = "My labels come out the wrong size."
     draft = "Fix the size first: set the label size to 4x6 under Settings > Printing."

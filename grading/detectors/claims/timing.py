@@ -320,9 +320,9 @@ def _policy_claim(text, sentence, mention: DurationMention, kb, customer_plan, b
                 return _claim(
                     "policy", text, mention.start, mention.end, SUPPORTED, policy, str(duration)
                 )
-    if _another_policy_says(sentence, mention, kb, {p.id for _, p, _ in candidates[:1]}):
-        return None
     _, policy, named = candidates[0]
+    if _another_policy_says(sentence, mention, kb, {policy.id}, named=named):
+        return None
     applicable = _durations_for(policy, plan, cycle)
     if not applicable:
         return None
@@ -332,12 +332,18 @@ def _policy_claim(text, sentence, mention: DurationMention, kb, customer_plan, b
     return _claim("policy", text, mention.start, mention.end, CONTRADICTED, policy, detail)
 
 
-def _another_policy_says(sentence: Sentence, mention: DurationMention, kb, skip: set) -> bool:
+def _another_policy_says(
+    sentence: Sentence, mention: DurationMention, kb, skip: set, *, named: bool = False
+) -> bool:
     """A policy with exactly this duration whose words the sentence shares ('stays read-only
-    for 90 days' after cancelling) — the sentence is more likely about it."""
+    for 90 days' after cancelling) — the sentence is more likely about it. When the sentence
+    names its policy ('a compliance review … up to 5 business days'), only another policy
+    it names as well counts."""
     words = stems(sentence.text) - GENERIC_STEMS
     for policy in kb.policies:
         if policy.id in skip or not any(d.agrees_with(mention.duration) for d in policy.durations):
+            continue
+        if named and not alias_pattern(policy.topic_phrases).search(sentence.text):
             continue
         text = " ".join([policy.statement, policy.title, policy.policy, *policy.aliases])
         if len(words & (stems(text) - GENERIC_STEMS)) >= 2:
