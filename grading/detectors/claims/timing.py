@@ -337,16 +337,19 @@ def _another_policy_says(
 ) -> bool:
     """A policy with exactly this duration whose words the sentence shares ('stays read-only
     for 90 days' after cancelling) — the sentence is more likely about it. When the sentence
-    names its policy ('a compliance review … up to 5 business days'), only another policy
-    it names as well counts."""
+    names its policy ('a compliance review … up to 5 business days'), another policy must
+    share at least as many of its words."""
     words = stems(sentence.text) - GENERIC_STEMS
+
+    def shared(policy) -> int:
+        text = " ".join([policy.statement, policy.title, policy.policy, *policy.aliases])
+        return len(words & (stems(text) - GENERIC_STEMS))
+
+    least = max((shared(p) for p in kb.policies if p.id in skip), default=0) if named else 2
     for policy in kb.policies:
         if policy.id in skip or not any(d.agrees_with(mention.duration) for d in policy.durations):
             continue
-        if named and not alias_pattern(policy.topic_phrases).search(sentence.text):
-            continue
-        text = " ".join([policy.statement, policy.title, policy.policy, *policy.aliases])
-        if len(words & (stems(text) - GENERIC_STEMS)) >= 2:
+        if shared(policy) >= max(2, least):
             return True
     return False
 
