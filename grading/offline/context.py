@@ -115,6 +115,10 @@ class Context:
         if not self.reply.strip():
             return None
         problem = prose_problem(self.reply)
+        if problem is None and self._scored_reply != self.reply:
+            # padding or stock text around a non-reply does not make it one
+            without = prose_problem(self._scored_reply)
+            problem = f"without its padding and stock phrases, {without}" if without else None
         if problem is None and word_count(URL_ONLY.sub(" ", self._scored_reply)) < 4:
             problem = "all of it is padding, keyword lists, links or text aimed at the grader"
         return problem

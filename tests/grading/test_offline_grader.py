@@ -1049,3 +1049,18 @@ def test_offering_what_the_customer_already_tried_does_not_respond_to_them():
     )
     repeat = "Sorry for the trouble! Please open Reports > Export > CSV and retry the export."
     assert _completeness(message, repeat) == 1
+
+
+def test_padding_around_a_non_reply_does_not_make_it_a_reply():
+    from grading.detectors.knowledge_base import KnowledgeBase
+    from grading.evaluation import gaming_variants
+
+    kb = KnowledgeBase.from_facts(ANSWER_KB_FACTS)
+    message = "Just wanted to say the new export is lovely, it saved me an hour this week!"
+    plain = "Hi Mia,\n\nGood to hear.\n\nBest,\nLeo"
+    graded = grade_reply(customer_message=message, reply=plain, kb=kb, customer_name="Mia")
+    assert "not_prose" in graded.flags
+    for kind, text in gaming_variants(plain, keywords=[], help_site=None)[:2]:
+        variant = grade_reply(customer_message=message, reply=text, kb=kb, customer_name="Mia")
+        assert variant.total <= graded.total, kind
+        assert "not_prose" in variant.flags, kind
