@@ -55,9 +55,14 @@ class ProfileForm(forms.Form):
         max_length=150,
         label="Your name",
         help_text="Shown to your trainer. Peer reviews stay anonymous.",
+        error_messages={"required": "Enter the name your trainer knows you by."},
     )
     time_zone = forms.ChoiceField(
         label="Time zone",
+        error_messages={
+            "required": "Choose a time zone.",
+            "invalid_choice": "%(value)s is not a time zone we know: choose one from the list.",
+        },
         help_text="Every date and time on the site and in your emails is shown in this zone.",
     )
 
@@ -70,12 +75,6 @@ class ProfileForm(forms.Form):
             # A zone the list leaves out (a browser's "Etc/UTC"): keep it choosable.
             choices = [("Your zone now", [(current, current)]), *choices]
         self.fields["time_zone"].choices = choices
-
-    def clean_full_name(self) -> str:
-        name = self.cleaned_data["full_name"].strip()
-        if not name:
-            raise forms.ValidationError("Enter the name your trainer knows you by.")
-        return name
 
     def clean_time_zone(self) -> str:
         value = self.cleaned_data["time_zone"]
