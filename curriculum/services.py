@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .dates import user_zone, validate_time_zone, zone_name_or_blank
+from .dates import format_when, user_zone, validate_time_zone, zone_name_or_blank
 from .errors import (
     CohortImportError,
     CohortNameTakenError,
@@ -374,9 +374,9 @@ def _invite(
                 line, email, name, InviteOutcome.TRAINER, "Add trainers as co-trainers instead."
             )
         elif key in pending and not renew_pending and not pending[key].is_expired(now):
-            until = timezone.localtime(pending[key].expires_at)
+            until = format_when(pending[key].expires_at)
             row = InviteRow(
-                line, email, name, InviteOutcome.PENDING, f"The link works until {until:%d %b %Y}."
+                line, email, name, InviteOutcome.PENDING, f"The link works until {until}."
             )
         elif key in pending:
             invitation = pending[key]
