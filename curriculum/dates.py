@@ -80,14 +80,15 @@ def user_zone(user) -> zoneinfo.ZoneInfo:
 
 @cache
 def zone_choices() -> list[tuple[str, str | list[tuple[str, str]]]]:
-    """Every IANA zone, grouped by region for a <select> ("America" → "New York"); "UTC"
-    on its own. Links kept for compatibility ("US/Eastern", "Etc/GMT+5") are left out."""
+    """Every IANA zone, grouped by region for a <select> ("America" → "America/New York",
+    the whole name, as a closed <select> shows only the option); "UTC" on its own. Links
+    kept for compatibility ("US/Eastern", "Etc/GMT+5") are left out."""
     regions: dict[str, list[tuple[str, str]]] = {}
     for name in sorted(zoneinfo.available_timezones()):
         region, _, place = name.partition("/")
         if not place or region in {"Etc", "US", "Brazil", "Canada", "Chile", "Mexico"}:
             continue
-        regions.setdefault(region, []).append((name, place.replace("_", " ")))
+        regions.setdefault(region, []).append((name, name.replace("_", " ")))
     return [("UTC", "UTC"), *sorted(regions.items())]
 
 
