@@ -168,7 +168,17 @@ def test_joining_a_cohort_ignores_a_zone_it_does_not_know(client, invitation, co
 def test_the_profile_is_linked_from_the_navigation(client, agent):
     client.force_login(agent)
     page = client.get(reverse("agent-home")).content.decode()
-    assert f'href="{reverse("profile")}"' in page
+    assert f'class="who" href="{reverse("profile")}"' in page
+
+
+def test_every_page_names_the_readers_zone(client):
+    client.force_login(UserFactory(time_zone="Asia/Tokyo"))
+    page = client.get(reverse("agent-home")).content.decode()
+    assert "Dates and times are shown in your time zone, Asia/Tokyo, JST" in page
+
+
+def test_visitors_get_no_zone_note(client):
+    assert "shown in your time zone" not in client.get(reverse("landing")).content.decode()
 
 
 def test_the_profile_shows_the_current_zone_selected(client, settings):
