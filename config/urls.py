@@ -28,6 +28,7 @@ urlpatterns = [
     path("home/", reporting_views.home, name="home"),
     path("agent/", reporting_views.agent_home, name="agent-home"),
     path("trainer/", reporting_views.trainer_home, name="trainer-home"),
+    path("profile/", curriculum_views.profile, name="profile"),
     path("modules/", include("curriculum.urls")),
     path("cohorts/", include("curriculum.cohort_urls")),
     path("", include("exercises.urls")),

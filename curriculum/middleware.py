@@ -1,4 +1,5 @@
-"""Middleware of the base layer: a busy database is a clear, retryable answer, never a 500."""
+"""Middleware of the base layer: each request in its reader's time zone, and a busy
+database as a clear, retryable answer, never a 500."""
 
 import logging
 import sqlite3
@@ -6,6 +7,9 @@ import sqlite3
 from django.db import OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+
+from .dates import user_zone
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +67,25 @@ class DatabaseBusyMiddleware:
             response = render(request, "503_busy.html", context, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+class UserTimeZoneMiddleware:
+    """Activates the logged-in user's time zone (`User.time_zone`, else the site's) for the
+    request, so forms read typed times in it and every date shown is in it.
+
+    Place it after AuthenticationMiddleware. Anonymous visitors get the site's zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            timezone.activate(user_zone(user))
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            # A worker thread serves other people next: never leave a zone behind.
+            timezone.deactivate()

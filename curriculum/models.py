@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from .dates import validate_time_zone
 from .roles import (  # noqa: F401 - TRAINERS_GROUP re-exported
     TRAINERS_GROUP,
     Role,
@@ -44,6 +45,11 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+    # An IANA name ("Europe/Berlin"); blank means the site's TIME_ZONE. Set from the
+    # browser at sign-up and on accepting an invitation, changed on the profile page.
+    time_zone = models.CharField(
+        "time zone", max_length=64, blank=True, validators=[validate_time_zone]
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from .access import is_staff, require_change
+from .dates import format_when
 from .errors import (
     InvitationError,
     InvitationExpiredError,
@@ -176,13 +177,13 @@ def invitation_check(invitation: Invitation | None, *, now: datetime | None = No
         )
     if invitation.is_accepted:
         raise InvitationUsedError(
-            f"It was accepted on {timezone.localtime(invitation.accepted_at):%d %b %Y}. "
+            f"It was accepted on {format_when(invitation.accepted_at, 'date')}. "
             "If that was you, log in to find your training.",
             invitation=invitation,
         )
     if invitation.is_expired(now):
         raise InvitationExpiredError(
-            f"It expired on {timezone.localtime(invitation.expires_at):%d %b %Y}. "
+            f"It expired on {format_when(invitation.expires_at)}. "
             "Ask your trainer to send you a new invitation.",
             invitation=invitation,
         )

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .dates import format_when, user_zone, validate_time_zone, zone_name_or_blank
 from .errors import (
     CohortImportError,
     CohortNameTakenError,
@@ -373,9 +374,9 @@ def _invite(
                 line, email, name, InviteOutcome.TRAINER, "Add trainers as co-trainers instead."
             )
         elif key in pending and not renew_pending and not pending[key].is_expired(now):
-            until = timezone.localtime(pending[key].expires_at)
+            until = format_when(pending[key].expires_at)
             row = InviteRow(
-                line, email, name, InviteOutcome.PENDING, f"The link works until {until:%d %b %Y}."
+                line, email, name, InviteOutcome.PENDING, f"The link works until {until}."
             )
         elif key in pending:
             invitation = pending[key]
@@ -480,6 +481,15 @@ def invitation_revoke(*, invitation: Invitation) -> None:
     invitation.delete()
 
 
+def _invitee_zone(invitation: Invitation):
+    """The zone an invitation's dates are shown in: the invitee's if they have an account,
+    else the inviting trainer's (most often the team's), else the site's."""
+    invitee = User.objects.filter(email__iexact=invitation.email).only("time_zone").first()
+    if invitee is not None and invitee.time_zone:
+        return user_zone(invitee)
+    return user_zone(invitation.invited_by)
+
+
 def invitation_send(*, invitation_id: int) -> bool:
     """Email the invitation link; a no-op once sent, used or expired (a redelivered task).
 
@@ -494,6 +504,7 @@ def invitation_send(*, invitation_id: int) -> bool:
         return False
     url = absolute_url(reverse("cohorts:invitation-accept", args=[invitation.token]))
     send_templated_mail(
+        zone=_invitee_zone(invitation),
         to=[invitation.email],
         subject=f"You are invited to join {invitation.cohort.name} on Coachline",
         template="curriculum/cohorts/email/invitation.txt",
@@ -507,10 +518,12 @@ def invitation_send(*, invitation_id: int) -> bool:
 
 
 @transaction.atomic(durable=True)
-def invitation_accept(*, token: str, user: User) -> Membership:
+def invitation_accept(*, token: str, user: User, time_zone: str = "") -> Membership:
     """`user` joins the invitation's cohort; the invitation is used up.
 
     Only the invited address may accept (case-insensitively), and only agents join cohorts.
+    `time_zone` is the browser's guess: it becomes the user's zone if they have none yet
+    (a zone they chose is kept; an unknown name is ignored).
     """
     invitation = invitation_get_usable(token=token, for_update=True)
     if user.email.lower() != invitation.email.lower():
@@ -535,7 +548,30 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    changed = []
     if invitation.full_name and not user.full_name:
         user.full_name = invitation.full_name
-        user.save(update_fields=["full_name"])
+        changed.append("full_name")
+    browser_zone = zone_name_or_blank(time_zone)
+    if browser_zone and not user.time_zone:
+        user.time_zone = browser_zone
+        changed.append("time_zone")
+    if changed:
+        user.save(update_fields=changed)
     return membership
+
+
+@transaction.atomic(durable=True)
+def user_profile_update(*, user: User, full_name: str, time_zone: str) -> User:
+    """Change the name trainers see and the zone dates are shown in (an IANA name, or ""
+    for the site's zone). Raises ValidationError for an empty name or an unknown zone."""
+    full_name = full_name.strip()
+    if not full_name:
+        raise ValidationError({"full_name": "Enter the name your trainer knows you by."})
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        raise ValidationError({"time_zone": exc.messages}) from None
+    user.full_name, user.time_zone = full_name[:150], time_zone
+    user.save(update_fields=["full_name", "time_zone"])
+    return user

@@ -3,15 +3,19 @@
 from urllib.parse import urlencode
 
 from allauth.account.adapter import get_adapter as get_account_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
 from .access import is_staff, trainer_required
+from .dates import user_zone
 from .errors import (
     CohortError,
     CohortImportError,
@@ -20,7 +24,14 @@ from .errors import (
     InvitationError,
     InvitationUsedError,
 )
-from .forms import CohortForm, InvitationForm, InvitationImportForm, TrainerAddForm
+from .forms import (
+    CohortForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    InvitationImportForm,
+    ProfileForm,
+    TrainerAddForm,
+)
 
 
 @login_not_required
@@ -292,8 +303,14 @@ def invitation_accept(request, token):
             request, "curriculum/cohorts/invitation_error.html", context, status=exc.http_status
         )
     if request.method == "POST" and request.user.is_authenticated:
+        accept_form = InvitationAcceptForm(request.POST)
+        accept_form.is_valid()  # the browser's zone or "": it never fails
         try:
-            services.invitation_accept(token=token, user=request.user)
+            services.invitation_accept(
+                token=token,
+                user=request.user,
+                time_zone=accept_form.cleaned_data.get("time_zone", ""),
+            )
         except InvitationError as exc:
             context = {"error": exc, "invitation": invitation}
             return render(
@@ -317,8 +334,34 @@ def invitation_accept(request, token):
         "login_url": f"{reverse('account_login')}?{urlencode({'next': here})}",
         "email_matches": request.user.is_authenticated
         and request.user.email.lower() == invitation.email.lower(),
+        "accept_form": InvitationAcceptForm(),
     }
     return render(request, "curriculum/cohorts/invitation_accept.html", context)
+
+
+# ---- the profile: name and time zone -------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """The signed-in user's name and time zone (the zone every date is shown in)."""
+    user = request.user
+    initial = {"full_name": user.full_name, "time_zone": user_zone(user).key}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.user_profile_update(user=user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Your profile was saved.")
+                return redirect("profile")
+        status = 400
+    else:
+        status = 200
+    context = {"form": form, "site_zone": settings.TIME_ZONE, "now": timezone.now()}
+    return render(request, "curriculum/profile.html", context, status=status)
 
 
 @login_not_required

@@ -6,15 +6,17 @@ its signals, see exercises.receivers): the cohort page's assignments section and
 seed.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from curriculum.mail import absolute_url, send_templated_mails
+from curriculum.dates import format_when, user_zone
+from curriculum.mail import Mail, absolute_url, send_templated_mails
 from curriculum.models import Cohort, Exercise, Module, User
 from curriculum.signals import PageSection
 
@@ -141,16 +143,26 @@ def _loaded(assignment_id: int) -> Assignment | None:
     )
 
 
-def _mail(assignment: Assignment, agents: list[User], *, template: str, subject: str) -> int:
+def _mail(
+    assignment: Assignment,
+    agents: list[User],
+    *,
+    template: str,
+    subject: Callable[[tzinfo], str],
+) -> int:
+    """One email per agent, its dates (body and `subject(zone)`) in the agent's zone."""
     context = {
         "assignment": assignment,
         "title": assignment_title(assignment),
         "url": _assignment_url(assignment),
         "home_url": absolute_url(reverse("agent-home")),
     }
-    return send_templated_mails(
-        messages=[(agent.email, subject, template, {**context, "agent": agent}) for agent in agents]
-    )
+    messages = []
+    for agent in agents:
+        zone = user_zone(agent)
+        body_context = {**context, "agent": agent}
+        messages.append(Mail(agent.email, subject(zone), template, body_context, zone))
+    return send_templated_mails(messages=messages)
 
 
 def _cohort_agents(cohort: Cohort) -> QuerySet[User]:
@@ -187,7 +199,9 @@ def assignment_notify(*, assignment_id: int) -> int:
             assignment,
             agents,
             template="exercises/email/assignment_new.txt",
-            subject=f"New assignment in {assignment.cohort.name}: {assignment_title(assignment)}",
+            subject=lambda zone: (
+                f"New assignment in {assignment.cohort.name}: {assignment_title(assignment)}"
+            ),
         )
     except Exception:
         _release(assignment_id, "notified_at", now)
@@ -239,8 +253,9 @@ def assignment_remind(*, assignment_id: int, now: datetime | None = None) -> int
             assignment,
             _unfinished_agents(assignment),
             template="exercises/email/assignment_reminder.txt",
-            subject=f"Due {timezone.localtime(assignment.due_at):%a %d %b, %H:%M}: "
-            f"{assignment_title(assignment)}",
+            subject=lambda zone: (
+                f"Due {format_when(assignment.due_at, zone=zone)}: {assignment_title(assignment)}"
+            ),
         )
     except Exception:
         _release(assignment_id, "reminded_at", now)

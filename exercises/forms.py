@@ -190,7 +190,9 @@ class DateTimeLocalInput(djforms.DateTimeInput):
 
 
 class AssignmentForm(djforms.Form):
-    """A module or a scenario, and when it opens and is due (times in the site's zone)."""
+    """A module or a scenario, and when it opens and is due: instants, typed in the trainer's
+    zone (the active one, curriculum.middleware.UserTimeZoneMiddleware). A time that does not
+    exist there or happens twice (a daylight-saving change) is refused by the field."""
 
     target = djforms.ChoiceField(label="What to assign")
     opens_at = djforms.DateTimeField(label="Opens", widget=DateTimeLocalInput())

@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from curriculum.dates import format_when
 from curriculum.models import Exercise, ExerciseType, VersionedContent
 
 
@@ -299,4 +300,4 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         target = self.module or self.scenario
-        return f"{target} for {self.cohort} (due {self.due_at:%Y-%m-%d})"
+        return f"{target} for {self.cohort} (due {format_when(self.due_at)})"

@@ -20,6 +20,7 @@ Rules:
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from django.db.models import Avg, CharField, Count, Exists, Min, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
@@ -562,7 +563,7 @@ def grades_table(*, cohort: Cohort, chunk_size: int = EXPORT_CHUNK) -> tuple[lis
         "exercise",
         "scenario",
         "attempt",
-        "submitted_at",
+        "submitted_at_utc",
         "final_percent",
         "source",
         "released",
@@ -608,7 +609,7 @@ def grades_table(*, cohort: Cohort, chunk_size: int = EXPORT_CHUNK) -> tuple[lis
         for pk, *head, created_at, final, total, source, released, edit, distance, secs in batch:
             yield [
                 *head,
-                created_at.isoformat(),
+                created_at.astimezone(UTC).isoformat(),
                 ("" if total is None else round(100 * total)) if final else "",
                 source if final else "",
                 ("yes" if released else "no") if final else "",

@@ -1,5 +1,7 @@
 """Errors of the trainer console, under one base."""
 
+from curriculum.dates import format_when
+
 
 class ConsoleError(Exception):
     """Base of the trainer console's errors."""
@@ -16,7 +18,8 @@ class QueueItemLockedError(ConsoleError):
         self.holder = holder
         self.until = until
         name = holder.display_name if holder else "another trainer"
-        super().__init__(f"{name} is reviewing this submission until {until:%H:%M} (UTC).")
+        # Raised while serving the trainer who asked, so in their zone ("14:05 CET").
+        super().__init__(f"{name} is reviewing this submission until {format_when(until, 'time')}.")
 
 
 class ReviewValidationError(ConsoleError):

@@ -82,7 +82,7 @@ def _blend(before: Profile, after: Profile, weight: float) -> Profile:
 
 def _tickets_for_day(agent: User, key: str, day: dt.date, profile: Profile) -> list[TicketMetric]:
     rng = random.Random(f"{agent.email}:{day.isoformat()}")  # noqa: S311 - demo data
-    tz = timezone.get_current_timezone()
+    tz = timezone.get_default_timezone()  # the team's days (docs/time-zones.md)
     tickets = []
     for i in range(max(0, round(rng.gauss(TICKETS_PER_DAY, 3)))):
         category = rng.choices([c for c, _ in CATEGORY_WEIGHTS], [w for _, w in CATEGORY_WEIGHTS])[

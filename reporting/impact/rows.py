@@ -150,7 +150,9 @@ def _datetime(value, *, now: dt.datetime) -> dt.datetime:
     except ValueError:
         raise RowError(f"closed_at: {text!r} is not an ISO 8601 date or date-time") from None
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
+        # The site's zone (TIME_ZONE), never the uploader's: the same file reads the same
+        # whoever uploads it and whether a worker or the web process parses it.
+        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
     if parsed > now + FUTURE_SKEW:
         raise RowError(f"closed_at: {text} is in the future")
     return parsed

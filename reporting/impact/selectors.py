@@ -109,7 +109,9 @@ class Window:
         return (self.end - self.start).days + 1
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        tz = timezone.get_current_timezone()
+        # The team's days, in the site's zone (TIME_ZONE) whoever reads: every reader of a
+        # dashboard sees the same numbers (docs/time-zones.md).
+        tz = timezone.get_default_timezone()
         start = dt.datetime.combine(self.start, dt.time.min, tzinfo=tz)
         end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         return start, end
@@ -117,7 +119,7 @@ class Window:
 
 def period_default(*, impact: CohortImpact, today: dt.date | None = None) -> Window:
     """After training when the cohort has finished it, else the last 30 days."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(timezone=timezone.get_default_timezone())
     if impact.training_completed_on and impact.training_completed_on <= today:
         return Window(impact.training_completed_on, today)
     return Window(today - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1), today)
@@ -329,7 +331,7 @@ def impact_summary(
             closed_at__gte=Window(span_start, span_end).bounds()[0],
             closed_at__lt=Window(span_start, span_end).bounds()[1],
         )
-        .annotate(day=TruncDate("closed_at"))
+        .annotate(day=TruncDate("closed_at", tzinfo=timezone.get_default_timezone()))
         .values("agent_id", "day")
         .annotate(
             n=Count("id"),

@@ -39,7 +39,7 @@ def _old_grades_table(cohort):
             if criterion.key not in keys:
                 keys.append(criterion.key)
     header = ["agent_email", "agent_name", "module", "exercise", "scenario", "attempt",
-              "submitted_at", "final_percent", "source", "released", *keys, "edit_class",
+              "submitted_at_utc", "final_percent", "source", "released", *keys, "edit_class",
               "edit_distance", "time_on_task_seconds"]  # fmt: skip
     rows = []
     for s in submissions:

@@ -37,14 +37,18 @@
 
   function plural(n, unit) { return n + " " + unit + (n === 1 ? "" : "s"); }
 
-  function savedText() {
-    var seconds = Math.max(0, (Date.now() - clockSkew - savedAt) / 1000);
+  // "just now", "3 minutes ago": relative, so it needs no time zone. Dates themselves are
+  // formatted by the server, in the reader's zone (curriculum/dates.py).
+  function ago(milliseconds) {
+    var seconds = Math.max(0, milliseconds / 1000);
     var minutes = Math.floor(seconds / 60), hours = Math.floor(minutes / 60);
-    if (minutes < 1) return "Saved just now";
-    if (hours < 1) return "Saved " + plural(minutes, "minute") + " ago";
-    if (hours < 24) return "Saved " + plural(hours, "hour") + " ago";
-    return "Saved " + plural(Math.floor(hours / 24), "day") + " ago";
+    if (minutes < 1) return "just now";
+    if (hours < 1) return plural(minutes, "minute") + " ago";
+    if (hours < 24) return plural(hours, "hour") + " ago";
+    return plural(Math.floor(hours / 24), "day") + " ago";
   }
+
+  function savedText() { return "Saved " + ago(Date.now() - clockSkew - savedAt); }
 
   function showSaved(at) {
     savedAt = at === undefined ? Date.now() - clockSkew : at;
@@ -222,7 +226,8 @@
     } else if (stored.revision < revision() && conflictBox) {
       conflicted = true;
       conflictBox.querySelector("[data-conflict-text]").textContent =
-        "This browser has unsaved changes from " + new Date(stored.at).toLocaleString() +
+        "This browser has unsaved changes from " +
+        (isNaN(Date.parse(stored.at)) ? "earlier" : ago(Date.now() - Date.parse(stored.at))) +
         ", but newer work was saved since. Load the newer version (shown now), or keep the changes from this browser.";
       conflictBox.dataset.revision = revision();
       conflictBox.querySelector("[data-conflict-load]").textContent = "Keep the newer version";
