@@ -40,6 +40,8 @@ def _clean_text(value, *, field: str, limit: int, label: str) -> str:
 
 def prompt_template_body_check(body) -> str:
     """The body stripped; raises PromptTemplateError naming any unknown placeholder."""
+    if isinstance(body, str):
+        body = body.replace("\r\n", "\n")  # browsers send textarea lines as CRLF
     text = _clean_text(body, field="body", limit=MAX_BODY_CHARS, label="The template text")
     unknown = sorted({name for name in PLACEHOLDER_RE.findall(text) if name not in PLACEHOLDERS})
     if unknown:

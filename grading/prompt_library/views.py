@@ -14,14 +14,14 @@ from exercises.prompt_library.views import FORM_FIELDS, library_context
 from . import selectors
 
 
-def _page(request, *, status=200, **form_state):
+def _page(request, *, status=200, review_values=None, **form_state):
     context = library_context(user=request.user, **form_state)
     context.update(
         stats=selectors.prompt_version_stats(),
         baseline=selectors.prompt_baseline_by_type(),
         proposals=library_selectors.prompt_proposals_pending(),
         sessions=selectors.calibration_sessions_for_templates(user=request.user),
-        review_values=form_state.get("review_values") or {},
+        review_values=review_values or {},
     )
     for entry in context["entries"]:
         entry.rows = [
