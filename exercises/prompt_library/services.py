@@ -275,3 +275,67 @@ def prompt_template_uses_attach(*, workspace_id: int, submission_id: int) -> int
     return PromptTemplateUse.objects.filter(
         workspace_id=workspace_id, submission__isnull=True
     ).update(submission_id=submission_id)
+
+
+DEMO_TEMPLATES = (
+    (
+        "Frustrated customer: acknowledge, then fix",
+        "tone",
+        "frustrated",
+        "Write a reply to {customer_name}, who is {state}. Open with one sentence that "
+        "acknowledges the frustration without over-apologising, then lead with the fix in "
+        "plain steps. Use only these facts:\n{facts}\n{constraints} End with the next step "
+        "and when it will happen.",
+    ),
+    (
+        "Urgent customer: action first",
+        "tone",
+        "urgent",
+        "Write a reply to {customer_name}, who is {state}. Put the action first: what we "
+        "are doing now and what they should do now, in numbered steps. Reassure in one "
+        "sentence. Facts:\n{facts}\n{constraints}",
+    ),
+    (
+        "Empathy: name the feeling, own the failure",
+        "empathy",
+        "",
+        "Write a reply to {customer_name}. Name what they are going through ({state}) in "
+        "their words, own what went wrong on our side, then fix it. Facts:\n{facts}\n"
+        "{constraints} Offer a follow-up with a date.",
+    ),
+)
+
+
+def prompt_template_demo_seed(*, trainer: User, agent: User | None = None) -> int:
+    """The demo library: three trainer templates and, with an agent, one proposal waiting
+    for the trainer. Idempotent (runs inside seed_demo's transaction); returns how many
+    templates it created."""
+    created = 0
+    for name, exercise_type, state, body in DEMO_TEMPLATES:
+        template, made = PromptTemplate.objects.get_or_create(
+            name=name,
+            exercise_type=exercise_type,
+            customer_state=state,
+            defaults={"created_by": trainer},
+        )
+        if not made:
+            continue
+        created += 1
+        _version_add(
+            template=template,
+            user=trainer,
+            body=body,
+            change_note="First version, from the course's tone and empathy modules.",
+            calibration_session_id=None,
+            status=PromptTemplateVersion.Status.APPROVED,
+        )
+        if agent is not None and state == "frustrated":
+            _version_add(
+                template=template,
+                user=agent,
+                body=body + " Sign with your first name.",
+                change_note="Customers answer a person: sign with a name.",
+                calibration_session_id=None,
+                status=PromptTemplateVersion.Status.PROPOSED,
+            )
+    return created
