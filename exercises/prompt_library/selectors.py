@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from curriculum.access import is_trainer
+from curriculum.access import is_trainer, require_view
 from curriculum.models import User
 
 from .models import PromptTemplate, PromptTemplateVersion
@@ -75,6 +75,8 @@ def prompt_proposals_pending() -> list[PromptTemplateVersion]:
     )
 
 
-def prompt_template_get(*, template_id: int) -> PromptTemplate:
-    """The template or a 404."""
-    return get_object_or_404(PromptTemplate, pk=template_id)
+def prompt_template_get(*, user: User, template_id: int) -> PromptTemplate:
+    """The template `user` may read (the access chokepoint): 404 if missing, 403 if not."""
+    template = get_object_or_404(PromptTemplate, pk=template_id)
+    require_view(user, template)
+    return template

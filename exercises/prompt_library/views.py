@@ -67,7 +67,7 @@ def propose_template(request):
 @agent_required
 @require_POST
 def propose_version(request, template_id):
-    template = selectors.prompt_template_get(template_id=template_id)
+    template = selectors.prompt_template_get(user=request.user, template_id=template_id)
     values = {
         "template_id": template.pk,
         "body": request.POST.get("body", ""),

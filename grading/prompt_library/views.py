@@ -75,7 +75,7 @@ def template_create(request):
 @trainer_required
 @require_POST
 def version_add(request, template_id):
-    template = library_selectors.prompt_template_get(template_id=template_id)
+    template = library_selectors.prompt_template_get(user=request.user, template_id=template_id)
     values = {
         "template_id": template.pk,
         "body": request.POST.get("body", ""),

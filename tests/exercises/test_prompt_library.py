@@ -358,3 +358,63 @@ def test_the_agent_library_reads_a_constant_number_of_queries(client, django_ass
         )
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+# ---- access rules: every role against each library object ---------------------------------
+
+ROLES = ["author", "other_agent", "cohort_trainer", "other_trainer", "staff", "support_leader"]
+VIEW = {
+    "template": {"author", "other_agent", "cohort_trainer", "other_trainer", "staff"},
+    "approved": {"author", "other_agent", "cohort_trainer", "other_trainer", "staff"},
+    "proposal": {"author", "cohort_trainer", "other_trainer", "staff"},
+    "use": {"author", "cohort_trainer", "staff"},
+}
+CHANGE = {
+    "template": {"cohort_trainer", "other_trainer", "staff"},
+    "approved": {"cohort_trainer", "other_trainer", "staff"},
+    "proposal": {"cohort_trainer", "other_trainer", "staff"},
+    "use": set(),
+}
+
+
+@pytest.fixture
+def library_world(workspace):
+    from curriculum import access  # noqa: F401 - rules are registered at startup
+    from tests.factories import (
+        CohortFactory,
+        MembershipFactory,
+        PromptTemplateUseFactory,
+        SupportLeaderFactory,
+    )
+
+    author = workspace.user
+    cohort_trainer = TrainerFactory()
+    MembershipFactory(cohort=CohortFactory(trainers=[cohort_trainer]), user=author)
+    approved = PromptTemplateVersionFactory()
+    proposal = PromptTemplateVersionFactory(
+        template=approved.template, author=author, status="proposed", reviewed_by=None,
+        reviewed_at=None,
+    )  # fmt: skip
+    use = PromptTemplateUseFactory(version=approved, workspace=workspace)
+    roles = {
+        "author": author,
+        "other_agent": UserFactory(),
+        "cohort_trainer": cohort_trainer,
+        "other_trainer": TrainerFactory(),
+        "staff": UserFactory(is_staff=True),
+        "support_leader": SupportLeaderFactory(),
+    }
+    objects = {"template": approved.template, "approved": approved, "proposal": proposal,
+               "use": use}  # fmt: skip
+    return roles, objects
+
+
+@pytest.mark.parametrize("kind", list(VIEW))
+@pytest.mark.parametrize("role", ROLES)
+def test_library_access_rules(library_world, kind, role):
+    from curriculum import access
+
+    roles, objects = library_world
+    user, obj = roles[role], objects[kind]
+    assert access.can_view(user, obj) == (role in VIEW[kind])
+    assert access.can_change(user, obj) == (role in CHANGE[kind])
