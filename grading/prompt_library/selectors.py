@@ -7,7 +7,11 @@ from django.db.models import Avg, Count, Exists, F, Func, OuterRef, Q, Subquery
 
 from curriculum.access import is_staff
 from curriculum.models import User
-from exercises.prompt_library.models import PromptTemplateUse, PromptTemplateVersion
+from exercises.prompt_library.models import (
+    PROMPT_EXERCISE_TYPES,
+    PromptTemplateUse,
+    PromptTemplateVersion,
+)
 
 from ..console.models import StoredFinalGrade, TrainerCalibrationSession
 
@@ -63,7 +67,7 @@ def prompt_baseline_by_type() -> dict[str, VersionStats]:
     (what the versions' means are compared with); one query."""
     rows = (
         _released()
-        .filter(submission__exercise__type__in=("tone", "context", "empathy"))
+        .filter(submission__exercise__type__in=PROMPT_EXERCISE_TYPES)
         .exclude(Exists(PromptTemplateUse.objects.filter(submission_id=OuterRef("submission_id"))))
         .values("submission__exercise__type")
         .annotate(n=Count("pk"), mean=Avg("total"))
