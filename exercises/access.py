@@ -3,6 +3,8 @@
 
 from curriculum import access
 
+from .prompt_library import access as prompt_library_access
+
 
 def _workspace_owner(user, workspace) -> bool:
     """Work in progress is the agent's own: not even trainers open it, and an account that
@@ -43,3 +45,4 @@ def register_rules() -> None:
     # Submissions are immutable: a revision is a new attempt, never a change.
     access.register("exercises.Submission", view=_submission_view, change=access.never)
     access.register("exercises.Assignment", view=_assignment_view, change=_assignment_change)
+    prompt_library_access.register_rules()

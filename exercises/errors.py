@@ -55,3 +55,12 @@ class DraftGenerationError(ExercisesError):
 
 class AssignmentValidationError(ExercisesError):
     """The assignment cannot be set as asked (dates, target, archived cohort)."""
+
+
+class PromptTemplateError(ExercisesError):
+    """A prompt template or version cannot be written, reviewed or inserted as asked;
+    `field` names the form field the message belongs to ("" for the whole form)."""
+
+    def __init__(self, message: str, *, field: str = ""):
+        self.field = field
+        super().__init__(message)

@@ -301,3 +301,24 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         target = self.module or self.scenario
         return f"{target} for {self.cohort} (due {format_when(self.due_at)})"
+
+
+from exercises.prompt_library.models import (  # noqa: E402
+    PromptTemplate,
+    PromptTemplateUse,
+    PromptTemplateVersion,
+)
+
+__all__ = [
+    "Assignment",
+    "DraftRequest",
+    "ExerciseScenario",
+    "KnowledgeFact",
+    "PromptTemplate",
+    "PromptTemplateUse",
+    "PromptTemplateVersion",
+    "Scenario",
+    "ScenarioVersion",
+    "Submission",
+    "Workspace",
+]

@@ -21,6 +21,7 @@ from .errors import (
     WorkspaceConflictError,
 )
 from .models import DraftRequest, KnowledgeFact, Scenario, ScenarioVersion, Submission, Workspace
+from .prompt_library.services import prompt_template_uses_attach
 from .signals import draft_requested, submission_committed
 from .tasks import draft_generate_task
 
@@ -429,6 +430,8 @@ def _submission_create(*, user, exercise, scenario, answer, client_token, draft_
     workspace.revision += 1
     workspace.started_at = now
     workspace.save(update_fields=["answer", "revision", "started_at", "updated_at"])
+    # The templates inserted since the last attempt count for this one.
+    prompt_template_uses_attach(workspace_id=workspace.pk, submission_id=submission.pk)
     submission_id = submission.pk
     # robust: the submission is committed whatever grading does; a failing receiver is logged.
     transaction.on_commit(lambda: _notify_submission(submission_id), robust=True)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .prompt_library import views as prompt_library_views
 
 app_name = "exercises"
 
@@ -25,6 +26,23 @@ urlpatterns = [
         "exercises/<slug:exercise_slug>/<slug:scenario_slug>/submit/",
         views.workspace_submit,
         name="workspace-submit",
+    ),
+    path(
+        "exercises/<slug:exercise_slug>/<slug:scenario_slug>/insert-template/",
+        views.workspace_insert_template,
+        name="workspace-insert-template",
+    ),
+    # The prompt-template library (exercises/prompt_library/): agents read and propose.
+    path("prompt-templates/", prompt_library_views.library, name="prompt-library"),
+    path(
+        "prompt-templates/propose/",
+        prompt_library_views.propose_template,
+        name="prompt-template-propose",
+    ),
+    path(
+        "prompt-templates/<int:template_id>/propose/",
+        prompt_library_views.propose_version,
+        name="prompt-version-propose",
     ),
     path("drafts/<int:pk>/", views.draft_status, name="draft-status"),
     path("submissions/", views.submission_list, name="submission-list"),

@@ -22,12 +22,16 @@ from . import answers, assignments, drafting, forms, presenters, selectors, serv
 from .errors import (
     AssignmentValidationError,
     DraftUnavailableError,
+    PromptTemplateError,
     SubmissionLimitError,
     SubmissionTokenReusedError,
     SubmissionValidationError,
     WorkspaceConflictError,
 )
 from .models import DraftRequest
+from .prompt_library import selectors as prompt_selectors
+from .prompt_library import services as prompt_services
+from .prompt_library.models import PROMPT_EXERCISE_TYPES
 
 CONFLICT_MESSAGE = (
     "This exercise was saved more recently in another tab or window. Your changes here are "
@@ -160,6 +164,11 @@ def _render_workspace(
             "ratings": ["1", "2", "3", "4", "5"],
             "severities": [str(n) for n in range(1, 11)],
         },
+        "prompt_templates": (
+            prompt_selectors.prompt_template_choices(exercise_type=exercise.type)
+            if exercise.type in PROMPT_EXERCISE_TYPES
+            else []
+        ),
         "draft_panels": {
             variant: _draft_panel_html(
                 request, exercise=exercise, variant=variant, draft=page.drafts.get(variant)
@@ -257,6 +266,45 @@ def workspace_save(request, exercise_slug, scenario_slug):
     anchor = "step-findings" if finding_edit else ""
     messages.success(request, "Your work is saved.")
     return redirect(_workspace_url(exercise, scenario, anchor))
+
+
+@agent_required
+@require_POST
+def workspace_insert_template(request, exercise_slug, scenario_slug):
+    """Save what the agent typed, then append the chosen template to their prompt."""
+    exercise, scenario, workspace = _open(request, exercise_slug, scenario_slug)
+    try:
+        post = _parse(request, exercise, scenario)
+    except forms.AnswerTooLargeError as exc:
+        return _too_large(request, exercise, scenario, workspace, exc)
+    raw_id = request.POST.get("prompt_template", "")
+    try:
+        workspace = _save(request, workspace, post)
+        workspace, prompt = prompt_services.prompt_template_insert(
+            user=request.user,
+            workspace_id=workspace.pk,
+            version_id=int(raw_id) if raw_id.isdigit() else 0,
+            revision=workspace.revision,
+        )
+    except WorkspaceConflictError as exc:
+        return _conflict(request, exercise, scenario, exc, post)
+    except PromptTemplateError as exc:
+        if _wants_json(request):
+            return JsonResponse(
+                {"error": "invalid", "message": str(exc), "revision": workspace.revision},
+                status=400,
+            )
+        return _bad_input(request, exercise, scenario, workspace, f"{exc} Your work is saved.")
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "revision": workspace.revision,
+                "saved_at": workspace.updated_at.isoformat(),
+                "prompt": prompt,
+            }
+        )
+    messages.success(request, "Template inserted into your prompt. Edit it to fit this customer.")
+    return redirect(_workspace_url(exercise, scenario, "step-prompt"))
 
 
 def _draft_json(request, draft: DraftRequest, exercise) -> dict:

@@ -12,6 +12,8 @@ urlpatterns = [
     ),
     # Peer review (grading/peer/urls.py): names are grading:peer-*.
     path("peer/", include("grading.peer.urls")),
+    # The trainers' prompt-template library (grading/prompt_library/): grading:prompt-*.
+    path("prompt-templates/", include("grading.prompt_library.urls")),
     # Trainer console (grading/console/urls.py): names are grading:console-*.
     path("console/", include("grading.console.urls")),
 ]

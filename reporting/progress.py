@@ -14,7 +14,11 @@ Rules:
 * overdue: an assigned scenario with no submission before its due date, once it is past;
 * behind: no overdue work, but completion more than 25 points under the cohort's mean;
 * mastery of a module: every exercise in scope has a graded attempt and every rubric
-  criterion of them averages at least the cohort's threshold (fractions of the range).
+  criterion of them averages at least the cohort's threshold (fractions of the range);
+* reviewing counts (the cohort's `review_share`, 0 by default): an agent's average and each
+  criterion average are (1 - share) x their work + share x the agreement of their peer
+  reviews with trainers and the consensus, once that agreement is measured. Applied here,
+  when reading, so the stored final grades stay the grades of the work.
 """
 
 from collections import defaultdict
@@ -34,6 +38,8 @@ from grading.console.models import (
     StoredFinalCriterion,
 )
 from grading.console.services import submission_cohort
+from grading.peer.scoring import ReviewingShare
+from grading.peer.selectors import reviewing_shares_for
 
 BEHIND_MARGIN = 0.25
 
@@ -175,7 +181,15 @@ class ModuleMastery:
         ]
 
 
-def _module_mastery(*, user_id: int, scope: Scope, standing: Standing, threshold: float):
+def _module_mastery(
+    *,
+    user_id: int,
+    scope: Scope,
+    standing: Standing,
+    threshold: float,
+    reviewing: ReviewingShare | None = None,
+):
+    reviewing = reviewing or ReviewingShare()
     result = []
     for module in scope.modules:
         exercises = [e for e in scope.exercises.values() if e.module_id == module.pk]
@@ -185,7 +199,8 @@ def _module_mastery(*, user_id: int, scope: Scope, standing: Standing, threshold
             if (user_id, exercise.pk) not in standing.graded
         ]
         averages = [
-            (title, avg) for _key, title, avg in standing.averages.get((user_id, module.pk), [])
+            (title, reviewing.blend(avg))
+            for _key, title, avg in standing.averages.get((user_id, module.pk), [])
         ]
         weak = [(title, round(100 * avg)) for title, avg in averages if avg < threshold]
         result.append(
@@ -208,14 +223,70 @@ def mastery_threshold(cohort: Cohort | None) -> float:
     return found.mastery_threshold if found else CohortGradingSettings.DEFAULT_MASTERY_THRESHOLD
 
 
+def review_share(cohort: Cohort | None) -> float:
+    """The share of an agent's grade and mastery that reviewing accuracy makes up (0: none)."""
+    if cohort is None:
+        return 0.0
+    found = CohortGradingSettings.objects.filter(cohort=cohort).first()
+    return found.review_share if found else 0.0
+
+
 def mastery_for_agent(*, user: User) -> list[ModuleMastery]:
     """An agent's mastery per module, from the grades they may see (their current cohort's
     threshold and assignments; every module while they are in no cohort)."""
+    return agent_standing(user=user, with_grade=False).mastery
+
+
+@dataclass
+class AgentStanding:
+    """What the agent sees of their own standing: mastery, and how reviewing counts."""
+
+    mastery: list[ModuleMastery]
+    threshold: float
+    reviewing: ReviewingShare
+    work_average: float | None  # mean released final grade of the latest attempts in scope
+
+    @property
+    def average(self) -> float | None:
+        return self.reviewing.blend(self.work_average)
+
+    @property
+    def work_percent(self) -> int | None:
+        return None if self.work_average is None else round(100 * self.work_average)
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.average is None else round(100 * self.average)
+
+
+def agent_standing(*, user: User, with_grade: bool = True) -> AgentStanding:
+    """The signed-in agent's mastery and grade, with reviewing's share, from the grades
+    they may see (released ones); `with_grade=False` leaves the grade out (one query less)."""
     cohort = submission_cohort(user_id=user.pk)
     scope = _scope(cohort)
-    standing = _standing(latest_attempts(Q(user_id=user.pk), scope.pairs), released_only=True)
-    return _module_mastery(
-        user_id=user.pk, scope=scope, standing=standing, threshold=mastery_threshold(cohort)
+    latest = latest_attempts(Q(user_id=user.pk), scope.pairs)
+    standing = _standing(latest, released_only=True)
+    settings = CohortGradingSettings.objects.filter(cohort=cohort).first() if cohort else None
+    threshold = (
+        settings.mastery_threshold if settings else CohortGradingSettings.DEFAULT_MASTERY_THRESHOLD
+    )
+    share = settings.review_share if settings else 0.0
+    reviewing = reviewing_shares_for(user_ids=[user.pk], share=share)[user.pk]
+    work = None
+    if with_grade:
+        graded = latest.filter(final_grade__total__isnull=False, final_grade__released=True)
+        work = graded.aggregate(average=Avg("final_grade__total"))["average"]
+    return AgentStanding(
+        mastery=_module_mastery(
+            user_id=user.pk,
+            scope=scope,
+            standing=standing,
+            threshold=threshold,
+            reviewing=reviewing,
+        ),
+        threshold=threshold,
+        reviewing=reviewing,
+        work_average=work,
     )
 
 
@@ -273,6 +344,7 @@ class CohortProgress:
     release_mode: str
     exercises: list[Exercise]
     graded: int
+    review_share: float = 0.0
 
     @property
     def overdue(self) -> list[AgentRow]:
@@ -319,10 +391,12 @@ def _overdue(in_cohort: Q, scope: Scope, now) -> dict[int, int]:
     return counts
 
 
-def _agent_rows(members, scope: Scope, user_filter: Q, threshold: float, now) -> list[AgentRow]:
+def _agent_rows(
+    members, scope: Scope, user_filter: Q, threshold: float, now, share: float = 0.0
+) -> list[AgentRow]:
     """The rows of these memberships' agents (`user_filter` selects the same agents):
     completion, average, overdue and mastery by aggregate SQL; `behind` is left False (it
-    needs the whole cohort's mean). Five queries."""
+    needs the whole cohort's mean). Five queries, two more when reviewing counts."""
     latest = latest_attempts(user_filter, scope.pairs)
     graded = Q(final_grade__total__isnull=False)
     by_user = {
@@ -333,14 +407,19 @@ def _agent_rows(members, scope: Scope, user_filter: Q, threshold: float, now) ->
     }
     overdue_by_user = _overdue(user_filter, scope, now)
     standing = _standing(latest, released_only=False)
+    reviewing = reviewing_shares_for(user_ids=[m.user_id for m in members], share=share)
     rows = []
     for membership in members:
         user = membership.user
         figures = by_user.get(user.pk, {})
         mastery = _module_mastery(
-            user_id=user.pk, scope=scope, standing=standing, threshold=threshold
+            user_id=user.pk,
+            scope=scope,
+            standing=standing,
+            threshold=threshold,
+            reviewing=reviewing[user.pk],
         )
-        average = figures.get("average")
+        average = reviewing[user.pk].blend(figures.get("average"))
         mastered = [item.module.pk for item in mastery if item.mastered]
         rows.append(
             AgentRow(
@@ -395,7 +474,9 @@ def cohort_progress(*, cohort: Cohort, now=None) -> CohortProgress:
         .annotate(title=Min("title"), average=Avg("fraction"), count=Count("pk"))
         .order_by()
     )
-    rows = _agent_rows(members, scope, in_cohort, threshold, now)
+    rows = _agent_rows(
+        members, scope, in_cohort, threshold, now, share=settings.review_share if settings else 0
+    )
     mastered_by_module: dict[int, int] = defaultdict(int)
     for row in rows:
         for module_id in row.mastered_modules:
@@ -462,6 +543,7 @@ def cohort_progress(*, cohort: Cohort, now=None) -> CohortProgress:
         ),
         exercises=sorted(scope.exercises.values(), key=lambda e: (e.module.order, e.order)),
         graded=sum(row["graded"] for row in by_exercise.values()),
+        review_share=settings.review_share if settings else 0.0,
     )
 
 
@@ -480,6 +562,7 @@ class AgentProgress:
     submissions: list[SubmissionRow]
     mastery: list[ModuleMastery]
     threshold: float
+    reviewing: ReviewingShare = field(default_factory=ReviewingShare)
 
 
 def agent_progress(*, cohort: Cohort, agent: User) -> AgentProgress:
@@ -510,6 +593,7 @@ def agent_progress(*, cohort: Cohort, agent: User) -> AgentProgress:
         if s.pk in latest_ids and s.pk in finals and finals[s.pk].total is not None
     }
     threshold = mastery_threshold(cohort)
+    reviewing = reviewing_shares_for(user_ids=[agent.pk], share=review_share(cohort))[agent.pk]
     latest_any: dict[tuple[int, int], int] = {}
     for s in submissions:
         latest_any.setdefault((s.exercise_id, s.scenario_id), s.pk)
@@ -527,8 +611,10 @@ def agent_progress(*, cohort: Cohort, agent: User) -> AgentProgress:
             scope=scope,
             standing=_standing(latest, released_only=False, graded=graded),
             threshold=threshold,
+            reviewing=reviewing,
         ),
         threshold=threshold,
+        reviewing=reviewing,
     )
 
 
@@ -659,6 +745,7 @@ def progress_table(
         moment = now or timezone.now()
         scope = _scope(cohort)
         threshold = mastery_threshold(cohort)
+        share = review_share(cohort)
         members = list(
             Membership.objects.filter(cohort=cohort).select_related("user").order_by("user__email")
         )
@@ -677,7 +764,7 @@ def progress_table(
         for start in range(0, len(members), chunk_size):
             chunk = members[start : start + chunk_size]
             user_filter = Q(user_id__in=[m.user_id for m in chunk])
-            for row in _agent_rows(chunk, scope, user_filter, threshold, moment):
+            for row in _agent_rows(chunk, scope, user_filter, threshold, moment, share):
                 yield [
                     row.user.email,
                     row.user.full_name,

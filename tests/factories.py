@@ -9,6 +9,7 @@ import factory
 import yaml
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from curriculum.models import TRAINERS_GROUP, Cohort, Exercise, Membership, Module, User
 from exercises.models import (
@@ -192,6 +193,46 @@ class WorkspaceFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     exercise = factory.SubFactory(ExerciseFactory)
     scenario = factory.LazyFunction(lambda: scenario_from_fixture("tone-charged-twice-caps"))
+
+
+class PromptTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "exercises.PromptTemplate"
+
+    name = factory.Sequence(lambda n: f"Frustrated customer, solution first {n}")
+    exercise_type = "tone"
+    customer_state = "frustrated"
+    created_by = factory.SubFactory(TrainerFactory)
+
+
+class PromptTemplateVersionFactory(factory.django.DjangoModelFactory):
+    """An approved version by default (a trainer's); `status="proposed"` with an agent as
+    `author` and `reviewed_at=None` is a proposal."""
+
+    class Meta:
+        model = "exercises.PromptTemplateVersion"
+
+    template = factory.SubFactory(PromptTemplateFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    body = (
+        "Write to {customer_name}, who is {state}. Acknowledge the frustration in one "
+        "sentence, then lead with the fix. Use only these facts:\n{facts}\n{constraints}"
+    )
+    change_note = "First version."
+    author = factory.LazyAttribute(lambda o: o.template.created_by)
+    status = "approved"
+    reviewed_by = factory.LazyAttribute(lambda o: o.author)
+    reviewed_at = factory.LazyFunction(timezone.now)
+
+
+class PromptTemplateUseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "exercises.PromptTemplateUse"
+
+    version = factory.SubFactory(PromptTemplateVersionFactory)
+    workspace = factory.SubFactory(WorkspaceFactory)
+    user = factory.LazyAttribute(lambda o: o.workspace.user)
+    submission = None
 
 
 class DraftRequestFactory(factory.django.DjangoModelFactory):

@@ -45,6 +45,17 @@ class CohortGradingSettingsForm(forms.Form):
         label="Mastery threshold (% of each criterion's points)",
         help_text="A module is mastered when every criterion averages at least this.",
     )
+    review_percent = forms.IntegerField(
+        required=False,  # a form from before the setting existed keeps the saved value
+        min_value=0,
+        max_value=round(CohortGradingSettings.REVIEW_SHARE_MAX * 100),
+        label="Reviewing counts for (% of each agent's grade and mastery)",
+        help_text=(
+            "0 to 50%. That share of an agent's average and of each criterion's average comes "
+            "from how closely their peer reviews agree with trainers (reviewer calibration) "
+            "and with the other reviewers. Agents see how it was computed."
+        ),
+    )
 
     @classmethod
     def for_settings(cls, settings: CohortGradingSettings, data=None):
@@ -52,6 +63,7 @@ class CohortGradingSettingsForm(forms.Form):
             "release_mode": settings.release_mode,
             "audit_percent": round(settings.audit_rate * 100),
             "mastery_percent": round(settings.mastery_threshold * 100),
+            "review_percent": round(settings.review_share * 100),
         }
         return cls(data=data, initial=initial)
 

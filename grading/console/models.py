@@ -24,6 +24,7 @@ class CohortGradingSettings(models.Model):
     AUDIT_RATE_MAX = 0.15
     DEFAULT_AUDIT_RATE = 0.12
     DEFAULT_MASTERY_THRESHOLD = 0.7
+    REVIEW_SHARE_MAX = 0.5
 
     cohort = models.OneToOneField(
         "curriculum.Cohort", on_delete=models.CASCADE, related_name="grading_settings"
@@ -38,6 +39,14 @@ class CohortGradingSettings(models.Model):
     mastery_threshold = models.FloatField(
         default=DEFAULT_MASTERY_THRESHOLD,
         help_text="A criterion is mastered when its average fraction is at least this.",
+    )
+    review_share = models.FloatField(
+        default=0.0,
+        help_text=(
+            "Share (0-0.5) of each agent's grade and criterion averages (mastery) given to "
+            "the accuracy of their peer reviews against trainer and consensus scores; applied "
+            "when reading, like the mastery threshold."
+        ),
     )
     updated_by = models.ForeignKey(
         "curriculum.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -54,6 +63,10 @@ class CohortGradingSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(mastery_threshold__gt=0, mastery_threshold__lte=1),
                 name="grading_settings_mastery_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_share__gte=0, review_share__lte=0.5),
+                name="grading_settings_review_share_range",
             ),
         ]
 

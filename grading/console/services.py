@@ -62,6 +62,7 @@ def cohort_settings_update(
     release_mode: str,
     audit_rate: float,
     mastery_threshold: float,
+    review_share: float | None = None,
 ) -> CohortGradingSettings:
     """Save a cohort's grading settings. Switching to release by hand keeps visible the
     grades its agents can already see (they are released now); only later ones are held."""
@@ -73,6 +74,9 @@ def cohort_settings_update(
     found.release_mode = release_mode
     found.audit_rate = audit_rate
     found.mastery_threshold = mastery_threshold
+    if review_share is not None:
+        # Applied when reading (reporting/progress.py), so no stored grade changes with it.
+        found.review_share = review_share
     found.updated_by = user
     found.full_clean()
     found.save()

@@ -135,6 +135,11 @@ def cohort_settings(request, slug):
             release_mode=form.cleaned_data["release_mode"],
             audit_rate=form.cleaned_data["audit_percent"] / 100,
             mastery_threshold=form.cleaned_data["mastery_percent"] / 100,
+            review_share=(
+                None
+                if form.cleaned_data["review_percent"] is None
+                else form.cleaned_data["review_percent"] / 100
+            ),
         )
         messages.success(request, "Grading settings saved.")
         return redirect("grading:console-settings", slug=cohort.slug)

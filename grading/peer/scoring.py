@@ -153,3 +153,52 @@ class ReviewerAccuracy:
     def weight(self) -> float:
         """Weight in accuracy-weighted combining; an unmeasured reviewer counts as average."""
         return 0.5 if self.figure is None else max(self.figure, 0.05)
+
+
+@dataclass(frozen=True)
+class ReviewingShare:
+    """How much reviewing counts in one agent's grade and mastery (a cohort setting) and
+    the accuracy it is measured by: agreement with trainers (reviewer calibration on
+    trainer-graded examples) and with the consensus of the other reviewers, weighted
+    TRAINER_WEIGHT : CONSENSUS_WEIGHT (helpfulness ratings are not part of it)."""
+
+    share: float = 0.0
+    accuracy: ReviewerAccuracy = ReviewerAccuracy()
+
+    @property
+    def agreement(self) -> float | None:
+        return self.accuracy.agreement
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.agreement is None else round(100 * self.agreement)
+
+    @property
+    def share_percent(self) -> int:
+        return round(100 * self.share)
+
+    @property
+    def work_share_percent(self) -> int:
+        return 100 - self.share_percent
+
+    @property
+    def trainer_percent(self) -> int | None:
+        value = self.accuracy.trainer_agreement
+        return None if value is None else round(100 * value)
+
+    @property
+    def consensus_percent(self) -> int | None:
+        value = self.accuracy.consensus_agreement
+        return None if value is None else round(100 * value)
+
+    @property
+    def applies(self) -> bool:
+        """Only once something was measured: until then the work alone counts (an agent
+        is not marked down for reviews they have not been asked to do yet)."""
+        return self.share > 0 and self.agreement is not None
+
+    def blend(self, work: float | None) -> float | None:
+        """(1 - share) x work + share x agreement, or the work alone when it does not apply."""
+        if work is None or not self.applies:
+            return work
+        return (1 - self.share) * work + self.share * self.agreement

@@ -95,6 +95,19 @@ def reviewer_accuracy_for(*, user_ids) -> dict[int, scoring.ReviewerAccuracy]:
     }
 
 
+def reviewing_shares_for(*, user_ids, share: float) -> dict[int, scoring.ReviewingShare]:
+    """What reviewing adds to each agent's grade and mastery under a cohort's `share`:
+    two queries, none when the share is 0 (the cohort does not count reviewing)."""
+    user_ids = list(user_ids)
+    if share <= 0:
+        return {user_id: scoring.ReviewingShare() for user_id in user_ids}
+    accuracy = reviewer_accuracy_for(user_ids=user_ids)
+    return {
+        user_id: scoring.ReviewingShare(share=share, accuracy=accuracy[user_id])
+        for user_id in user_ids
+    }
+
+
 def reviewer_accuracy(*, user: User) -> scoring.ReviewerAccuracy:
     return reviewer_accuracy_for(user_ids=[user.pk])[user.pk]
 

@@ -3,8 +3,7 @@ section on their home (`{% load progress_charts %}{% agent_mastery %}`)."""
 
 from django import template
 
-from grading.console.services import submission_cohort
-from reporting.progress import mastery_for_agent, mastery_threshold
+from reporting.progress import agent_standing
 
 register = template.Library()
 
@@ -31,8 +30,6 @@ def agent_mastery(context):
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"mastery": [], "threshold": 0}
-    return {
-        "mastery": mastery_for_agent(user=user),
-        "threshold": mastery_threshold(submission_cohort(user_id=user.pk)),
-    }
+        return {"mastery": [], "threshold": 0, "standing": None}
+    standing = agent_standing(user=user)
+    return {"mastery": standing.mastery, "threshold": standing.threshold, "standing": standing}

@@ -16,7 +16,7 @@ def test_module_list_shows_five_modules(client, agent, loaded_content):
     assert response.status_code == 200
     for module in Module.objects.all():
         assert module.title in response.content.decode()
-    assert len(response.context["modules"]) == 5
+    assert len(response.context["modules"]) == 6
 
 
 def test_module_list_query_count_does_not_grow(

@@ -42,3 +42,14 @@ def test_seed_command_refuses_in_production_mode(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG off"):
         call_command("seed_demo")
+
+
+def test_demo_seed_fills_the_prompt_template_library_once():
+    from exercises.models import PromptTemplate, PromptTemplateVersion
+
+    seed = demo_seed()
+    demo_seed()
+    assert PromptTemplate.objects.count() == 3
+    proposal = PromptTemplateVersion.objects.get(status="proposed")
+    assert proposal.author == min(seed.agents, key=lambda agent: agent.email)
+    assert PromptTemplateVersion.objects.filter(status="approved", author=seed.trainer).count() == 3

@@ -314,9 +314,43 @@
     });
   }
 
+  // ---- prompt templates: saved, then appended to the prompt by the server -----------------
+  function insertTemplate(button) {
+    clearTimeout(timer);
+    var status = form.querySelector("[data-template-status]");
+    var prompt = form.querySelector("#id_prompt");
+    button.disabled = true;
+    if (status) { status.textContent = "Inserting…"; status.classList.remove("errorlist"); }
+    enqueue(function () {
+      return post(button.getAttribute("formaction")).then(function (result) {
+        button.disabled = false;
+        if (result.status !== 200) {
+          handleFailure(result);
+          if (status) {
+            status.textContent = result.status === 409 ? "" :
+              ((result.data && result.data.message) || "The template could not be inserted; try again.");
+            status.classList.add("errorlist");
+          }
+          return;
+        }
+        revisionInput.value = result.data.revision;
+        if (prompt) { prompt.value = result.data.prompt; prompt.focus(); }
+        writeStore(false);
+        showSaved();
+        updateCounts();
+        if (status) status.textContent = "Inserted. Edit it to fit this customer.";
+      }, function () {
+        button.disabled = false;
+        setStatus("Could not reach the server. Your work is kept in this browser; try again.", true);
+      });
+    });
+  }
+
   form.addEventListener("click", function (event) {
     var draftButton = event.target.closest("[data-draft-button]");
     if (draftButton) { event.preventDefault(); requestDraft(draftButton); return; }
+    var templateButton = event.target.closest("[data-template-insert]");
+    if (templateButton) { event.preventDefault(); insertTemplate(templateButton); return; }
     var use = event.target.closest("[data-use-draft]");
     if (use) {
       var panel = use.closest("[data-draft-panel]");
