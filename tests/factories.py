@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 
 from curriculum.models import TRAINERS_GROUP, Cohort, Exercise, Membership, Module, User
 from exercises.models import (
+    CompanyProfile,
     DraftRequest,
     ExerciseScenario,
     KnowledgeFact,
@@ -391,6 +392,23 @@ class LessonFactory(factory.django.DjangoModelFactory):
 
 
 # ---- knowledge base and scenarios (the shipped ones: fact_from_fixture, scenario_from_fixture)
+
+
+class CompanyProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompanyProfile
+        django_get_or_create = ("slug",)
+
+    slug = "company"
+    content_hash = "test"
+    name = "Example Co"
+    data = factory.LazyFunction(
+        lambda: {
+            "name": "Example Co",
+            "product": "things",
+            "help_site": "https://help.example.test",
+        }
+    )
 
 
 class KnowledgeFactFactory(factory.django.DjangoModelFactory):

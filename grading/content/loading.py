@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from curriculum.markdown import render_markdown
 from curriculum.models import Exercise, Lesson, Module
-from exercises.models import ExerciseScenario, KnowledgeFact, Scenario, ScenarioVersion
+from exercises.models import (
+    CompanyProfile,
+    ExerciseScenario,
+    KnowledgeFact,
+    Scenario,
+    ScenarioVersion,
+)
 
 from ..models import Criterion, ExampleSubmission, Level, Rubric, RubricVersion
 from ..offline import expand_rubric
@@ -114,6 +120,7 @@ def _retire(model, seen: set[str], report: LoadReport, kind: str) -> None:
 def content_load(*, bundle: ContentBundle) -> LoadReport:
     """Write a validated bundle. Call `content_load_directory` unless already validated."""
     report = LoadReport()
+    _load_company(bundle, report)
     _load_facts(bundle, report)
     rubric_versions = _load_rubrics(bundle, report)
     modules = _load_modules(bundle, report)
@@ -122,6 +129,22 @@ def content_load(*, bundle: ContentBundle) -> LoadReport:
     exercises = _load_exercises(bundle, modules, scenarios, report)
     _load_examples(bundle, exercises, scenarios, rubric_versions, report)
     return report
+
+
+COMPANY_SLUG = "company"
+
+
+def _load_company(bundle: ContentBundle, report: LoadReport) -> None:
+    for item in bundle.of("company"):
+        _upsert(
+            CompanyProfile,
+            slug=COMPANY_SLUG,
+            digest=content_hash(item.data),
+            path=item.path,
+            fields={"name": item.data["name"], "data": item.data},
+            report=report,
+            kind="company",
+        )
 
 
 def _load_facts(bundle: ContentBundle, report: LoadReport) -> None:
