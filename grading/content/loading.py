@@ -119,6 +119,14 @@ def _retire(model, seen: set[str], report: LoadReport, kind: str) -> None:
 @transaction.atomic(durable=True)
 def content_load(*, bundle: ContentBundle) -> LoadReport:
     """Write a validated bundle. Call `content_load_directory` unless already validated."""
+    return content_write(bundle=bundle)
+
+
+def content_write(*, bundle: ContentBundle) -> LoadReport:
+    """The writes of `content_load`, inside the caller's transaction (a service that
+    publishes content and changes its own rows in the same transaction)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("content_write runs inside a transaction; call content_load")
     report = LoadReport()
     _load_company(bundle, report)
     _load_facts(bundle, report)
