@@ -21,6 +21,7 @@ from exercises.models import (
     Submission,
     Workspace,
 )
+from studio.models import DraftFact
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -397,9 +398,8 @@ class LessonFactory(factory.django.DjangoModelFactory):
 class CompanyProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CompanyProfile
-        django_get_or_create = ("slug",)
 
-    slug = "company"
+    slug = factory.Sequence(lambda n: f"company-{n}")
     content_hash = "test"
     name = "Example Co"
     data = factory.LazyFunction(
@@ -845,3 +845,18 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     name = "Help desk export"
     key_hash = factory.Sequence(lambda n: f"{n:064x}")
     prefix = factory.Sequence(lambda n: f"cl_{n:04d}")
+
+
+class DraftFactFactory(factory.django.DjangoModelFactory):
+    """A studio draft of a knowledge-base fact (valid against the shipped knowledge base)."""
+
+    class Meta:
+        model = DraftFact
+
+    slug = factory.Sequence(lambda n: f"draft-fact-{n}")
+    category = "not_offered"
+    title = factory.Sequence(lambda n: f"Draft fact {n}")
+    statement = "There is no kiosk mode."
+    source_url = "https://help.tallyfront.example/faq/kiosk"
+    data = factory.LazyFunction(lambda: {"thing": "kiosk mode", "aliases": ["kiosk"]})
+    created_by = factory.SubFactory(TrainerFactory)

@@ -159,8 +159,8 @@ ZENDESK = {
         {
             "id": 1,
             "title": "Change your billing email",
-            "body": "<p>To change where invoices go, open Settings &gt; Billing &gt; Billing contact."
-            " Save, and new invoices go there.</p>",
+            "body": "<p>To change where invoices go, open Settings &gt; Billing &gt; "
+            "Billing contact. Save, and new invoices go there.</p>",
             "html_url": f"{HELP}/billing/billing-email",
             "section_id": 42,
             "label_names": ["billing"],
