@@ -20,7 +20,7 @@ from curriculum.models import Exercise, Lesson, Module
 from exercises.models import CompanyProfile, KnowledgeFact, Scenario
 
 from ..models import ExampleSubmission, Rubric
-from .loading import content_hash
+from .loading import company_words, content_hash, with_company
 
 
 class ContentExportError(Exception):
@@ -173,11 +173,12 @@ def _rubric_files(report: ExportReport) -> dict[str, str]:
 
 
 def _module_data(module: Module, report: ExportReport) -> dict:
+    words = company_words(company_data(), module.summary)
     data, matched = _first_matching(
         {"id": module.slug, "title": module.title},
         {"order": module.order, "summary": module.summary, "skills": module.skills},
         module.content_hash,
-        content_hash,
+        lambda data: content_hash(with_company(data, words)),
     )
     _check(report, f"module {module.slug}", matched)
     # keep the files' field order
@@ -190,9 +191,10 @@ def _module_dir(source_path: str) -> str:
 
 def _lesson_text(lesson: Lesson, report: ExportReport) -> str:
     folder = _module_dir(lesson.source_path)
+    words = company_words(company_data(), lesson.body)
 
     def hash_of(front: dict) -> str:
-        return content_hash({**front, "body": lesson.body, "module": folder})
+        return content_hash(with_company({**front, "body": lesson.body, "module": folder}, words))
 
     front, matched = _first_matching(
         {"id": lesson.slug, "title": lesson.title},
@@ -210,9 +212,10 @@ EXERCISE_FIELDS = ("id", "title", "order", "type", "rubric", "scenarios", "instr
 def _exercise_data(exercise: Exercise, report: ExportReport) -> dict:
     folder = _module_dir(exercise.source_path)
     links = sorted(exercise.scenario_links.all(), key=lambda link: link.order)
+    words = company_words(company_data(), exercise.instructions)
 
     def hash_of(data: dict) -> str:
-        return content_hash({**data, "module": folder})
+        return content_hash(with_company({**data, "module": folder}, words))
 
     data, matched = _first_matching(
         {
