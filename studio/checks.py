@@ -61,23 +61,29 @@ def facts_with_drafts(
     return list(facts.values())
 
 
-def fact_errors(content: dict, *, replacing: str | None = None) -> list[ContentError]:
+def fact_errors(
+    content: dict, *, draft_id: int | None = None, replacing: str | None = None
+) -> list[ContentError]:
     """The loader's errors about one fact (`content` as in the files), checked with the
-    published facts and every other draft; `replacing` is the slug the draft had before
-    (an id being renamed is not a duplicate of itself)."""
-    others = list(DraftFact.objects.exclude(slug__in=[content.get("id"), replacing]))
-    published = KnowledgeFact.objects.filter(retired_at__isnull=True).exclude(
-        slug__in=[content.get("id"), replacing]
-    )
+    company, the published facts and every other draft.
+
+    `draft_id` is the draft being checked (left out of the others); `replacing` the id of
+    the published fact it edits (left out of the published facts). Any other fact with the
+    same id stays in, so the loader reports the duplicate."""
+    others = list(DraftFact.objects.exclude(pk=draft_id).order_by("slug"))
+    published = KnowledgeFact.objects.filter(retired_at__isnull=True).order_by("slug")
+    if replacing:
+        published = published.exclude(slug=replacing)
     bundle = ContentBundle(root=settings.CONTENT_DIR)
     bundle.items = {kind: [] for kind in KINDS}
     company = company_mapping()
     if company is not None:
         bundle.items["company"].append(SourceItem("company", "company.yaml", company))
-    kept = {fact.slug: fact.as_content() for fact in published}
-    kept.update({draft.slug: draft.as_content() for draft in others})
-    for index, (slug, fact) in enumerate(kept.items()):
-        bundle.items["fact"].append(_fact_item(fact, f"fact {slug}", index))
+    kept = {fact.slug: (f"published fact {fact.slug}", fact.as_content()) for fact in published}
+    # A draft of a published fact stands in for it.
+    kept.update({d.slug: (f"draft {d.slug}", d.as_content()) for d in others})
+    for index, (path, fact) in enumerate(kept.values()):
+        bundle.items["fact"].append(_fact_item(fact, path, index))
     bundle.items["fact"].append(_fact_item(content, DRAFT_PATH, 0))
     # The draft's own problems first, then those of other facts (a statement this draft
     # would make wrong, say), each named by its fact.

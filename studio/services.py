@@ -13,7 +13,7 @@ from grading.content.files import ContentError, read_content
 from grading.content.loading import LoadReport, content_write
 from grading.content.validation import validate_bundle
 
-from .checks import fact_errors
+from .checks import DRAFT_PATH, fact_errors
 from .imports import ImportedFact
 from .models import DraftFact
 
@@ -94,13 +94,23 @@ def draft_fact_start_edit(*, user, fact: KnowledgeFact) -> DraftFact:
 
 def draft_fact_confirm(*, draft: DraftFact) -> DraftFact:
     """Mark a draft ready to publish; refused (DraftInvalidError) while it has problems."""
-    errors = [e for e in fact_errors(draft.as_content()) if e.path == "studio draft"]
+    errors = fact_errors(draft.as_content(), draft_id=draft.pk, replacing=_edits(draft))
+    errors = [e for e in errors if e.path == DRAFT_PATH]
     if errors:
         raise DraftInvalidError(errors)
     with transaction.atomic(durable=True):
         DraftFact.objects.filter(pk=draft.pk).update(status=DraftFact.Status.CONFIRMED)
     draft.refresh_from_db()
     return draft
+
+
+def _edits(draft: DraftFact) -> str | None:
+    """The id of the published fact a draft edits (its id, when one is published)."""
+    if draft.pk is None:
+        return None
+    stored = DraftFact.objects.filter(pk=draft.pk).values_list("slug", flat=True).first()
+    published = KnowledgeFact.objects.filter(slug=stored, retired_at__isnull=True).exists()
+    return stored if published else None
 
 
 @transaction.atomic(durable=True)

@@ -62,7 +62,7 @@ def _save(request, form: FactForm, draft: DraftFact | None, *, replacing: str | 
     """Check the typed fact as the loader would; save it (problems or not) unless it cannot
     be read at all. Returns (draft, other_errors)."""
     content = form.content()
-    errors = checks.fact_errors(content, replacing=replacing)
+    errors = checks.fact_errors(content, draft_id=draft.pk if draft else None, replacing=replacing)
     others = form.add_content_errors(errors)
     if not _savable(form):
         return draft, others
@@ -139,7 +139,7 @@ def draft_edit(request, draft_id: int):
             return redirect("studio:kb")
         form = FactForm(request.POST, id_locked=published, initial={"id": draft.slug})
         if form.is_valid():
-            saved, others = _save(request, form, draft, replacing=draft.slug)
+            saved, others = _save(request, form, draft, replacing=draft.slug if published else None)
             if not form.errors:
                 return _after_save(request, form, saved)
         else:
@@ -158,7 +158,9 @@ def draft_edit(request, draft_id: int):
     )
     others = []
     if form.is_valid():
-        errors = checks.fact_errors(draft.as_content(), replacing=draft.slug)
+        errors = checks.fact_errors(
+            draft.as_content(), draft_id=draft.pk, replacing=draft.slug if published else None
+        )
         others = form.add_content_errors(errors)
     facts = checks.facts_with_drafts([draft])
     try_form, result = _try(request, facts)

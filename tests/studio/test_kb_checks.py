@@ -135,3 +135,14 @@ def test_try_a_sentence_uses_the_draft(loaded_content):
     result = checks.sentence_try(sentence="You can turn on kiosk mode in Settings.", facts=facts)
     assert not result.accepted
     assert any(c.fact_id == "not-offered-kiosk" for c in result.claims)
+
+
+def test_a_new_fact_may_not_take_a_published_id(loaded_content):
+    fact = {**_policy(), "id": "plan-starter"}
+    (error,) = _own(checks.fact_errors(fact))
+    assert error.field == "id"
+    assert "duplicate fact id 'plan-starter' (also in published fact plan-starter)" in error.message
+    # The draft that edits it may.
+    assert _own(checks.fact_errors(fact, replacing="plan-starter")) == [] or all(
+        e.field != "id" for e in _own(checks.fact_errors(fact, replacing="plan-starter"))
+    )

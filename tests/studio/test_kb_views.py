@@ -153,3 +153,25 @@ def test_a_csv_upload_lists_the_rows_left_out(trainer_client):
     assert response.status_code == 200
     assert "row 2: category" in response.text
     assert not DraftFact.objects.exists()
+
+
+def test_confirming_from_the_list_refuses_a_draft_with_problems(trainer_client):
+    _post_fact(trainer_client, source_url="https://elsewhere.example/kiosk")
+    draft = DraftFact.objects.get()
+    response = trainer_client.post(reverse("studio:draft-confirm", args=[draft.pk]))
+    assert response["Location"] == reverse("studio:draft-edit", args=[draft.pk])
+    draft.refresh_from_db()
+    assert draft.status == DraftFact.Status.NEEDS_REVIEW
+    DraftFact.objects.filter(pk=draft.pk).update(source_url=f"{HELP}/faq/kiosk")
+    response = trainer_client.post(reverse("studio:draft-confirm", args=[draft.pk]))
+    assert response["Location"] == reverse("studio:kb")
+    draft.refresh_from_db()
+    assert draft.status == DraftFact.Status.CONFIRMED
+
+
+def test_a_second_draft_with_the_same_id_is_refused_by_its_field(trainer_client):
+    _post_fact(trainer_client)
+    response = _post_fact(trainer_client, title="Kiosk mode again")
+    assert response.status_code == 200
+    assert "duplicate fact id" in response.text
+    assert DraftFact.objects.count() == 1
