@@ -1,7 +1,6 @@
 """The studio's pages for trainers: the knowledge base, its drafts, imports and publishing."""
 
 from django.contrib import messages
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -252,9 +251,8 @@ def import_help_centre(request):
 
 
 @trainer_required
+@require_POST
 def publish(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     try:
         result = services.drafts_publish(user=request.user)
     except services.PublishError as exc:
