@@ -5,10 +5,16 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from django.db import transaction
 
 from exercises.models import KnowledgeFact
-from grading.content.exporting import content_export, dump_yaml, fact_file_for
+from grading.content.exporting import (
+    ContentExportError,
+    content_export,
+    dump_yaml,
+    fact_file_for,
+)
 from grading.content.files import ContentError, read_content
 from grading.content.loading import LoadReport, content_write
 from grading.content.validation import validate_bundle
@@ -199,8 +205,7 @@ def _overlay(root: Path, drafts: list[DraftFact]) -> dict[tuple[str, int], str]:
 
 
 def read_content_facts(path: Path) -> list[dict]:
-    import yaml
-
+    """The facts of an exported knowledge-base file (none when there is no such file)."""
     if not path.is_file():
         return []
     return list((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("facts") or [])
@@ -226,7 +231,10 @@ def drafts_publish(*, user) -> PublishResult:
     stamps = {d.pk: d.updated_at for d in drafts}
     with tempfile.TemporaryDirectory(prefix="studio-publish-") as tmp:
         root = Path(tmp)
-        content_export(path=root)
+        try:
+            content_export(path=root)
+        except ContentExportError as exc:
+            raise PublishError(f"{exc}; load content once (manage.py load_content).") from exc
         where = _overlay(root, drafts)
         bundle = read_content(root)
         errors = validate_bundle(bundle)

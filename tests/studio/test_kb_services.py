@@ -213,3 +213,13 @@ def test_a_broken_json_export_says_where():
         facts_from_help_centre(json_file=("x.json", b"{not json"))
     with pytest.raises(ImportFormatError, match="expected a list of articles"):
         facts_from_help_centre(json_file=("x.json", b'{"total": 3}'))
+
+
+def test_publishing_before_any_content_is_loaded_says_what_to_do(settings, tmp_path):
+    settings.CONTENT_DIR = tmp_path  # no company.yaml, nothing loaded
+    draft = DraftFact.objects.create(
+        slug="x", category="rule", title="X", status=DraftFact.Status.CONFIRMED
+    )
+    with pytest.raises(services.PublishError, match="load content once"):
+        services.drafts_publish(user=draft.created_by)
+    assert DraftFact.objects.filter(pk=draft.pk).exists()
