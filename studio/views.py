@@ -139,7 +139,7 @@ def draft_edit(request, draft_id: int):
         form = FactForm(request.POST, id_locked=published, initial={"id": draft.slug})
         if form.is_valid():
             saved, others = _save(request, form, draft, replacing=draft.slug if published else None)
-            if not form.errors:
+            if _savable(form):  # saved, with or without problems: the page says which
                 return _after_save(request, form, saved)
         else:
             others = []

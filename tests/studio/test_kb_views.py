@@ -175,3 +175,25 @@ def test_a_second_draft_with_the_same_id_is_refused_by_its_field(trainer_client)
     assert response.status_code == 200
     assert "duplicate fact id" in response.text
     assert DraftFact.objects.count() == 1
+
+
+def test_editing_a_draft_into_a_problem_saves_it_and_says_so(trainer_client):
+    _post_fact(trainer_client)
+    draft = DraftFact.objects.get()
+    url = reverse("studio:draft-edit", args=[draft.pk])
+    response = trainer_client.post(
+        url,
+        {
+            **draft.as_content(),
+            "data": "thing: kiosk mode\naliases: [kiosk]\n",
+            "statement": "There is no kiosk mode at all.",
+            "source_url": "https://elsewhere.example/kiosk",
+            "action": "confirm",
+        },
+        follow=True,
+    )
+    draft.refresh_from_db()
+    assert draft.statement == "There is no kiosk mode at all."
+    assert draft.status == DraftFact.Status.NEEDS_REVIEW
+    assert "Saved as a draft with problems" in response.text
+    assert "is not under the help site" in response.text
