@@ -32,6 +32,7 @@ def _assignment_change(user, assignment) -> bool:
 def register_rules() -> None:
     content = {"view": access.published_content, "change": access.content_change}
     for label in (
+        "exercises.CompanyProfile",
         "exercises.KnowledgeFact",
         "exercises.Scenario",
         "exercises.ScenarioVersion",

@@ -6,6 +6,22 @@ from curriculum.dates import format_when
 from curriculum.models import Exercise, ExerciseType, VersionedContent
 
 
+class CompanyProfile(VersionedContent):
+    """The company the content describes (`company.yaml`), as last loaded: one active row.
+
+    The graders read it with the facts, so content loaded from another directory is
+    checked against its own company, not the one in CONTENT_DIR."""
+
+    name = models.CharField(max_length=200)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class KnowledgeFact(VersionedContent):
     """One fact of the fictional company's help centre, with its structured data."""
 

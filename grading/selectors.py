@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from exercises.models import KnowledgeFact
+from exercises.models import CompanyProfile, KnowledgeFact
 
-from .detectors.knowledge_base import KnowledgeBase, KnowledgeBaseError, read_company
+from .detectors.knowledge_base import Company, KnowledgeBase, KnowledgeBaseError, read_company
 from .models import CriterionScore, Flag, Grade, GraderKind, GradingJob, Rubric, RubricVersion
 
 
@@ -25,6 +25,13 @@ def knowledge_base_current() -> KnowledgeBase:
 
 
 def _company_current():
+    """The company last loaded (the database's), else the content directory's file."""
+    loaded = CompanyProfile.objects.filter(retired_at__isnull=True).first()
+    if loaded is not None:
+        try:
+            return Company.from_mapping(loaded.data, origin="database: company")
+        except KnowledgeBaseError:
+            return None
     try:
         return read_company(Path(settings.CONTENT_DIR))
     except (KnowledgeBaseError, OSError):

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from curriculum.models import TRAINERS_GROUP, Cohort, Exercise, Membership, Module, User
 from exercises.models import (
+    CompanyProfile,
     DraftRequest,
     ExerciseScenario,
     KnowledgeFact,
@@ -21,6 +22,7 @@ from exercises.models import (
     Submission,
     Workspace,
 )
+from studio.models import DraftFact
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -432,6 +434,22 @@ class LessonFactory(factory.django.DjangoModelFactory):
 
 
 # ---- knowledge base and scenarios (the shipped ones: fact_from_fixture, scenario_from_fixture)
+
+
+class CompanyProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompanyProfile
+
+    slug = factory.Sequence(lambda n: f"company-{n}")
+    content_hash = "test"
+    name = "Example Co"
+    data = factory.LazyFunction(
+        lambda: {
+            "name": "Example Co",
+            "product": "things",
+            "help_site": "https://help.example.test",
+        }
+    )
 
 
 class KnowledgeFactFactory(factory.django.DjangoModelFactory):
@@ -868,3 +886,18 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     name = "Help desk export"
     key_hash = factory.Sequence(lambda n: f"{n:064x}")
     prefix = factory.Sequence(lambda n: f"cl_{n:04d}")
+
+
+class DraftFactFactory(factory.django.DjangoModelFactory):
+    """A studio draft of a knowledge-base fact (valid against the shipped knowledge base)."""
+
+    class Meta:
+        model = DraftFact
+
+    slug = factory.Sequence(lambda n: f"draft-fact-{n}")
+    category = "not_offered"
+    title = factory.Sequence(lambda n: f"Draft fact {n}")
+    statement = "There is no kiosk mode."
+    source_url = "https://help.tallyfront.example/faq/kiosk"
+    data = factory.LazyFunction(lambda: {"thing": "kiosk mode", "aliases": ["kiosk"]})
+    created_by = factory.SubFactory(TrainerFactory)

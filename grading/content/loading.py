@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from curriculum.markdown import render_markdown
 from curriculum.models import Exercise, Lesson, Module
-from exercises.models import ExerciseScenario, KnowledgeFact, Scenario, ScenarioVersion
+from exercises.models import (
+    CompanyProfile,
+    ExerciseScenario,
+    KnowledgeFact,
+    Scenario,
+    ScenarioVersion,
+)
 
 from ..models import Criterion, ExampleSubmission, Level, Rubric, RubricVersion
 from ..offline import expand_rubric
@@ -50,6 +56,37 @@ class LoadReport:
 def content_hash(data) -> str:
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# Lessons, module summaries and exercise instructions say `{{ company }}` (and
+# `{{ product }}`) where they mean the company the content describes: the method is the
+# same for any company, the name comes from company.yaml when the Markdown is rendered.
+COMPANY_PLACEHOLDERS = {"{{ company }}": "name", "{{ product }}": "product"}
+
+
+def company_words(company: dict | None, *texts: str) -> dict:
+    """What the placeholders in `texts` stand for (empty when they use none): part of the
+    item's hash, so a lesson that names the company is rendered again when it changes."""
+    used = {key for key in COMPANY_PLACEHOLDERS if any(key in (t or "") for t in texts)}
+    return {
+        key: str((company or {}).get(COMPANY_PLACEHOLDERS[key]) or "the company")
+        for key in sorted(used)
+    }
+
+
+def render_with_company(text: str, words: dict) -> str:
+    for key, value in words.items():
+        text = text.replace(key, value)
+    return render_markdown(text)
+
+
+def with_company(data: dict, words: dict) -> dict:
+    """The item as hashed: its data, plus the company words it uses (if any)."""
+    return {**data, "company_words": words} if words else data
+
+
+def _company_of(bundle: ContentBundle) -> dict | None:
+    return next((item.data for item in bundle.of("company")), None)
 
 
 def content_check_directory(*, path: Path | str) -> tuple[ContentBundle, list[ContentError]]:
@@ -113,7 +150,16 @@ def _retire(model, seen: set[str], report: LoadReport, kind: str) -> None:
 @transaction.atomic(durable=True)
 def content_load(*, bundle: ContentBundle) -> LoadReport:
     """Write a validated bundle. Call `content_load_directory` unless already validated."""
+    return content_write(bundle=bundle)
+
+
+def content_write(*, bundle: ContentBundle) -> LoadReport:
+    """The writes of `content_load`, inside the caller's transaction (a service that
+    publishes content and changes its own rows in the same transaction)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("content_write runs inside a transaction; call content_load")
     report = LoadReport()
+    _load_company(bundle, report)
     _load_facts(bundle, report)
     rubric_versions = _load_rubrics(bundle, report)
     modules = _load_modules(bundle, report)
@@ -122,6 +168,22 @@ def content_load(*, bundle: ContentBundle) -> LoadReport:
     exercises = _load_exercises(bundle, modules, scenarios, report)
     _load_examples(bundle, exercises, scenarios, rubric_versions, report)
     return report
+
+
+COMPANY_SLUG = "company"
+
+
+def _load_company(bundle: ContentBundle, report: LoadReport) -> None:
+    for item in bundle.of("company"):
+        _upsert(
+            CompanyProfile,
+            slug=COMPANY_SLUG,
+            digest=content_hash(item.data),
+            path=item.path,
+            fields={"name": item.data["name"], "data": item.data},
+            report=report,
+            kind="company",
+        )
 
 
 def _load_facts(bundle: ContentBundle, report: LoadReport) -> None:
@@ -208,18 +270,20 @@ def _create_rubric_version(rubric: Rubric, expanded: dict) -> RubricVersion:
 
 def _load_modules(bundle: ContentBundle, report: LoadReport) -> dict[str, Module]:
     modules = {}
+    company = _company_of(bundle)
     for item in bundle.of("module"):
         data = item.data
+        words = company_words(company, data.get("summary", ""))
         module, _ = _upsert(
             Module,
             slug=data["id"],
-            digest=content_hash(data),
+            digest=content_hash(with_company(data, words)),
             path=item.path,
             fields={
                 "title": data["title"],
                 "order": data.get("order", 0),
                 "summary": data.get("summary", ""),
-                "summary_html": render_markdown(data.get("summary", "")),
+                "summary_html": render_with_company(data.get("summary", ""), words),
                 "skills": data.get("skills", []),
             },
             report=report,
@@ -232,13 +296,16 @@ def _load_modules(bundle: ContentBundle, report: LoadReport) -> dict[str, Module
 
 def _load_lessons(bundle: ContentBundle, modules: dict[str, Module], report: LoadReport) -> None:
     seen = set()
+    company = _company_of(bundle)
     for item in bundle.of("lesson"):
         data, body = item.data, item.extra["body"]
         seen.add(data["id"])
+        words = company_words(company, body)
+        hashed = with_company({**data, "body": body, "module": item.extra["module_dir"]}, words)
         _upsert(
             Lesson,
             slug=data["id"],
-            digest=content_hash({**data, "body": body, "module": item.extra["module_dir"]}),
+            digest=content_hash(hashed),
             path=item.path,
             fields={
                 "module": modules[item.extra["module_dir"]],
@@ -246,7 +313,7 @@ def _load_lessons(bundle: ContentBundle, modules: dict[str, Module], report: Loa
                 "order": data.get("order", 0),
                 "minutes": data.get("minutes", 5),
                 "body": body,
-                "body_html": render_markdown(body),
+                "body_html": render_with_company(body, words),
             },
             report=report,
             kind="lesson",
@@ -289,12 +356,14 @@ def _load_scenarios(bundle: ContentBundle, report: LoadReport) -> dict[str, Scen
 
 def _load_exercises(bundle, modules, scenarios, report: LoadReport) -> dict[str, Exercise]:
     exercises = {}
+    company = _company_of(bundle)
     for item in bundle.of("exercise"):
         data = item.data
+        words = company_words(company, data.get("instructions", ""))
         exercise, _ = _upsert(
             Exercise,
             slug=data["id"],
-            digest=content_hash({**data, "module": item.extra["module_dir"]}),
+            digest=content_hash(with_company({**data, "module": item.extra["module_dir"]}, words)),
             path=item.path,
             fields={
                 "module": modules[item.extra["module_dir"]],
@@ -303,7 +372,7 @@ def _load_exercises(bundle, modules, scenarios, report: LoadReport) -> dict[str,
                 "type": data["type"],
                 "rubric_slug": data["rubric"],
                 "instructions": data.get("instructions", ""),
-                "instructions_html": render_markdown(data.get("instructions", "")),
+                "instructions_html": render_with_company(data.get("instructions", ""), words),
                 "steps": data.get("steps", []),
                 "settings": data.get("settings", {}),
             },

@@ -128,7 +128,12 @@ def validate_bundle(bundle: ContentBundle) -> list[ContentError]:
                 if isinstance(name, str):
                     broken[kind].setdefault(name, item.path)
     errors.extend(_duplicate_ids(bundle))
-    errors.extend(_cross_reference_errors(valid, broken, bundle))
+    reference_errors = _cross_reference_errors(valid, broken, bundle)
+    errors.extend(reference_errors)
+    if not errors:
+        # The content checks itself only once it is whole: a checker run over a broken
+        # knowledge base would report its gaps again as wrong drafts.
+        errors.extend(self_check_errors(valid))
     return errors
 
 
@@ -436,3 +441,88 @@ def _example_errors(item: SourceItem, refs: _References) -> list[ContentError]:
                 )
             )
     return errors
+
+
+# --- The content checks itself ------------------------------------------------------------
+
+# The authored drafts that are meant to be right, by scenario type: the claim checker must
+# not contradict them (the planted errors of an audit draft are the other way round).
+GOOD_DRAFTS = {
+    "tone": ("calibrated",),
+    "context": ("with_context",),
+    "empathy": ("empathetic",),
+}
+
+
+def self_check_errors(valid: dict[str, list[SourceItem]]) -> list[ContentError]:
+    """What the claim checker finds wrong in content meant to be right: every fact's
+    statement, the good authored drafts, and the replies of examples a trainer gave full
+    accuracy marks. Each is a content error naming the fact involved."""
+    from ..detectors.claims import audit_draft, check_claims, finding_from_claim
+    from ..detectors.knowledge_base import KnowledgeBase, KnowledgeBaseError
+
+    company = next((item.data for item in valid["company"]), None)
+    try:
+        kb = KnowledgeBase.from_facts(
+            [item.data for item in valid["fact"]], origin="content", company=company
+        )
+    except KnowledgeBaseError as exc:
+        return [ContentError("knowledge_base", "", str(exc))]
+
+    def wrong_in(text: str, *, plan: str | None = None, message: str | None = None) -> list:
+        claims = check_claims(text, kb, customer_plan=plan, customer_message=message)
+        return [f for c in claims if (f := finding_from_claim(c, text))]
+
+    errors = []
+    for item in valid["fact"]:
+        for finding in audit_draft(item.data["statement"], kb):
+            errors.append(item.error(["statement"], _finding_message(finding, kb, "statement")))
+    scenarios = {item.id: item for item in valid["scenario"]}
+    for item in valid["scenario"]:
+        data = item.data
+        plan = (data.get("customer") or {}).get("plan")
+        for key in GOOD_DRAFTS.get(data["type"], ()):
+            text = (data.get("drafts") or {}).get(key)
+            if not isinstance(text, str):
+                continue
+            for finding in wrong_in(text, plan=plan, message=data.get("message")):
+                message = _finding_message(finding, kb, f"the {key!r} draft")
+                errors.append(item.error(["drafts", key], message))
+    rubrics = {item.id: item.data for item in valid["rubric"]}
+    exercises = {item.id: item.data for item in valid["exercise"]}
+    for item in valid["example"]:
+        data = item.data
+        reply = (data.get("answer") or {}).get("reply")
+        scenario = scenarios.get(data["scenario"])
+        if not isinstance(reply, str) or scenario is None:
+            continue
+        if not _full_accuracy(data, exercises.get(data["exercise"]), rubrics):
+            continue
+        plan = (scenario.data.get("customer") or {}).get("plan")
+        for finding in wrong_in(reply, plan=plan, message=scenario.data.get("message")):
+            message = _finding_message(finding, kb, "this reply, which has full accuracy marks,")
+            errors.append(item.error(["answer", "reply"], message))
+    return errors
+
+
+def _full_accuracy(example: dict, exercise: dict | None, rubrics: dict) -> bool:
+    """Did the trainer give the example's reply the top level of `accuracy`?"""
+    if exercise is None or exercise.get("rubric") not in rubrics:
+        return False
+    criteria = expand_rubric(rubrics[exercise["rubric"]], rubrics).get("criteria", [])
+    accuracy = next((c for c in criteria if c.get("id") == "accuracy"), None)
+    mark = (example.get("trainer_grade") or {}).get("criteria", {}).get("accuracy")
+    if accuracy is None or not isinstance(mark, dict):
+        return False
+    return mark.get("points") == max(level["points"] for level in accuracy["levels"])
+
+
+def _finding_message(finding, kb, what: str) -> str:
+    fact = kb.get(finding.fact_id)
+    about = f" (fact {fact.id!r}: {fact.statement})" if fact else ""
+    kind = finding.type.replace("_", " ")
+    correction = f" {finding.correction}" if finding.correction else ""
+    return (
+        f"the claim checker reads {finding.span!r} in {what} as a {kind}{about}.{correction} "
+        "Correct the text or the fact, so that graders do not mark right answers wrong"
+    )

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 STANDALONE = "curriculum/templates/errors/standalone.html"  # allowed by its hash
-TEMPLATE_DIRS = ["templates", "curriculum", "exercises", "grading", "reporting"]
+TEMPLATE_DIRS = ["templates", "curriculum", "exercises", "grading", "studio", "reporting"]
 
 
 def policy(response) -> dict[str, list[str]]:

@@ -102,7 +102,9 @@ def test_old_forms_still_load(content_copy):
             "id": "sla-old-hours",
             "category": "sla",
             "title": "Old SLA",
-            "statement": "Growth gets a first response within 8 hours.",
+            # No figure: the shipped Growth SLA says 8 *business* hours, and the content's
+            # self-check would (rightly) report "within 8 hours" as a wrong policy.
+            "statement": "Growth's first-response target, in the old form.",
             "source_url": "https://help.tallyfront.example/old-sla",
             "data": {"plan": "Growth", "first_response_hours": 8},
         },
