@@ -432,3 +432,31 @@ def test_the_agent_home_still_names_the_cohort(client, member, cohort):
 
 def test_services_are_reachable_for_time_checks():
     assert services.MAX_DRAFTS_PER_WORKSPACE > 0
+
+
+# ---- readable pages ---------------------------------------------------------------------
+
+
+def test_the_audit_help_names_error_types_in_words_not_keys(setup, client):
+    from exercises.layout import _readable
+
+    assert _readable("Type: invented_feature or wrong_price.") == (
+        "Type: invented feature or wrong price or contract term."
+    )
+    _agent, _exercise, _scenario, urls = setup(
+        "audit",
+        steps=[{"id": "audit-draft", "title": "Record", "help": "Type: fake_troubleshooting."}],
+    )
+    content = client.get(urls["workspace"]).content.decode()
+    assert "Type: fake troubleshooting step." in content
+    assert "Type: fake_troubleshooting" not in content
+
+
+def test_the_final_reply_keeps_single_line_breaks_and_hides_versions_from_the_author(setup, client):
+    _agent, _exercise, _scenario, urls = setup("tone")
+    client.get(urls["workspace"])
+    answer = valid_answer("tone") | {"reply": "Hi Sam,\nthanks.\nBest,\nAlex"}
+    response = client.post(urls["workspace-submit"], _form("tone", answer), follow=True)
+    content = response.content.decode()
+    assert "Hi Sam,<br>\nthanks.<br>\nBest,<br>\nAlex" in content
+    assert "scenario version" not in content
