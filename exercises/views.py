@@ -34,6 +34,13 @@ CONFLICT_MESSAGE = (
     "still on this page and in this browser; nothing was overwritten."
 )
 
+SUBMIT_CONFLICT_MESSAGE = (
+    "Not submitted: this exercise was saved more recently in another tab or window, and "
+    "this page is older. No attempt was used. This page still shows what you typed here; "
+    "check it against your newer work (reload to see that), then submit the version you "
+    "want."
+)
+
 
 def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
@@ -255,6 +262,8 @@ def workspace_save(request, exercise_slug, scenario_slug):
         )
     finding_edit = request.POST.get("action") == "add_finding" or request.POST.get("remove_finding")
     anchor = "step-findings" if finding_edit else ""
+    if post.finding_refused:
+        messages.error(request, post.finding_refused)
     messages.success(request, "Your work is saved.")
     return redirect(_workspace_url(exercise, scenario, anchor))
 
@@ -339,6 +348,20 @@ def workspace_submit(request, exercise_slug, scenario_slug):
             answer=post.answer,
             client_token=post.client_token,
             draft_used_id=post.draft_used_id,
+            revision=post.revision,
+        )
+    except WorkspaceConflictError as exc:
+        # A stale tab: nothing is submitted and no attempt is spent. The page comes back
+        # with this tab's answer on the newer revision, so submitting again is a choice.
+        return _render_workspace(
+            request,
+            exercise,
+            scenario,
+            exc.workspace,
+            answer=post.answer,
+            notice=SUBMIT_CONFLICT_MESSAGE,
+            client_token=post.client_token,
+            status=409,
         )
     except SubmissionValidationError as exc:
         # Keep what was typed: in the re-rendered form, and saved when this tab is current.

@@ -460,3 +460,55 @@ def test_the_final_reply_keeps_single_line_breaks_and_hides_versions_from_the_au
     content = response.content.decode()
     assert "Hi Sam,<br>\nthanks.<br>\nBest,<br>\nAlex" in content
     assert "scenario version" not in content
+
+
+def test_a_stale_tab_submitting_gets_the_page_back_and_no_attempt_is_spent(setup, client):
+    _agent, _exercise, _scenario, urls = setup("tone")
+    client.get(urls["workspace"])
+    client.post(urls["workspace-save"], _form("tone", {"prompt": "from tab A"}), **JSON)
+    stale = valid_answer("tone") | {"reply": "Typed in the old tab."}
+    response = client.post(urls["workspace-submit"], _form("tone", stale, revision=0))
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "Not submitted" in content and "No attempt was used" in content
+    assert "Typed in the old tab.</textarea>" in content
+    assert 'name="revision" value="1"' in content  # submitting again is a deliberate choice
+    assert not Submission.objects.exists()
+    again = client.post(urls["workspace-submit"], _form("tone", stale, revision=1))
+    assert again.status_code == 302
+    assert Submission.objects.get().attempt == 1
+
+
+def _add_finding(client, urls, span, **fields):
+    data = _form("audit", {"findings": [], "reply": "Hi", "checklist": []}) | {
+        "action": "add_finding",
+        "new_finding_span": span,
+        "new_finding_type": "invented_feature",
+        "new_finding_correction": "SSO is Enterprise only.",
+        "new_finding_fact_id": "feature-sso-saml",
+    }
+    data.update(fields)
+    return client.post(urls["workspace-save"], data, follow=True)
+
+
+def test_without_javascript_a_typed_passage_is_found_in_the_draft_fuzzily(setup, client):
+    agent, _exercise, scenario, urls = setup("audit")
+    client.get(urls["workspace"])
+    response = _add_finding(client, urls, "on your growth plan you can set it up yorself")
+    (finding,) = Workspace.objects.get(user=agent).answer["findings"]
+    wanted = "On your Growth plan you can set it up yourself"
+    assert finding["span"] == wanted
+    assert scenario.data["draft"][finding["start"] : finding["end"]] == wanted
+    assert f"<q>{wanted}</q>" in response.content.decode()
+
+
+def test_without_javascript_a_repeated_finding_is_not_added_and_says_why(setup, client):
+    agent, _exercise, _scenario, urls = setup("audit")
+    client.get(urls["workspace"])
+    span = "On your Growth plan you can set it up yourself"
+    _add_finding(client, urls, span)
+    findings = Workspace.objects.get(user=agent).answer["findings"]
+    data = {"findings": json.dumps(findings), "revision": "1"}
+    response = _add_finding(client, urls, span.lower(), **data)
+    assert len(Workspace.objects.get(user=agent).answer["findings"]) == 1
+    assert "already finding 1 with the same type" in response.content.decode()

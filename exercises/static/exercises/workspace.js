@@ -19,6 +19,7 @@
   var timer = null;
   var queue = Promise.resolve();
   var conflicted = false;
+  var saving = 0; // requests that store the answer (autosave, drafts) still on their way
 
   document.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
 
@@ -107,6 +108,9 @@
   function post(url) {
     var body = new FormData(form);
     body.set("revision", String(revision()));
+    saving += 1;
+    var done = function (value) { saving -= 1; return value; };
+    var failed = function (error) { saving -= 1; throw error; };
     return fetch(url, {
       method: "POST",
       body: body,
@@ -117,7 +121,7 @@
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { status: response.status, data: data, retryAfter: retryAfter };
       });
-    });
+    }).then(done, failed);
   }
 
   function showConflict(data) {
@@ -508,10 +512,33 @@
   }
 
   // ---- submit: once -----------------------------------------------------------------------
+  // A tab that was told newer work exists elsewhere does not submit until the agent chose
+  // which version to keep (the server refuses a stale revision too, spending no attempt).
+  // A save still on its way would make the revision stale: submit once it is back.
+  var submitting = false;
   form.addEventListener("submit", function (event) {
     var submitter = event.submitter;
     if (!submitter || !submitter.hasAttribute("data-submit")) return;
+    if (conflicted) {
+      event.preventDefault();
+      setStatus("Not submitted: choose “Load the newer version” or “Keep mine and save it” above first.", true);
+      if (conflictBox) {
+        conflictBox.scrollIntoView({ block: "center" });
+        conflictBox.querySelector("button").focus();
+      }
+      return;
+    }
     clearTimeout(timer);
+    if (saving > 0 && !submitting) {
+      event.preventDefault();
+      submitting = true;
+      setStatus("Saving, then submitting…");
+      queue.then(function () {
+        submitting = false;
+        if (!conflicted) form.requestSubmit(submitter);
+      });
+      return;
+    }
     writeStore(false);
     setTimeout(function () { submitter.disabled = true; submitter.textContent = "Submitting…"; }, 0);
   });
