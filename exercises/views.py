@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from curriculum.access import agent_required, trainer_required
 from curriculum.markdown import render_markdown
 from curriculum.selectors import cohort_get_for_trainer
+from text_analysis.passages import passage_report
 
 from . import answers, assignments, drafting, forms, presenters, selectors, services
 from .errors import (
@@ -312,6 +313,17 @@ def draft_request(request, exercise_slug, scenario_slug):
             }
         )
     return redirect(_workspace_url(exercise, scenario, "drafts"))
+
+
+@agent_required
+@require_POST
+def passage_find(request, exercise_slug, scenario_slug):
+    """JSON: where the passage the agent typed is in the draft under audit (the keyboard
+    way to pick a passage, beside selecting it)."""
+    exercise = selectors.exercise_get(slug=exercise_slug)
+    scenario = selectors.scenario_get_for_exercise(exercise=exercise, slug=scenario_slug)
+    draft = scenario.data.get("draft") or ""
+    return JsonResponse(passage_report(request.POST.get("text", ""), draft, where="the draft"))
 
 
 @agent_required

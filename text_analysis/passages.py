@@ -84,3 +84,37 @@ def passage_find(typed: str, text: str) -> PassageMatch | None:
     if end <= start:
         return None
     return PassageMatch(start, end, text[start:end], False, round(aligned.score, 1), 1)
+
+
+def _shown(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def passage_report(typed: str, text: str, *, where: str) -> dict:
+    """What a page tells the person who typed a passage: the match (offsets and the text's
+    own words) and a sentence saying what was matched in `where` ("the draft"), or why
+    nothing was. JSON-ready."""
+    found = passage_find(typed, text)
+    if found is None:
+        if len(" ".join((typed or "").split())) < MIN_CHARS:
+            message = f"Type a few words of {where} to find the passage."
+        else:
+            message = (
+                f"No passage of {where} matches “{_shown(typed)}”. Check the words against "
+                f"{where}, or select the passage."
+            )
+        return {"found": False, "message": message}
+    message = f"Matched in {where}: “{_shown(found.text)}”."
+    if not found.exact:
+        message += " Not word for word: check it is the passage you mean."
+    if found.occurrences > 1:
+        message += f" These words appear {found.occurrences} times; the first is used."
+    return {
+        "found": True,
+        "start": found.start,
+        "end": found.end,
+        "text": found.text,
+        "exact": found.exact,
+        "message": message,
+    }

@@ -23,7 +23,7 @@ from ..models import ExampleSubmission, Flag
 from . import scoring
 from .access import is_review_recipient
 from .models import CalibrationAttempt, InlineComment, PeerQueueEntry, PeerReview, PeerScore
-from .rubric import EMPATHY_QUESTIONS, CriterionSpec, commentable_fields, criteria_of
+from .rubric import EMPATHY_QUESTIONS, CriterionSpec, TextField, commentable_fields, criteria_of
 from .services import MAX_TEXT, available_count, peer_exercises
 
 PEER_FLAG_REASONS = [
@@ -476,6 +476,12 @@ def review_page(*, review: PeerReview) -> ReviewPage:
         customer_name=(scenario.get("customer") or {}).get("name", ""),
         questions=EMPATHY_QUESTIONS,
     )
+
+
+def review_field(*, review: PeerReview, path: str) -> TextField | None:
+    """The commentable part of the reviewed work at `path` ("reply", "report.root_cause")."""
+    fields = commentable_fields(review.exercise.type, review.submission.answer)
+    return next((field for field in fields if field.path == path), None)
 
 
 # ---- the agent's page --------------------------------------------------------------------

@@ -512,3 +512,18 @@ def test_without_javascript_a_repeated_finding_is_not_added_and_says_why(setup, 
     response = _add_finding(client, urls, span.lower(), **data)
     assert len(Workspace.objects.get(user=agent).answer["findings"]) == 1
     assert "already finding 1 with the same type" in response.content.decode()
+
+
+def test_the_keyboard_passage_finder_matches_the_draft_and_says_what(setup, client):
+    _agent, exercise, scenario, _urls = setup("audit")
+    url = reverse("exercises:passage-find", args=[exercise.slug, scenario.slug])
+    found = client.post(url, {"text": "growth plan you can set it up"}).json()
+    assert found["found"] and found["exact"]
+    assert scenario.data["draft"][found["start"] : found["end"]] == found["text"]
+    assert found["message"] == "Matched in the draft: “Growth plan you can set it up”."
+    fuzzy = client.post(url, {"text": "Grwoth plan yu can set it up yourslf"}).json()
+    assert fuzzy["text"] == "Growth plan you can set it up yourself"
+    assert "Not word for word" in fuzzy["message"]
+    assert client.post(url, {"text": "zebra crossing"}).json()["found"] is False
+    assert "Type a few words" in client.post(url, {"text": " "}).json()["message"]
+    assert client.get(url).status_code == 405
