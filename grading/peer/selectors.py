@@ -18,6 +18,7 @@ from curriculum.access import is_trainer, require_change, require_view
 from curriculum.markdown import render_markdown
 from curriculum.models import Cohort, Exercise, Membership, User
 from exercises.models import Submission
+from exercises.presenters import answer_items
 
 from ..models import ExampleSubmission, Flag
 from . import scoring
@@ -462,12 +463,22 @@ class ReviewPage:
     customer_message: str
     customer_name: str
     questions: list[tuple[str, str]]
+    # The author's choices the rubric scores (a tone answer's state and indicators...):
+    # the answer's items that are not free text (those are `fields`).
+    choices: list = field(default_factory=list)
 
 
 def review_page(*, review: PeerReview) -> ReviewPage:
-    """What the form shows: the scenario, the answer's text fields, the rubric. No author."""
+    """What the form shows: the scenario, the author's choices, the answer's text fields,
+    the rubric. No author."""
     submission = review.submission
     scenario = submission.scenario_version.data if submission.scenario_version_id else {}
+    try:
+        items = answer_items(
+            exercise_type=review.exercise.type, answer=submission.answer, scenario_data=scenario
+        )
+    except (KeyError, TypeError, AttributeError):
+        items = []  # an answer of an older shape: the text fields are still shown
     return ReviewPage(
         review=review,
         criteria=criteria_of(review.rubric_version.snapshot),
@@ -475,6 +486,7 @@ def review_page(*, review: PeerReview) -> ReviewPage:
         customer_message=scenario.get("message", "") or submission.scenario.message,
         customer_name=(scenario.get("customer") or {}).get("name", ""),
         questions=EMPATHY_QUESTIONS,
+        choices=[item for item in items if item.html is None and (item.text or item.items)],
     )
 
 

@@ -6,6 +6,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from curriculum.access import can_change, can_view
 from curriculum.models import Membership, User
@@ -21,6 +22,7 @@ from tests.factories import (
     TrainerFactory,
     UserFactory,
 )
+from text_analysis import vocabulary
 
 from .conftest import SCENARIOS, agents_in, finish, submit
 
@@ -123,6 +125,21 @@ def test_the_form_shows_rubric_questions_and_the_work(client, tone, author, revi
     assert "What could make this more empathetic?" in html
     assert 'name="score__tone_match"' in html and 'name="score__state_identification"' in html
     assert 'data-field="reply"' in html
+
+
+def test_a_tone_reviewer_sees_the_authors_state_and_indicators(client, tone, author, reviewers):
+    submission = submit(author)
+    submit(reviewers[0])
+    review = services.peer_review_next(reviewer=reviewers[0], exercise=tone)
+    assert review.submission_id == submission.pk
+    client.force_login(reviewers[0])
+    html = client.get(reverse("grading:peer-review", args=[review.pk])).content.decode()
+    section = html[html.index('id="choices-heading"') : html.index('id="work-heading"')]
+    assert "What they identified" in section
+    state = dict(vocabulary.STATES)[submission.answer["identified_state"]]
+    assert f"<dt>Emotional state</dt>\n      <dd><p>{state}</p>" in section
+    for indicator in submission.answer["indicators"]:
+        assert f"<li>{escape(indicator)}</li>" in section
 
 
 def test_bad_input_keeps_everything_typed(client, tone, author, reviewers):
