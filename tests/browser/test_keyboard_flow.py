@@ -325,3 +325,27 @@ def test_a_reply_with_no_spaces_does_not_widen_the_page(page, offline):
     assert width <= 390
     # Single line breaks of the reply are kept.
     assert page.locator(".final-reply br").count() >= 2
+
+
+def test_a_stale_second_tab_cannot_submit_after_its_conflict_warning(page, offline):
+    exercise = exercise_with_scenarios(type="tone", scenarios=[SCENARIOS["tone"]])
+    scenario = exercise.scenarios.get()
+    agent = UserFactory()
+    log_in(page, agent)
+    url = f"/exercises/{exercise.slug}/{scenario.slug}/"
+    page.goto(url)
+    other = page.context.new_page()
+    other.goto(url)
+    fill_tone(page, scenario)  # the first tab saves a newer revision
+    wait_saved(page)
+    type_into(other, "#id_prompt", "Typed in the old tab.")
+    other.locator("[data-conflict-notice]").wait_for()
+    press_button(other, "[data-submit]")
+    status = other.locator("[data-autosave-status]")
+    assert status.inner_text().startswith("Not submitted")
+    assert other.url.endswith(url)
+    assert not Submission.objects.exists()
+    # The current tab still submits its first attempt.
+    press_button(page, "[data-submit]")
+    page.wait_for_url(re.compile(r".*/submissions/\d+/$"))
+    assert Submission.objects.get().attempt == 1
