@@ -107,8 +107,11 @@ def _findings(data: QueryDict, draft: str) -> tuple[list[dict], str]:
     return findings, ""
 
 
-def answer_from_post(*, exercise_type: str, data: QueryDict, scenario_data: dict) -> dict:
-    """The (possibly incomplete) answer in the spec's shape from the workspace form."""
+def answer_from_post(
+    *, exercise_type: str, data: QueryDict, scenario_data: dict, findings: list | None = None
+) -> dict:
+    """The (possibly incomplete) answer in the spec's shape from the workspace form
+    (`findings`: the audit's, when the caller already parsed them)."""
     text = lambda name: data.get(name, "")  # noqa: E731
     if exercise_type == "tone":
         answer = {
@@ -120,7 +123,11 @@ def answer_from_post(*, exercise_type: str, data: QueryDict, scenario_data: dict
         }
     elif exercise_type == "audit":
         answer = {
-            "findings": _findings(data, scenario_data.get("draft") or "")[0],
+            "findings": (
+                findings
+                if findings is not None
+                else _findings(data, scenario_data.get("draft") or "")[0]
+            ),
             "reply": text("reply"),
             "checklist": data.getlist("checklist"),
         }
@@ -174,16 +181,19 @@ def workspace_post_parse(*, exercise_type: str, data: QueryDict, scenario_data: 
         token = uuid.UUID(data.get("client_token", ""))
     except ValueError:
         token = None
+    findings, refused = (
+        _findings(data, scenario_data.get("draft") or "")
+        if exercise_type == "audit"
+        else (None, "")
+    )
     return WorkspacePost(
         answer=answer_from_post(
-            exercise_type=exercise_type, data=data, scenario_data=scenario_data
+            exercise_type=exercise_type, data=data, scenario_data=scenario_data, findings=findings
         ),
         revision=_positive_int(data.get("revision")),
         client_token=token,
         draft_used_id=_positive_int(data.get("draft_used")),
-        finding_refused=(
-            _findings(data, scenario_data.get("draft") or "")[1] if exercise_type == "audit" else ""
-        ),
+        finding_refused=refused,
     )
 
 
