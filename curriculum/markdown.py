@@ -39,6 +39,10 @@ class _Renderers(threading.local):
 
     def __init__(self):
         self.markdown = markdown_lib.Markdown(extensions=_EXTENSIONS, output_format="html")
+        # Replies are emails: a single line break (a sign-off, an address) is kept.
+        self.markdown_breaks = markdown_lib.Markdown(
+            extensions=[*_EXTENSIONS, "nl2br"], output_format="html"
+        )
         self.cleaner = bleach.Cleaner(
             tags=ALLOWED_TAGS,
             attributes=ALLOWED_ATTRIBUTES,
@@ -52,11 +56,12 @@ _renderers = _Renderers()
 
 
 @functools.lru_cache(maxsize=1024)
-def render_markdown(text: str) -> str:
+def render_markdown(text: str, *, line_breaks: bool = False) -> str:
     """Render Markdown to HTML that is safe to mark safe in a template. Pure, so the
-    results of recent texts are kept (lessons are rendered on every load and page view)."""
+    results of recent texts are kept (lessons are rendered on every load and page view).
+    With `line_breaks`, a single line break stays a line break (replies, which are emails)."""
     if not text:
         return ""
-    converter = _renderers.markdown
+    converter = _renderers.markdown_breaks if line_breaks else _renderers.markdown
     html = converter.reset().convert(text)
     return _renderers.linker.linkify(_renderers.cleaner.clean(html))

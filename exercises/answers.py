@@ -191,6 +191,24 @@ def _finding_errors(finding, draft: str, known_fact_ids: set[str]) -> list[str]:
     return problems
 
 
+def _finding_key(finding) -> tuple[str, str] | None:
+    if not isinstance(finding, dict):
+        return None
+    span = " ".join(_text(finding.get("span")).split()).casefold()
+    return (span, _text(finding.get("type"))) if span else None
+
+
+def finding_repeats(findings: list, finding) -> int | None:
+    """The number (from 1) of the finding in `findings` with the same passage and type as
+    `finding` (whitespace and case aside); None when it is new."""
+    key = _finding_key(finding)
+    if key is None:
+        return None
+    return next(
+        (number for number, f in enumerate(findings, start=1) if _finding_key(f) == key), None
+    )
+
+
 def _check_audit(errors, answer, scenario_data, reply_max_words, known_fact_ids) -> None:
     findings = answer.get("findings")
     if not isinstance(findings, list):
@@ -202,6 +220,13 @@ def _check_audit(errors, answer, scenario_data, reply_max_words, known_fact_ids)
         for number, finding in enumerate(findings, start=1):
             for problem in _finding_errors(finding, draft, known_fact_ids):
                 errors.add("findings", f"Finding {number}: {problem}.")
+            earlier = finding_repeats(findings[: number - 1], finding)
+            if earlier is not None:
+                errors.add(
+                    "findings",
+                    f"Finding {number} repeats finding {earlier} (the same passage and type): "
+                    "remove one of them.",
+                )
     checklist = answer.get("checklist")
     if not isinstance(checklist, list) or not set(checklist) <= _keys(CHECKLIST):
         errors.add("checklist", "Tick items of the verification checklist only.")

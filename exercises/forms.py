@@ -13,6 +13,8 @@ from django import forms as djforms
 from django.http import QueryDict
 from django.utils import timezone
 
+from text_analysis.passages import passage_find
+
 from . import answers
 
 MAX_ANSWER_BYTES = 200_000
@@ -33,6 +35,8 @@ class WorkspacePost:
     revision: int | None
     client_token: uuid.UUID | None
     draft_used_id: int | None
+    # Why the finding of "Add finding" (the form without JavaScript) was not added.
+    finding_refused: str = ""
 
 
 def _int_or_raw(value: str):
@@ -60,7 +64,10 @@ def _finding(raw) -> dict | None:
     return finding
 
 
-def _findings(data: QueryDict) -> list[dict]:
+def _findings(data: QueryDict, draft: str) -> tuple[list[dict], str]:
+    """The findings, with "Remove" and "Add finding" of the form without JavaScript applied;
+    and why the new finding was refused ("" when it was added or none was asked for). A
+    typed passage is found in the draft even when it is not word for word."""
     try:
         raw = json.loads(data.get("findings") or "[]")
     except ValueError:
@@ -69,22 +76,42 @@ def _findings(data: QueryDict) -> list[dict]:
     removed = _positive_int(data.get("remove_finding"))
     if removed is not None and removed < len(findings):
         findings.pop(removed)
-    if data.get("action") == "add_finding" and (data.get("new_finding_span") or "").strip():
-        findings.append(
-            {
-                "span": data.get("new_finding_span", "").strip(),
-                "type": data.get("new_finding_type", ""),
-                "correction": data.get("new_finding_correction", ""),
-                "fact_id": data.get("new_finding_fact_id") or None,
-                "start": _positive_int(data.get("new_finding_start")),
-                "end": _positive_int(data.get("new_finding_end")),
-            }
+    typed = (data.get("new_finding_span") or "").strip()
+    if data.get("action") != "add_finding" or not typed:
+        return findings, ""
+    start, end = (
+        _positive_int(data.get("new_finding_start")),
+        _positive_int(data.get("new_finding_end")),
+    )
+    if start is None or end is None or draft[start:end].strip() != typed:
+        found = passage_find(typed, draft)
+        if found is not None:
+            typed, start, end = found.text, found.start, found.end
+        else:
+            start = end = None
+    finding = {
+        "span": typed,
+        "type": data.get("new_finding_type", ""),
+        "correction": data.get("new_finding_correction", ""),
+        "fact_id": data.get("new_finding_fact_id") or None,
+        "start": start,
+        "end": end,
+    }
+    earlier = answers.finding_repeats(findings, finding)
+    if earlier is not None:
+        return findings, (
+            f"That passage is already finding {earlier} with the same type, so it was not "
+            "added twice. Pick another passage or type, or edit the correction there."
         )
-    return findings
+    findings.append(finding)
+    return findings, ""
 
 
-def answer_from_post(*, exercise_type: str, data: QueryDict, scenario_data: dict) -> dict:
-    """The (possibly incomplete) answer in the spec's shape from the workspace form."""
+def answer_from_post(
+    *, exercise_type: str, data: QueryDict, scenario_data: dict, findings: list | None = None
+) -> dict:
+    """The (possibly incomplete) answer in the spec's shape from the workspace form
+    (`findings`: the audit's, when the caller already parsed them)."""
     text = lambda name: data.get(name, "")  # noqa: E731
     if exercise_type == "tone":
         answer = {
@@ -96,7 +123,11 @@ def answer_from_post(*, exercise_type: str, data: QueryDict, scenario_data: dict
         }
     elif exercise_type == "audit":
         answer = {
-            "findings": _findings(data),
+            "findings": (
+                findings
+                if findings is not None
+                else _findings(data, scenario_data.get("draft") or "")[0]
+            ),
             "reply": text("reply"),
             "checklist": data.getlist("checklist"),
         }
@@ -150,13 +181,19 @@ def workspace_post_parse(*, exercise_type: str, data: QueryDict, scenario_data: 
         token = uuid.UUID(data.get("client_token", ""))
     except ValueError:
         token = None
+    findings, refused = (
+        _findings(data, scenario_data.get("draft") or "")
+        if exercise_type == "audit"
+        else (None, "")
+    )
     return WorkspacePost(
         answer=answer_from_post(
-            exercise_type=exercise_type, data=data, scenario_data=scenario_data
+            exercise_type=exercise_type, data=data, scenario_data=scenario_data, findings=findings
         ),
         revision=_positive_int(data.get("revision")),
         client_token=token,
         draft_used_id=_positive_int(data.get("draft_used")),
+        finding_refused=refused,
     )
 
 

@@ -5,10 +5,12 @@ authored steps give the sections their titles and help: a step goes to the first
 whose keywords start one of the words of the step id ("spot-indicators" → indicators).
 """
 
+import re
 from dataclasses import dataclass
 
 from curriculum.markdown import render_markdown
 from curriculum.models import Exercise
+from text_analysis.vocabulary import FINDING_TYPES
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,15 @@ def _matches(spec: SectionSpec, step_id: str) -> bool:
     return any(word.startswith(keyword) for word in words for keyword in spec.keywords)
 
 
+# Raw finding-type keys ("invented_feature") in authored help read as their labels.
+_FINDING_KEY = re.compile(r"\b(" + "|".join(key for key, _ in FINDING_TYPES) + r")\b")
+_FINDING_LABELS = dict(FINDING_TYPES)
+
+
+def _readable(help_text: str) -> str:
+    return _FINDING_KEY.sub(lambda m: _FINDING_LABELS[m.group(1)].lower(), help_text)
+
+
 def workspace_sections(exercise: Exercise) -> tuple[list[Section], list[dict]]:
     """The numbered sections for an exercise, and any authored steps no section took."""
     specs = SECTIONS[exercise.type]
@@ -145,7 +156,7 @@ def workspace_sections(exercise: Exercise) -> tuple[list[Section], list[dict]]:
                 key=spec.key,
                 number=number,
                 title=step.get("title") or spec.title,
-                help_html=render_markdown(step.get("help") or spec.help),
+                help_html=render_markdown(_readable(step.get("help") or spec.help)),
             )
         )
     return sections, leftover

@@ -29,9 +29,10 @@ class Item:
     items: list[str] = field(default_factory=list)
 
 
-def _md(label: str, value) -> Item:
+def _md(label: str, value, *, line_breaks: bool = False) -> Item:
     # render_markdown sanitises with bleach, so its output is safe to mark safe.
-    return Item(label=label, html=mark_safe(render_markdown(value or "")))  # noqa: S308
+    html = render_markdown(value or "", line_breaks=line_breaks)
+    return Item(label=label, html=mark_safe(html))  # noqa: S308
 
 
 def answer_items(*, exercise_type: str, answer: dict, scenario_data: dict) -> list[Item]:
@@ -125,7 +126,7 @@ def submission_view(submission) -> SubmissionView:
             answer=answer,
             scenario_data=submission.scenario_version.data,
         ),
-        reply_html=_md("Reply", reply).html if reply is not None else None,
+        reply_html=_md("Reply", reply, line_breaks=True).html if reply is not None else None,
         diff=metrics.word_diff(submission.ai_draft, reply) if submission.ai_draft else [],
         report_words=answers.rca_report_words(answer) if exercise_type == "rca" else None,
         edit_percent=(

@@ -27,7 +27,7 @@ from .models import (
     Submission,
     Workspace,
 )
-from .signals import submission_page_sections
+from .signals import submission_page_sections, submission_scores
 
 RECENT_SUBMISSIONS = 5
 RECENT_DRAFTS = 20
@@ -42,6 +42,19 @@ class ScenarioStatus:
     slug: str
     title: str
     submitted: bool
+    score: int | None = None  # the latest attempt's released score, in percent
+
+
+def released_scores(*, submission_ids) -> dict[int, int]:
+    """{submission id: percent} of the grades their author may see, answered by the apps
+    above through exercises.signals.submission_scores (grading: released final grades)."""
+    ids = sorted(set(submission_ids))
+    scores: dict[int, int] = {}
+    if not ids:
+        return scores
+    for _receiver, response in submission_scores.send(sender=Submission, submission_ids=ids):
+        scores.update(response or {})
+    return scores
 
 
 @dataclass
@@ -257,16 +270,29 @@ def exercise_get(*, slug: str) -> Exercise:
     )
 
 
-def exercise_progress(*, user: User, exercise: Exercise) -> ExerciseProgress:
+def exercise_progress(
+    *, user: User, exercise: Exercise, scores_of: list[Submission] = ()
+) -> ExerciseProgress:
+    """The exercise's scenarios, each with whether the agent submitted it and the released
+    score of their latest attempt; each of `scores_of` (the agent's submissions to this
+    exercise) gets its `score` from the same one request."""
     links = list(_active_links().filter(exercise=exercise))
-    done = set(
-        Submission.objects.filter(user=user, exercise=exercise).values_list(
-            "scenario_id", flat=True
-        )
-    )
+    latest: dict[int, int] = {}  # scenario id -> latest submission id
+    for scenario_id, submission_id in (
+        Submission.objects.filter(user=user, exercise=exercise)
+        .order_by("attempt", "pk")
+        .values_list("scenario_id", "pk")
+    ):
+        latest[scenario_id] = submission_id  # the last one read is the latest attempt
+    scores = released_scores(submission_ids=[*latest.values(), *(sub.pk for sub in scores_of)])
+    for sub in scores_of:
+        sub.score = scores.get(sub.pk)
     statuses = [
         ScenarioStatus(
-            slug=link.scenario.slug, title=link.scenario.title, submitted=link.scenario_id in done
+            slug=link.scenario.slug,
+            title=link.scenario.title,
+            submitted=link.scenario_id in latest,
+            score=scores.get(latest.get(link.scenario_id)),
         )
         for link in links
     ]
@@ -342,6 +368,11 @@ def workspace_page(*, user: User, exercise: Exercise, scenario: Scenario, worksp
     else:
         relevant = knowledge_facts(slugs=relevant_slugs)
     sections, extra_steps = layout.workspace_sections(exercise)
+    recent = list(
+        submissions.only("id", "attempt", "created_at", "edit_class").order_by("-attempt")[
+            :RECENT_SUBMISSIONS
+        ]
+    )
     return WorkspacePage(
         exercise=exercise,
         scenario=scenario,
@@ -352,12 +383,8 @@ def workspace_page(*, user: User, exercise: Exercise, scenario: Scenario, worksp
         relevant_facts=relevant,
         all_facts=all_facts,
         attempts_used=submissions.count(),
-        recent_submissions=list(
-            submissions.only("id", "attempt", "created_at", "edit_class").order_by("-attempt")[
-                :RECENT_SUBMISSIONS
-            ]
-        ),
-        progress=exercise_progress(user=user, exercise=exercise),
+        recent_submissions=recent,
+        progress=exercise_progress(user=user, exercise=exercise, scores_of=recent),
     )
 
 
@@ -411,7 +438,11 @@ def submission_list_for_user(*, user: User, page: int | str | None = 1) -> Page:
         )
         .order_by("-created_at", "-pk")
     )
-    return Paginator(submissions, HISTORY_PAGE_SIZE).get_page(page)
+    found = Paginator(submissions, HISTORY_PAGE_SIZE).get_page(page)
+    scores = released_scores(submission_ids=[sub.pk for sub in found])
+    for sub in found:
+        sub.score = scores.get(sub.pk)
+    return found
 
 
 # ---- assignments (the trainer console) ----------------------------------------------------

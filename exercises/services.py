@@ -44,12 +44,18 @@ def llm_configured() -> bool:
 # ---- workspaces ---------------------------------------------------------------------------
 
 
-def workspace_open(*, user: User, exercise: Exercise, scenario: Scenario) -> Workspace:
-    """The agent's workspace for one scenario of an exercise, created on first open."""
+def workspace_blank_answer(*, exercise: Exercise, scenario: Scenario) -> dict:
+    """What a workspace starts with: the type's empty answer (an audit's reply starts as
+    the draft under audit, which the agent corrects in place)."""
     answer = answers.empty_answer(exercise.type)
     if exercise.type == "audit":
-        # The audit reply starts as the draft under audit: the agent corrects it in place.
         answer["reply"] = scenario.data.get("draft", "")
+    return answer
+
+
+def workspace_open(*, user: User, exercise: Exercise, scenario: Scenario) -> Workspace:
+    """The agent's workspace for one scenario of an exercise, created on first open."""
+    answer = workspace_blank_answer(exercise=exercise, scenario=scenario)
     workspace, _ = Workspace.objects.select_related("draft_used").get_or_create(
         user=user, exercise=exercise, scenario=scenario, defaults={"answer": answer}
     )
@@ -350,13 +356,16 @@ def submission_create(
     answer: dict,
     client_token: uuid.UUID,
     draft_used_id: int | None = None,
+    revision: int | None = None,
 ) -> Submission:
     """Submit an answer: validated, immutable, versioned, with its editing metrics.
 
     The same `client_token` with the same answer returns the first submission made with
     it, so a double submit makes one submission; with another answer it raises
-    SubmissionTokenReusedError. After commit the configured submission hook (grading) is
-    called with the submission id.
+    SubmissionTokenReusedError. With `revision` (the workspace form's), a page older than
+    the saved workspace (a stale second tab) raises WorkspaceConflictError and spends no
+    attempt. After commit the configured submission hook (grading) is called with the
+    submission id.
     """
     existing = Submission.objects.filter(user=user, client_token=client_token).first()
     if existing is not None:
@@ -369,11 +378,14 @@ def submission_create(
         answer=answer,
         client_token=client_token,
         draft_used_id=draft_used_id,
+        revision=revision,
     )
 
 
 @transaction.atomic(durable=True)
-def _submission_create(*, user, exercise, scenario, answer, client_token, draft_used_id):
+def _submission_create(
+    *, user, exercise, scenario, answer, client_token, draft_used_id, revision=None
+):
     workspace = workspace_open(user=user, exercise=exercise, scenario=scenario)
     # The row lock serialises concurrent submits of the same scenario by the same agent.
     workspace = (
@@ -390,6 +402,8 @@ def _submission_create(*, user, exercise, scenario, answer, client_token, draft_
         raise SubmissionLimitError(
             f"You have used all {limit} attempts this exercise allows for this scenario."
         )
+    if revision is not None and revision != workspace.revision:
+        raise WorkspaceConflictError(workspace)
     version = ScenarioVersion.objects.filter(scenario=scenario).order_by("-number").first()
     if version is None:
         raise ExercisesError(f"Scenario {scenario.slug} has no saved version; reload the content.")
@@ -425,8 +439,14 @@ def _submission_create(*, user, exercise, scenario, answer, client_token, draft_
         client_token=client_token,
     )
     # The workspace keeps the submitted answer to revise from; the clock restarts for the
-    # next attempt.
-    workspace.answer = answer
+    # next attempt. An audit starts again from the untouched draft: its findings are the
+    # answer being graded, so the next attempt is a fresh audit (the first stays on its
+    # submission page).
+    workspace.answer = (
+        workspace_blank_answer(exercise=exercise, scenario=scenario)
+        if exercise.type == "audit"
+        else answer
+    )
     workspace.revision += 1
     workspace.started_at = now
     workspace.save(update_fields=["answer", "revision", "started_at", "updated_at"])

@@ -19,3 +19,8 @@ draft_requested = Signal()
 # Sent by the submission page with submission= and viewer=: each receiver answers with a
 # curriculum.signals.PageSection (grading: the grade and the peer reviews) or None.
 submission_page_sections = Signal()
+
+# Sent by the pages that list an agent's submissions (My submissions, the scenario lists)
+# with submission_ids=: a receiver answers with {submission id: score in percent} for the
+# grades the agent may see (grading: released final grades). Without one, no scores show.
+submission_scores = Signal()

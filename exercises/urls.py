@@ -44,6 +44,11 @@ urlpatterns = [
         prompt_library_views.propose_version,
         name="prompt-version-propose",
     ),
+    path(
+        "exercises/<slug:exercise_slug>/<slug:scenario_slug>/passage/",
+        views.passage_find,
+        name="passage-find",
+    ),
     path("drafts/<int:pk>/", views.draft_status, name="draft-status"),
     path("submissions/", views.submission_list, name="submission-list"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission-detail"),

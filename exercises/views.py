@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from curriculum.access import agent_required, trainer_required
 from curriculum.markdown import render_markdown
 from curriculum.selectors import cohort_get_for_trainer
+from text_analysis.passages import passage_report
 
 from . import answers, assignments, drafting, forms, presenters, selectors, services
 from .errors import (
@@ -36,6 +37,13 @@ from .prompt_library.models import PROMPT_EXERCISE_TYPES
 CONFLICT_MESSAGE = (
     "This exercise was saved more recently in another tab or window. Your changes here are "
     "still on this page and in this browser; nothing was overwritten."
+)
+
+SUBMIT_CONFLICT_MESSAGE = (
+    "Not submitted: this exercise was saved more recently in another tab or window, and "
+    "this page is older. No attempt was used. This page still shows what you typed here; "
+    "check it against your newer work (reload to see that), then submit the version you "
+    "want."
 )
 
 
@@ -264,6 +272,8 @@ def workspace_save(request, exercise_slug, scenario_slug):
         )
     finding_edit = request.POST.get("action") == "add_finding" or request.POST.get("remove_finding")
     anchor = "step-findings" if finding_edit else ""
+    if post.finding_refused:
+        messages.error(request, post.finding_refused)
     messages.success(request, "Your work is saved.")
     return redirect(_workspace_url(exercise, scenario, anchor))
 
@@ -354,6 +364,17 @@ def draft_request(request, exercise_slug, scenario_slug):
 
 
 @agent_required
+@require_POST
+def passage_find(request, exercise_slug, scenario_slug):
+    """JSON: where the passage the agent typed is in the draft under audit (the keyboard
+    way to pick a passage, beside selecting it)."""
+    exercise = selectors.exercise_get(slug=exercise_slug)
+    scenario = selectors.scenario_get_for_exercise(exercise=exercise, slug=scenario_slug)
+    draft = scenario.data.get("draft") or ""
+    return JsonResponse(passage_report(request.POST.get("text", ""), draft, where="the draft"))
+
+
+@agent_required
 @require_GET
 def draft_status(request, pk):
     draft = selectors.draft_request_get_for_owner(user=request.user, draft_request_id=pk)
@@ -387,6 +408,20 @@ def workspace_submit(request, exercise_slug, scenario_slug):
             answer=post.answer,
             client_token=post.client_token,
             draft_used_id=post.draft_used_id,
+            revision=post.revision,
+        )
+    except WorkspaceConflictError as exc:
+        # A stale tab: nothing is submitted and no attempt is spent. The page comes back
+        # with this tab's answer on the newer revision, so submitting again is a choice.
+        return _render_workspace(
+            request,
+            exercise,
+            scenario,
+            exc.workspace,
+            answer=post.answer,
+            notice=SUBMIT_CONFLICT_MESSAGE,
+            client_token=post.client_token,
+            status=409,
         )
     except SubmissionValidationError as exc:
         # Keep what was typed: in the re-rendered form, and saved when this tab is current.

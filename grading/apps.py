@@ -11,6 +11,7 @@ class GradingConfig(AppConfig):
             draft_requested,
             submission_committed,
             submission_page_sections,
+            submission_scores,
         )
 
         from . import access, receivers
@@ -28,6 +29,9 @@ class GradingConfig(AppConfig):
         )
         submission_page_sections.connect(
             receivers.submission_page_peer_reviews, dispatch_uid="grading.page_peer_reviews"
+        )
+        submission_scores.connect(
+            receivers.submission_released_scores, dispatch_uid="grading.released_scores"
         )
         demo_seeded.connect(
             receivers.demo_seed_graded_submissions, dispatch_uid="grading.demo_seed"

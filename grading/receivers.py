@@ -6,6 +6,7 @@ from curriculum.models import Cohort, User
 from curriculum.signals import PageSection
 from exercises.models import Submission
 
+from .console.grades import released_percents
 from .demo import graded_submissions_demo_seed
 from .peer.forms import HELPFULNESS_CHOICES
 from .peer.selectors import peer_feedback_for_submission
@@ -58,6 +59,11 @@ def submission_page_peer_reviews(
             "helpfulness_choices": HELPFULNESS_CHOICES,
         },
     )
+
+
+def submission_released_scores(sender, *, submission_ids, **kwargs) -> dict[int, int]:
+    """exercises.signals.submission_scores: the released final grades, in percent."""
+    return released_percents(submission_ids=submission_ids)
 
 
 def demo_seed_graded_submissions(sender, *, cohort: Cohort, trainer: User, **kwargs) -> None:

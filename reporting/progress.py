@@ -53,7 +53,9 @@ class Scope:
     assigned: bool
 
 
-def _scope(cohort: Cohort | None) -> Scope:
+def _scope(cohort: Cohort | None, *, extra_modules=frozenset()) -> Scope:
+    """The cohort's scope; `extra_modules` adds every scenario of those modules (an
+    agent's own work outside what was assigned)."""
     exercises = {
         e.pk: e
         for e in Exercise.objects.filter(
@@ -85,6 +87,7 @@ def _scope(cohort: Cohort | None) -> Scope:
             for pair in targets:
                 due[pair] = min(due[pair], due_at) if pair in due else due_at
         pairs = [p for p in links if p in due] + [p for p in due if p not in links]
+        pairs += [p for p in links if exercises[p[0]].module_id in extra_modules and p not in due]
     else:
         pairs = links
     in_scope = {ex for ex, _ in pairs}
@@ -233,7 +236,8 @@ def review_share(cohort: Cohort | None) -> float:
 
 def mastery_for_agent(*, user: User) -> list[ModuleMastery]:
     """An agent's mastery per module, from the grades they may see (their current cohort's
-    threshold and assignments; every module while they are in no cohort)."""
+    threshold): the modules assigned to their cohort and every module they have work in
+    (every module while they are in no cohort)."""
     return agent_standing(user=user, with_grade=False).mastery
 
 
@@ -263,7 +267,16 @@ def agent_standing(*, user: User, with_grade: bool = True) -> AgentStanding:
     """The signed-in agent's mastery and grade, with reviewing's share, from the grades
     they may see (released ones); `with_grade=False` leaves the grade out (one query less)."""
     cohort = submission_cohort(user_id=user.pk)
-    scope = _scope(cohort)
+    worked = (
+        set(
+            Submission.objects.filter(user=user)
+            .values_list("exercise__module_id", flat=True)
+            .distinct()
+        )
+        if cohort is not None
+        else frozenset()
+    )
+    scope = _scope(cohort, extra_modules=worked)
     latest = latest_attempts(Q(user_id=user.pk), scope.pairs)
     standing = _standing(latest, released_only=True)
     settings = CohortGradingSettings.objects.filter(cohort=cohort).first() if cohort else None

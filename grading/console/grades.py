@@ -353,6 +353,15 @@ def _from_stored(row: StoredFinalGrade) -> FinalGrade:
     )
 
 
+def released_percents(*, submission_ids) -> dict[int, int]:
+    """{submission id: total in percent} of the stored final grades their authors may see
+    (released, with a total). One query."""
+    rows = StoredFinalGrade.objects.filter(
+        submission_id__in=sorted(set(submission_ids)), released=True, total__isnull=False
+    ).values_list("submission_id", "total")
+    return {submission_id: round(100 * total) for submission_id, total in rows}
+
+
 def final_grades_for_submissions(*, submission_ids) -> dict[int, FinalGrade]:
     """The stored final grade of each submission that has one (others are left out).
     Two queries however many submissions are asked for."""

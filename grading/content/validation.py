@@ -5,6 +5,7 @@ Every problem is collected (file, field, line, message); nothing stops at the fi
 
 import datetime
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -348,6 +349,13 @@ def _exercise_errors(item: SourceItem, refs: _References) -> list[ContentError]:
     return errors
 
 
+# Words in an audit scenario's title that tell the agent whether the draft has errors.
+ANSWER_HINT = re.compile(
+    r"\b(?:clean|error[- ]?free|flawless|no (?:errors?|mistakes)|nothing wrong|planted)\b",
+    re.IGNORECASE,
+)
+
+
 def _scenario_errors(item: SourceItem, refs: _References) -> list[ContentError]:
     data = item.data
     errors = []
@@ -377,6 +385,14 @@ def _scenario_errors(item: SourceItem, refs: _References) -> list[ContentError]:
                     f"{indicator['text']!r} is not found in the message",
                 )
             )
+    if data["type"] == "audit" and (hint := ANSWER_HINT.search(data.get("title", ""))):
+        errors.append(
+            item.error(
+                ["title"],
+                f"the title gives the answer away ({hint.group(0)!r}): agents see it before "
+                "they audit the draft, so describe the customer's question instead",
+            )
+        )
     draft = data.get("draft", "")
     for index, planted in enumerate(data.get("errors", [])):
         span = planted["span"]

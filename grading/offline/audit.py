@@ -74,10 +74,13 @@ class AuditMatch:
     findings: list[dict]
     pairs: list[tuple[int, int]]  # (finding index, gold index)
     unlocated: list[int]
+    # Findings repeating an earlier one (the same passage and type): neither a second find
+    # nor a false alarm.
+    repeats: tuple[int, ...] = ()
 
     @property
     def false_alarms(self) -> list[int]:
-        matched = {f for f, _ in self.pairs}
+        matched = {f for f, _ in self.pairs} | set(self.repeats)
         return [i for i in range(len(self.findings)) if i not in matched]
 
     @property
@@ -98,18 +101,22 @@ def match_findings(ctx: Context) -> AuditMatch:
     gold = [_dict(e) for e in _list(ctx.scenario.get("errors"))]
     findings = [_dict(f) for f in _list(ctx.answer.get("findings"))]
     gold_spans = [_locate(_text(g.get("span")), draft) for g in gold]
-    pairs, unlocated, used = [], [], set()
+    pairs, unlocated, used, repeats, seen = [], [], set(), [], set()
     for i, finding in enumerate(findings):
         where = _locate(_text(finding.get("span")), draft)
         if where is None:
             unlocated.append(i)
             continue
+        if (where, finding.get("type")) in seen:
+            repeats.append(i)
+            continue
+        seen.add((where, finding.get("type")))
         for j, gspan in enumerate(gold_spans):
             if j not in used and gspan and _overlap_match(where, gspan):
                 pairs.append((i, j))
                 used.add(j)
                 break
-    return AuditMatch(gold, findings, pairs, unlocated)
+    return AuditMatch(gold, findings, pairs, unlocated, tuple(repeats))
 
 
 def score_errors_found(ctx: Context) -> Raw:

@@ -18,12 +18,13 @@ from curriculum.access import is_trainer, require_change, require_view
 from curriculum.markdown import render_markdown
 from curriculum.models import Cohort, Exercise, Membership, User
 from exercises.models import Submission
+from exercises.presenters import answer_items
 
 from ..models import ExampleSubmission, Flag
 from . import scoring
 from .access import is_review_recipient
 from .models import CalibrationAttempt, InlineComment, PeerQueueEntry, PeerReview, PeerScore
-from .rubric import EMPATHY_QUESTIONS, CriterionSpec, commentable_fields, criteria_of
+from .rubric import EMPATHY_QUESTIONS, CriterionSpec, TextField, commentable_fields, criteria_of
 from .services import MAX_TEXT, available_count, peer_exercises
 
 PEER_FLAG_REASONS = [
@@ -475,12 +476,22 @@ class ReviewPage:
     customer_message: str
     customer_name: str
     questions: list[tuple[str, str]]
+    # The author's choices the rubric scores (a tone answer's state and indicators...):
+    # the answer's items that are not free text (those are `fields`).
+    choices: list = field(default_factory=list)
 
 
 def review_page(*, review: PeerReview) -> ReviewPage:
-    """What the form shows: the scenario, the answer's text fields, the rubric. No author."""
+    """What the form shows: the scenario, the author's choices, the answer's text fields,
+    the rubric. No author."""
     submission = review.submission
     scenario = submission.scenario_version.data if submission.scenario_version_id else {}
+    try:
+        items = answer_items(
+            exercise_type=review.exercise.type, answer=submission.answer, scenario_data=scenario
+        )
+    except (KeyError, TypeError, AttributeError):
+        items = []  # an answer of an older shape: the text fields are still shown
     return ReviewPage(
         review=review,
         criteria=criteria_of(review.rubric_version.snapshot),
@@ -488,7 +499,14 @@ def review_page(*, review: PeerReview) -> ReviewPage:
         customer_message=scenario.get("message", "") or submission.scenario.message,
         customer_name=(scenario.get("customer") or {}).get("name", ""),
         questions=EMPATHY_QUESTIONS,
+        choices=[item for item in items if item.html is None and (item.text or item.items)],
     )
+
+
+def review_field(*, review: PeerReview, path: str) -> TextField | None:
+    """The commentable part of the reviewed work at `path` ("reply", "report.root_cause")."""
+    fields = commentable_fields(review.exercise.type, review.submission.answer)
+    return next((field for field in fields if field.path == path), None)
 
 
 # ---- the agent's page --------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils import timezone
 from curriculum.access import is_agent
 from curriculum.models import Cohort, Exercise, Membership, User
 from exercises.models import Submission
+from text_analysis.passages import passage_find
 
 from ..models import ExampleSubmission, Flag, Grade, GraderKind, RubricVersion
 from ..selectors import rubric_version_current
@@ -128,14 +129,15 @@ def _clean_inline(
         else:
             start, end = item.start, item.end
             if start is None or end is None or target.text[start:end] != quote or not quote:
-                # Re-anchor by the quoted text (the no-JavaScript form sends only the quote).
-                start = target.text.find(quote.strip()) if quote.strip() else -1
-                quote = quote.strip()
-                end = start + len(quote)
+                # Re-anchor by the typed words (the keyboard way, and the form without
+                # JavaScript, send only the passage): spacing, case and small typos aside.
+                found = passage_find(quote, target.text)
+                start, end = (found.start, found.end) if found else (-1, -1)
+                quote = found.text if found else quote.strip()
             if start < 0:
                 item_errors.append(
-                    f"The passage “{quote[:60]}” is not in the {target.label.lower()}: "
-                    "copy it exactly, or choose the part it is in."
+                    f"No passage of the {target.label.lower()} matches “{quote[:60]}”: check "
+                    "the words, or choose the part it is in."
                 )
             else:
                 cleaned.append(InlineInput(item.field, quote, body, start, end))

@@ -13,6 +13,7 @@ urlpatterns = [
         name="peer-reviewer-calibration",
     ),
     path("reviews/<int:review_id>/", views.peer_review, name="peer-review"),
+    path("reviews/<int:review_id>/passage/", views.peer_review_passage, name="peer-review-passage"),
     path("reviews/<int:review_id>/report/", views.peer_review_report, name="peer-review-report"),
     path("reviews/<int:review_id>/rate/", views.peer_review_rate, name="peer-review-rate"),
     path("reviews/<int:review_id>/dispute/", views.peer_review_dispute, name="peer-review-dispute"),

@@ -2,12 +2,14 @@
 responses and the trainer's cohort page. Thin: parse, call a service or selector, render."""
 
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from curriculum.access import agent_required, trainer_required
 from curriculum.selectors import cohort_list_for_trainer
+from text_analysis.passages import passage_report
 
 from . import forms, selectors, services
 from .errors import (
@@ -88,6 +90,21 @@ def peer_review(request, review_id):
     else:
         messages.success(request, "Review handed in. Thank you!")
     return redirect("grading:peer-home")
+
+
+@agent_required
+@require_POST
+def peer_review_passage(request, review_id):
+    """JSON: where the passage the reviewer typed is in the chosen part of the work (the
+    keyboard way to anchor an inline comment, beside selecting it)."""
+    review = selectors.peer_review_get_for_reviewer(user=request.user, review_id=review_id)
+    field = selectors.review_field(review=review, path=request.POST.get("field", ""))
+    if field is None:
+        return JsonResponse(
+            {"found": False, "message": "Choose the part the passage is in."}, status=400
+        )
+    where = f"the {field.label[0].lower()}{field.label[1:]}"
+    return JsonResponse(passage_report(request.POST.get("text", ""), field.text, where=where))
 
 
 @agent_required

@@ -1,6 +1,7 @@
 """load_content: validate everything first, load in one go, version edits, retire removals."""
 
 import pytest
+import yaml
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
@@ -250,3 +251,33 @@ def test_command_on_broken_copy_loads_nothing_and_names_file_and_field(content_c
 def test_command_on_missing_directory_fails_clearly(tmp_path):
     with pytest.raises(CommandError):
         call_command("load_content", "--path", str(tmp_path / "nope"))
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Card expired (clean draft)",
+        "Seats on Starter — no errors",
+        "An error-free answer about refunds",
+        "Nothing wrong with this one",
+    ],
+)
+def test_an_audit_title_that_gives_the_answer_away_is_reported(content_copy, title):
+    path = content_copy.first("scenarios/audit/*.yaml")
+    content_copy.edit(path, lambda d: d.update(title=title))
+    assert_rejected(
+        content_copy.root, file_part=path.name, field="title", message_part="gives the answer away"
+    )
+
+
+def test_a_title_that_only_contains_a_hint_word_inside_another_word_is_fine(content_copy):
+    path = content_copy.first("scenarios/audit/*.yaml")
+    content_copy.edit(path, lambda d: d.update(title="Cleaning company's invoice reminders"))
+    _, errors = content_check_directory(path=content_copy.root)
+    assert errors == []
+
+
+def test_no_shipped_audit_title_says_whether_the_draft_is_clean():
+    for path in (settings.CONTENT_DIR / "scenarios" / "audit").glob("*.yaml"):
+        title = yaml.safe_load(path.read_text(encoding="utf-8"))["title"]
+        assert "clean" not in title.lower(), path.name

@@ -95,3 +95,20 @@ def test_markdown_keeps_formatting_and_links():
     assert "<strong>bold</strong>" in html
     assert 'href="https://help.tallyfront.example/a"' in html
     assert "nofollow" in html
+
+
+def test_agents_do_not_see_a_lesson_version_trainers_do(client, agent, loaded_content):
+    from tests.factories import TrainerFactory
+
+    lesson = Lesson.objects.select_related("module").first()
+    url = reverse("curriculum:lesson-detail", args=[lesson.module.slug, lesson.slug])
+    client.force_login(agent)
+    assert f"version {lesson.version}" not in client.get(url).content.decode()
+    client.force_login(TrainerFactory())
+    assert f"version {lesson.version}" in client.get(url).content.decode()
+
+
+def test_line_breaks_are_kept_only_when_asked():
+    text = "Thanks,\nSam\nSupport"
+    assert render_markdown(text) == "<p>Thanks,\nSam\nSupport</p>"
+    assert render_markdown(text, line_breaks=True).count("<br") == 2

@@ -123,6 +123,8 @@ def leader():
         ("post", "exercises:workspace-save", ["any-exercise", "any-scenario"]),
         ("post", "exercises:workspace-submit", ["any-exercise", "any-scenario"]),
         ("post", "exercises:draft-request", ["any-exercise", "any-scenario"]),
+        ("post", "exercises:passage-find", ["any-exercise", "any-scenario"]),
+        ("post", "grading:peer-review-passage", [1]),
         ("get", "exercises:submission-list", []),
         ("get", "grading:peer-home", []),
         ("post", "grading:peer-next", ["any-exercise"]),

@@ -449,3 +449,69 @@ def test_without_a_receiver_the_submission_stands_ungraded(
     with mute_signals(submission_committed), django_capture_on_commit_callbacks(execute=True):
         submission = _submit(agent, exercise, scenario, valid_answer("tone"))
     assert Submission.objects.filter(pk=submission.pk).exists()
+
+
+# ---- stale tabs, fresh audits, repeated findings ----------------------------------------------
+
+
+def test_a_stale_tab_cannot_submit_and_spends_no_attempt(make_exercise):
+    agent, exercise, scenario, workspace = _setup(make_exercise, "tone")
+    services.workspace_save(
+        user=agent, workspace_id=workspace.pk, answer={"prompt": "tab A"}, revision=0
+    )
+    with pytest.raises(WorkspaceConflictError) as caught:
+        services.submission_create(
+            user=agent,
+            exercise=exercise,
+            scenario=scenario,
+            answer=valid_answer("tone"),
+            client_token=uuid.uuid4(),
+            revision=0,
+        )
+    assert caught.value.workspace.revision == 1
+    assert not Submission.objects.exists()
+    # The current page submits.
+    submission = services.submission_create(
+        user=agent,
+        exercise=exercise,
+        scenario=scenario,
+        answer=valid_answer("tone"),
+        client_token=uuid.uuid4(),
+        revision=1,
+    )
+    assert submission.attempt == 1
+
+
+def test_a_second_audit_attempt_starts_from_the_untouched_draft(make_exercise):
+    agent, exercise, scenario, workspace = _setup(make_exercise, "audit")
+    _submit(agent, exercise, scenario, valid_answer("audit"))
+    workspace.refresh_from_db()
+    assert workspace.answer["findings"] == []
+    assert workspace.answer["checklist"] == []
+    assert workspace.answer["reply"] == scenario.data["draft"]
+    assert Submission.objects.get().answer["findings"]  # the first attempt keeps its own
+
+
+@pytest.mark.parametrize(
+    "repeat",
+    [
+        {},
+        {"span": "  On your Growth plan you can\nset it up yourself ", "correction": "Other."},
+    ],
+)
+def test_a_repeated_finding_is_refused_with_a_clear_message(make_exercise, repeat):
+    agent, exercise, scenario, _ = _setup(make_exercise, "audit")
+    answer = valid_answer("audit")
+    answer["findings"].append({**answer["findings"][0], **repeat})
+    with pytest.raises(SubmissionValidationError) as caught:
+        _submit(agent, exercise, scenario, answer)
+    assert caught.value.errors["findings"] == [
+        "Finding 2 repeats finding 1 (the same passage and type): remove one of them."
+    ]
+
+
+def test_the_same_passage_with_another_type_is_two_findings(make_exercise):
+    agent, exercise, scenario, _ = _setup(make_exercise, "audit")
+    answer = valid_answer("audit")
+    answer["findings"].append({**answer["findings"][0], "type": "wrong_policy"})
+    assert len(_submit(agent, exercise, scenario, answer).answer["findings"]) == 2

@@ -432,3 +432,98 @@ def test_the_agent_home_still_names_the_cohort(client, member, cohort):
 
 def test_services_are_reachable_for_time_checks():
     assert services.MAX_DRAFTS_PER_WORKSPACE > 0
+
+
+# ---- readable pages ---------------------------------------------------------------------
+
+
+def test_the_audit_help_names_error_types_in_words_not_keys(setup, client):
+    from exercises.layout import _readable
+
+    assert _readable("Type: invented_feature or wrong_price.") == (
+        "Type: invented feature or wrong price or contract term."
+    )
+    _agent, _exercise, _scenario, urls = setup(
+        "audit",
+        steps=[{"id": "audit-draft", "title": "Record", "help": "Type: fake_troubleshooting."}],
+    )
+    content = client.get(urls["workspace"]).content.decode()
+    assert "Type: fake troubleshooting step." in content
+    assert "Type: fake_troubleshooting" not in content
+
+
+def test_the_final_reply_keeps_single_line_breaks_and_hides_versions_from_the_author(setup, client):
+    _agent, _exercise, _scenario, urls = setup("tone")
+    client.get(urls["workspace"])
+    answer = valid_answer("tone") | {"reply": "Hi Sam,\nthanks.\nBest,\nAlex"}
+    response = client.post(urls["workspace-submit"], _form("tone", answer), follow=True)
+    content = response.content.decode()
+    assert "Hi Sam,<br>\nthanks.<br>\nBest,<br>\nAlex" in content
+    assert "scenario version" not in content
+
+
+def test_a_stale_tab_submitting_gets_the_page_back_and_no_attempt_is_spent(setup, client):
+    _agent, _exercise, _scenario, urls = setup("tone")
+    client.get(urls["workspace"])
+    client.post(urls["workspace-save"], _form("tone", {"prompt": "from tab A"}), **JSON)
+    stale = valid_answer("tone") | {"reply": "Typed in the old tab."}
+    response = client.post(urls["workspace-submit"], _form("tone", stale, revision=0))
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "Not submitted" in content and "No attempt was used" in content
+    assert "Typed in the old tab.</textarea>" in content
+    assert 'name="revision" value="1"' in content  # submitting again is a deliberate choice
+    assert not Submission.objects.exists()
+    again = client.post(urls["workspace-submit"], _form("tone", stale, revision=1))
+    assert again.status_code == 302
+    assert Submission.objects.get().attempt == 1
+
+
+def _add_finding(client, urls, span, **fields):
+    data = _form("audit", {"findings": [], "reply": "Hi", "checklist": []}) | {
+        "action": "add_finding",
+        "new_finding_span": span,
+        "new_finding_type": "invented_feature",
+        "new_finding_correction": "SSO is Enterprise only.",
+        "new_finding_fact_id": "feature-sso-saml",
+    }
+    data.update(fields)
+    return client.post(urls["workspace-save"], data, follow=True)
+
+
+def test_without_javascript_a_typed_passage_is_found_in_the_draft_fuzzily(setup, client):
+    agent, _exercise, scenario, urls = setup("audit")
+    client.get(urls["workspace"])
+    response = _add_finding(client, urls, "on your growth plan you can set it up yorself")
+    (finding,) = Workspace.objects.get(user=agent).answer["findings"]
+    wanted = "On your Growth plan you can set it up yourself"
+    assert finding["span"] == wanted
+    assert scenario.data["draft"][finding["start"] : finding["end"]] == wanted
+    assert f"<q>{wanted}</q>" in response.content.decode()
+
+
+def test_without_javascript_a_repeated_finding_is_not_added_and_says_why(setup, client):
+    agent, _exercise, _scenario, urls = setup("audit")
+    client.get(urls["workspace"])
+    span = "On your Growth plan you can set it up yourself"
+    _add_finding(client, urls, span)
+    findings = Workspace.objects.get(user=agent).answer["findings"]
+    data = {"findings": json.dumps(findings), "revision": "1"}
+    response = _add_finding(client, urls, span.lower(), **data)
+    assert len(Workspace.objects.get(user=agent).answer["findings"]) == 1
+    assert "already finding 1 with the same type" in response.content.decode()
+
+
+def test_the_keyboard_passage_finder_matches_the_draft_and_says_what(setup, client):
+    _agent, exercise, scenario, _urls = setup("audit")
+    url = reverse("exercises:passage-find", args=[exercise.slug, scenario.slug])
+    found = client.post(url, {"text": "growth plan you can set it up"}).json()
+    assert found["found"] and found["exact"]
+    assert scenario.data["draft"][found["start"] : found["end"]] == found["text"]
+    assert found["message"] == "Matched in the draft: “Growth plan you can set it up”."
+    fuzzy = client.post(url, {"text": "Grwoth plan yu can set it up yourslf"}).json()
+    assert fuzzy["text"] == "Growth plan you can set it up yourself"
+    assert "Not word for word" in fuzzy["message"]
+    assert client.post(url, {"text": "zebra crossing"}).json()["found"] is False
+    assert "Type a few words" in client.post(url, {"text": " "}).json()["message"]
+    assert client.get(url).status_code == 405

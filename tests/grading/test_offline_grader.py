@@ -478,6 +478,14 @@ def test_audit_with_one_miss_and_a_false_alarm(kb):
     assert "1 false alarm" in verdict.criteria["errors_found"].rationale
 
 
+def test_a_repeated_finding_is_not_counted_as_a_false_alarm(kb):
+    first = GOOD_AUDIT_ANSWER["findings"][0]
+    answer = {**GOOD_AUDIT_ANSWER, "findings": [*GOOD_AUDIT_ANSWER["findings"], dict(first)]}
+    verdict = _grade_audit(answer, kb=kb)
+    assert verdict.criteria["errors_found"].points == 4
+    assert "0 false alarm" in verdict.criteria["errors_found"].rationale
+
+
 def test_unsourced_corrections(kb):
     findings = [{**f, "fact_id": None} for f in GOOD_AUDIT_ANSWER["findings"]]
     verdict = _grade_audit({**GOOD_AUDIT_ANSWER, "findings": findings}, kb=kb)

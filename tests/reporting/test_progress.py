@@ -22,6 +22,7 @@ from tests.factories import (
     ExerciseScenario,
     SubmissionFactory,
     UserFactory,
+    exercise_with_scenarios,
     scenario_from_fixture,
 )
 from tests.grading.console.conftest import grade, graded_submission, peer_review
@@ -117,6 +118,24 @@ def test_mastery_counts_only_released_grades_for_the_agent(exercise, console_coh
     graded_submission(agent_in, exercise, {"accuracy": 3, "empathy": 3})
     (mastery,) = progress.mastery_for_agent(user=agent_in)
     assert not mastery.mastered and mastery.not_attempted == [exercise.title]
+
+
+def test_mastery_lists_every_module_the_agent_has_work_in_not_only_the_assigned(
+    exercise, console_cohort, agent_in, trainer
+):
+    other = exercise_with_scenarios(type="tone", scenarios=["tone-confused-credit-note"])
+    assert other.module_id != exercise.module_id
+    now = timezone.now()
+    Assignment.objects.create(
+        cohort=console_cohort, module=other.module, opens_at=now - timedelta(days=1),
+        due_at=now + timedelta(days=7), created_by=trainer,
+    )  # fmt: skip
+    assert [m.module for m in progress.mastery_for_agent(user=agent_in)] == [other.module]
+    graded_submission(agent_in, exercise, {"accuracy": 3, "empathy": 3})
+    mastery = {m.module: m for m in progress.mastery_for_agent(user=agent_in)}
+    assert set(mastery) == {other.module, exercise.module}
+    assert mastery[exercise.module].mastered
+    assert mastery[other.module].not_attempted == [other.title]
 
 
 def test_agent_home_tag_renders_mastery(client, exercise, agent_in):

@@ -151,12 +151,12 @@ def test_agent_mastery_query_count_is_constant(
     exercise, console_cohort, agent_in, django_assert_num_queries
 ):
     graded_submission(agent_in, exercise, {"accuracy": 3, "empathy": 3})
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         progress.mastery_for_agent(user=agent_in)
     for attempt in range(2, 12):
         grade(SubmissionFactory(user=agent_in, exercise=exercise, attempt=attempt),
               {"accuracy": 3, "empathy": 3})  # fmt: skip
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         (mastery,) = progress.mastery_for_agent(user=agent_in)
     assert mastery.mastered
 

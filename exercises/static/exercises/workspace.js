@@ -19,6 +19,7 @@
   var timer = null;
   var queue = Promise.resolve();
   var conflicted = false;
+  var saving = 0; // requests that store the answer (autosave, drafts) still on their way
 
   document.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
 
@@ -111,6 +112,9 @@
   function post(url) {
     var body = new FormData(form);
     body.set("revision", String(revision()));
+    saving += 1;
+    var done = function (value) { saving -= 1; return value; };
+    var failed = function (error) { saving -= 1; throw error; };
     return fetch(url, {
       method: "POST",
       body: body,
@@ -121,7 +125,7 @@
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { status: response.status, data: data, retryAfter: retryAfter };
       });
-    });
+    }).then(done, failed);
   }
 
   function showConflict(data) {
@@ -494,18 +498,80 @@
       startInput.value = start;
       endInput.value = start + trimmed.length;
       if (findingError) findingError.hidden = true;
+      if (passageFeedback) passageFeedback.textContent = "Selected in the draft: “" + trimmed + "”.";
       typeInput.focus({ preventScroll: true });
     };
     auditDraft.addEventListener("mouseup", captureSelection);
     auditDraft.addEventListener("keyup", captureSelection);
     renderFindings();
 
-    spanInput.addEventListener("input", function () { startInput.value = ""; endInput.value = ""; });
+    var findButton = form.querySelector("[data-find-passage]");
+    var passageFeedback = form.querySelector("[data-passage-feedback]");
+
+    spanInput.addEventListener("input", function () {
+      startInput.value = ""; endInput.value = "";
+      if (passageFeedback) passageFeedback.textContent = "";
+    });
+
+    // The keyboard way: the agent types the words, the server finds them in the draft
+    // (fuzzy, text_analysis.passages) and the draft's own words replace what was typed.
+    var findPassage = function () {
+      var body = new FormData();
+      body.set("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+      body.set("text", spanInput.value);
+      return fetch(findButton.dataset.passageUrl, {
+        method: "POST", body: body, headers: { Accept: "application/json" }, credentials: "same-origin"
+      }).then(function (response) { return response.json(); }).then(function (match) {
+        passageFeedback.textContent = match.message || "";
+        passageFeedback.classList.toggle("errorlist", !match.found);
+        if (!match.found) return false;
+        spanInput.value = match.text;
+        startInput.value = match.start;
+        endInput.value = match.end;
+        renderHighlights(findings().concat([{ start: match.start, end: match.end }]));
+        return true;
+      }, function () {
+        passageFeedback.textContent = "Could not reach the server to find the passage; try again.";
+        return false;
+      });
+    };
+    if (findButton) {
+      findButton.addEventListener("click", function () {
+        findPassage().then(function (found) { if (found) typeInput.focus(); });
+      });
+    }
+
+    var addFinding = function () {
+      var list = findings();
+      var start = parseInt(startInput.value, 10), end = parseInt(endInput.value, 10);
+      var candidate = {
+        span: spanInput.value.trim(), type: typeInput.value, correction: correctionInput.value.trim(),
+        fact_id: factInput.value || null, start: isNaN(start) || start < 0 ? null : start,
+        end: isNaN(end) ? null : end
+      };
+      var key = function (f) { return (f.span || "").split(/\s+/).join(" ").toLowerCase() + "|" + f.type; };
+      for (var i = 0; i < list.length; i++) {
+        if (key(list[i]) === key(candidate)) {
+          findingError.textContent = "That passage is already finding " + (i + 1) +
+            " with the same type, so it was not added twice. Pick another passage or type.";
+          findingError.hidden = false;
+          return;
+        }
+      }
+      list.push(candidate);
+      findingsInput.value = JSON.stringify(list);
+      [spanInput, startInput, endInput, correctionInput].forEach(function (el) { el.value = ""; });
+      typeInput.value = ""; factInput.value = "";
+      findingError.hidden = true;
+      if (passageFeedback) passageFeedback.textContent = "Finding " + list.length + " added.";
+      renderFindings();
+      changed();
+    };
 
     form.querySelector("[data-add-finding]").addEventListener("click", function (event) {
       event.preventDefault();
       var problems = [];
-      if (!spanInput.value.trim()) problems.push("select the wrong passage in the draft");
+      if (!spanInput.value.trim()) problems.push("select or type the wrong passage of the draft");
       if (!typeInput.value) problems.push("choose the error type");
       if (!correctionInput.value.trim()) problems.push("write the correction");
       if (!factInput.value && typeInput.value !== "irrelevant_answer") problems.push("cite the knowledge-base fact");
@@ -514,23 +580,14 @@
         findingError.hidden = false;
         return;
       }
-      var start = parseInt(startInput.value, 10), end = parseInt(endInput.value, 10);
-      if (isNaN(start)) {
-        start = draftText.indexOf(spanInput.value.trim());
-        end = start === -1 ? NaN : start + spanInput.value.trim().length;
-      }
-      var list = findings();
-      list.push({
-        span: spanInput.value.trim(), type: typeInput.value, correction: correctionInput.value.trim(),
-        fact_id: factInput.value || null, start: isNaN(start) || start < 0 ? null : start,
-        end: isNaN(end) ? null : end
+      if (startInput.value !== "" || !findButton) { addFinding(); return; }
+      // A typed passage: find it in the draft first; nothing is added if it is not there.
+      findPassage().then(function (found) {
+        if (found) { addFinding(); return; }
+        findingError.textContent = "To add the finding, type words that are in the draft, or select them.";
+        findingError.hidden = false;
+        spanInput.focus();
       });
-      findingsInput.value = JSON.stringify(list);
-      [spanInput, startInput, endInput, correctionInput].forEach(function (el) { el.value = ""; });
-      typeInput.value = ""; factInput.value = "";
-      findingError.hidden = true;
-      renderFindings();
-      changed();
     });
 
     findingsList.addEventListener("click", function (event) {
@@ -547,10 +604,33 @@
   }
 
   // ---- submit: once -----------------------------------------------------------------------
+  // A tab that was told newer work exists elsewhere does not submit until the agent chose
+  // which version to keep (the server refuses a stale revision too, spending no attempt).
+  // A save still on its way would make the revision stale: submit once it is back.
+  var submitting = false;
   form.addEventListener("submit", function (event) {
     var submitter = event.submitter;
     if (!submitter || !submitter.hasAttribute("data-submit")) return;
+    if (conflicted) {
+      event.preventDefault();
+      setStatus("Not submitted: choose “Load the newer version” or “Keep mine and save it” above first.", true);
+      if (conflictBox) {
+        conflictBox.scrollIntoView({ block: "center" });
+        conflictBox.querySelector("button").focus();
+      }
+      return;
+    }
     clearTimeout(timer);
+    if (saving > 0 && !submitting) {
+      event.preventDefault();
+      submitting = true;
+      setStatus("Saving, then submitting…");
+      queue.then(function () {
+        submitting = false;
+        if (!conflicted) form.requestSubmit(submitter);
+      });
+      return;
+    }
     writeStore(false);
     setTimeout(function () { submitter.disabled = true; submitter.textContent = "Submitting…"; }, 0);
   });

@@ -6,6 +6,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from curriculum.access import can_change, can_view
 from curriculum.models import Membership, User
@@ -21,6 +22,7 @@ from tests.factories import (
     TrainerFactory,
     UserFactory,
 )
+from text_analysis import vocabulary
 
 from .conftest import SCENARIOS, agents_in, finish, submit
 
@@ -125,6 +127,21 @@ def test_the_form_shows_rubric_questions_and_the_work(client, tone, author, revi
     assert 'data-field="reply"' in html
 
 
+def test_a_tone_reviewer_sees_the_authors_state_and_indicators(client, tone, author, reviewers):
+    submission = submit(author)
+    submit(reviewers[0])
+    review = services.peer_review_next(reviewer=reviewers[0], exercise=tone)
+    assert review.submission_id == submission.pk
+    client.force_login(reviewers[0])
+    html = client.get(reverse("grading:peer-review", args=[review.pk])).content.decode()
+    section = html[html.index('id="choices-heading"') : html.index('id="work-heading"')]
+    assert "What they identified" in section
+    state = dict(vocabulary.STATES)[submission.answer["identified_state"]]
+    assert f"<dt>Emotional state</dt>\n      <dd><p>{state}</p>" in section
+    for indicator in submission.answer["indicators"]:
+        assert f"<li>{escape(indicator)}</li>" in section
+
+
 def test_bad_input_keeps_everything_typed(client, tone, author, reviewers):
     submit(author)
     submit(reviewers[0])
@@ -178,17 +195,20 @@ def test_a_passage_not_in_the_text_comes_back_editable_next_to_its_error(
             "inline_field": ["reply", "reply"],
             "inline_start": ["", ""],
             "inline_end": ["", ""],
-            "inline_quote": ["prorated cost", "the prorated costs"],
+            "inline_quote": ["prorated cost", "a refund of forty pounds"],
             "inline_body": ["Explain this.", "Too vague."],
         },
     )
     assert refused.status_code == 400
     html = refused.content.decode()
-    item = html[html.index("the prorated costs") - 1500 : html.index("Too vague.")]
-    assert '<ul class="errorlist" id="inline-1-error"><li>The passage “the prorated costs”' in item
+    item = html[html.index("a refund of forty pounds") - 1500 : html.index("Too vague.")]
+    assert (
+        '<ul class="errorlist" id="inline-1-error"><li>No passage of the reply to the customer '
+        "matches “a refund of forty pounds”"
+    ) in item
     assert '<select name="inline_field" id="inline-field-2">' in item
     assert 'name="inline_quote" id="inline-quote-2" rows="2" aria-invalid="true"' in item
-    assert ">the prorated costs</textarea>" in item
+    assert ">a refund of forty pounds</textarea>" in item
     # The comment that was fine stays as it was, with no error.
     assert '<input type="hidden" name="inline_quote" value="prorated cost">' in html
     assert "inline-0-error" not in html
@@ -197,14 +217,38 @@ def test_a_passage_not_in_the_text_comes_back_editable_next_to_its_error(
         "inline_field": ["reply", "reply"],
         "inline_start": ["", ""],
         "inline_end": ["", ""],
-        "inline_quote": ["prorated cost", "Billing history"],
+        "inline_quote": ["prorated cost", "biling  HISTORY"],
         "inline_body": ["Explain this.", "Too vague."],
     }
     assert client.post(url, fixed).status_code == 302
+    # A typed passage is anchored to the reply's own words (case, spacing and typos aside).
     assert sorted(review.inline_comments.values_list("quote", flat=True)) == [
         "Billing history",
         "prorated cost",
     ]
+
+
+def test_the_keyboard_passage_finder_says_what_it_matched(client, tone, author, reviewers):
+    submit(author)
+    submit(reviewers[0])
+    review = services.peer_review_next(reviewer=reviewers[0], exercise=tone)
+    url = reverse("grading:peer-review-passage", args=[review.pk])
+    client.force_login(reviewers[0])
+    found = client.post(url, {"field": "reply", "text": "biling history"}).json()
+    reply = review.submission.answer["reply"]
+    assert found["found"] and not found["exact"]
+    assert reply[found["start"] : found["end"]] == found["text"] == "Billing history"
+    assert found["message"].startswith("Matched in the reply to the customer: “Billing history”.")
+    missing = client.post(url, {"field": "reply", "text": "a refund of forty pounds"}).json()
+    assert missing == {
+        "found": False,
+        "message": "No passage of the reply to the customer matches “a refund of forty pounds”. "
+        "Check the words against the reply to the customer, or select the passage.",
+    }
+    assert client.post(url, {"field": "nowhere", "text": "x"}).status_code == 400
+    # Only the review's reviewer may ask.
+    client.force_login(reviewers[1])
+    assert client.post(url, {"field": "reply", "text": "Billing history"}).status_code == 403
 
 
 def test_an_empty_form_is_refused_without_losing_the_review(client, tone, author, reviewers):

@@ -108,7 +108,7 @@ def test_an_inline_comment_on_text_that_is_not_there_is_refused(trio, tone):
     review = services.peer_review_next(reviewer=agents[0], exercise=tone)
     with pytest.raises(PeerReviewValidationError) as caught:
         finish(review, 2, inline=[InlineInput("reply", "not in the reply", "Hm.")])
-    assert "not in the reply to the customer" in caught.value.errors["inline-0"][0]
+    assert "No passage of the reply to the customer matches" in caught.value.errors["inline-0"][0]
     with pytest.raises(PeerReviewValidationError):
         finish(review, 2, inline=[InlineInput("report.root_cause", "Hi", "Hm.")])
 
