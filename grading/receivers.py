@@ -36,11 +36,15 @@ def draft_generate(sender, *, scenario_data: dict, prompt: str, variant: str, fa
 def submission_page_grade(sender, *, submission: Submission, viewer, **kwargs) -> PageSection:
     """exercises.signals.submission_page_sections: the grade and per-criterion feedback (the
     fragment polls grading:submission-feedback while grading runs)."""
+    from .calibration.selectors import weak_criteria_with_examples
+
+    feedback = feedback_for_submission(submission=submission, viewer=viewer)
     return PageSection(
         template="grading/submission_feedback.html",
         context={
             "submission": submission,
-            "feedback": feedback_for_submission(submission=submission, viewer=viewer),
+            "feedback": feedback,
+            "weak_examples": weak_criteria_with_examples(submission=submission, feedback=feedback),
         },
     )
 
@@ -63,3 +67,6 @@ def submission_page_peer_reviews(
 def demo_seed_graded_submissions(sender, *, cohort: Cohort, trainer: User, **kwargs) -> None:
     """curriculum.signals.demo_seeded: the demo agents' submissions, graded after commit."""
     graded_submissions_demo_seed(cohort=cohort, trainer=trainer)
+    from .calibration.demo import calibration_demo_seed_on_commit
+
+    calibration_demo_seed_on_commit(cohort=cohort, trainer=trainer)

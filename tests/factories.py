@@ -727,6 +727,67 @@ class TrainerCalibrationScoreFactory(factory.django.DjangoModelFactory):
     points = 2
 
 
+# ---- grading: the calibration loop ----------------------------------------------------------
+
+
+class CalibrationFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.CalibrationFlag"
+
+    submission = factory.SubFactory(SubmissionFactory)
+    cohort = factory.SubFactory(CohortFactory)
+    flagged_by = factory.SubFactory(TrainerFactory)
+    kind = "exemplary"
+    criterion_key = "empathy"
+    note = "Names the deadline and what happens next."
+
+
+class TrainerCalibrationCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.TrainerCalibrationComment"
+
+    item = factory.SubFactory(TrainerCalibrationItemFactory)
+    author = factory.SelfAttribute("item.session.created_by")
+    body = "The apology comes before the fix, which is what makes it land."
+
+
+class TrainerCalibrationAgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.TrainerCalibrationAgreement"
+
+    item = factory.SubFactory(TrainerCalibrationItemFactory)
+    criterion_key = factory.Sequence(lambda n: f"criterion-{n}")
+    points = 2
+    recorded_by = factory.SelfAttribute("item.session.created_by")
+
+
+class TrainerCalibrationEscalationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.TrainerCalibrationEscalation"
+
+    item = factory.SubFactory(TrainerCalibrationItemFactory)
+    raised_by = factory.SelfAttribute("item.session.created_by")
+    lead = factory.SubFactory(TrainerFactory)
+    reason = "We stay one level apart on empathy."
+
+
+class PublishedExampleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.PublishedExample"
+
+    item = factory.SubFactory(TrainerCalibrationItemFactory)
+    submission = factory.SelfAttribute("item.submission")
+    exercise = factory.SelfAttribute("item.submission.exercise")
+    example = factory.SubFactory(
+        ExampleSubmissionFactory, exercise=factory.SelfAttribute("..exercise")
+    )
+    kind = "exemplary"
+    title = "Acknowledges the deadline first"
+    commentary = "It names the **4pm cut-off** before anything else."
+    agreed = factory.LazyFunction(lambda: {"accuracy": 2, "empathy": 3})
+    published_by = factory.SelfAttribute("item.session.created_by")
+
+
 # ---- grading: peer review ---------------------------------------------------------------
 
 
@@ -827,3 +888,13 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     name = "Help desk export"
     key_hash = factory.Sequence(lambda n: f"{n:064x}")
     prefix = factory.Sequence(lambda n: f"cl_{n:04d}")
+
+
+class PeerDisputeDecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.PeerDisputeDecision"
+
+    review = factory.SubFactory(PeerReviewFactory, completed=True)
+    trainer = factory.SubFactory(TrainerFactory)
+    outcome = "dismissed"
+    note = "The review's scores match the rubric's levels."

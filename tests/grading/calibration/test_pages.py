@@ -1,0 +1,127 @@
+"""The calibration loop's pages, without JavaScript: flagging from the review page, the
+inbox, the session's discussion forms (a refused form keeps what was typed), publishing,
+concluding and exporting, disputes decided on the review page, and the agents' gallery."""
+
+import pytest
+from django.urls import reverse
+
+from grading.calibration import services
+from grading.calibration.models import CalibrationFlag, PublishedExample
+from grading.console.models import PeerDisputeDecision
+from grading.peer import services as peer_services
+from tests.factories import PeerQueueEntryFactory, UserFactory
+from tests.grading.console.conftest import peer_review
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_trainer_flags_from_the_review_page_and_finds_it_in_the_inbox(
+    client, trainer, tone_submission
+):
+    client.force_login(trainer)
+    url = reverse("grading:console-calibration-flag", args=[tone_submission.pk])
+    refused = client.post(url, {"kind": "exemplary", "criterion": "empathy", "note": ""})
+    assert refused.status_code == 400
+    assert "Say what makes it exemplary" in refused.content.decode()
+    assert not CalibrationFlag.objects.exists()
+    response = client.post(
+        url, {"kind": "failure", "criterion": "empathy", "note": "Misses the worry."}
+    )
+    assert response.status_code == 302
+    inbox = client.get(reverse("grading:console-calibration-inbox"))
+    assert "Misses the worry." in inbox.content.decode()
+    assert tone_submission.user.display_name in inbox.content.decode()  # trainers see who
+
+
+def test_agents_are_kept_out_of_the_inbox_and_the_flag_form(client, agent_in, tone_submission):
+    client.force_login(agent_in)
+    assert client.get(reverse("grading:console-calibration-inbox")).status_code == 403
+    url = reverse("grading:console-calibration-flag", args=[tone_submission.pk])
+    assert client.post(url, {"kind": "exemplary", "note": "x"}).status_code == 403
+
+
+def test_the_session_page_discusses_agrees_and_keeps_a_refused_form(client, revealed, trainer):
+    client.force_login(trainer)
+    item = revealed.items.get()
+    page = client.get(reverse("grading:console-trainer-calibration", args=[revealed.pk]))
+    html = page.content.decode()
+    assert "data-highlighted" in html and f'id="agree-{item.pk}"' in html
+    agree = reverse("grading:console-calibration-agree", args=[revealed.pk, item.pk])
+    refused = client.post(agree, {"agreed__accuracy": "2"})
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "Choose the agreed level of every criterion" in html
+    assert 'name="agreed__accuracy" value="2" checked' in html  # kept
+    assert client.post(agree, {"agreed__accuracy": "2", "agreed__empathy": "2"}).status_code == 302
+    comment = reverse("grading:console-calibration-comment", args=[revealed.pk, item.pk])
+    client.post(comment, {"body": "The proration is right."})
+    publish = reverse("grading:console-calibration-publish", args=[revealed.pk, item.pk])
+    refused = client.post(
+        publish,
+        {"kind": "exemplary", "title": "Owns it", "commentary": "", "passages": ["Made up"]},
+    )
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert 'value="Owns it"' in html and "Not found word for word" in html
+    published = client.post(
+        publish,
+        {"kind": "exemplary", "criterion": "empathy", "title": "Owns it",
+         "commentary": "Names the worry.", "passages": ["every dollar matters", ""]},
+    )  # fmt: skip
+    assert published.status_code == 302
+    assert PublishedExample.objects.get().passages == ["every dollar matters"]
+    conclude = client.post(reverse("grading:console-calibration-conclude", args=[revealed.pk]))
+    assert conclude.status_code == 302
+    page = client.get(reverse("grading:console-trainer-calibration", args=[revealed.pk]))
+    assert 'id="trainer-calibration-concluded"' in page.content.decode()
+    csv = client.get(reverse("grading:console-calibration-export", args=[revealed.pk]))
+    assert csv["Content-Type"].startswith("text/csv")
+    assert "kappa pairs" in csv.content.decode()
+
+
+def test_an_agent_finds_the_example_in_the_gallery_with_passages_marked(
+    client, revealed, trainer, agent_in
+):
+    item = revealed.items.get()
+    services.calibration_agreement_record(
+        trainer=trainer, item_id=item.pk, scores={"accuracy": "3", "empathy": "2"}
+    )
+    published = services.calibration_example_publish(
+        trainer=trainer, item_id=item.pk, kind="exemplary", criterion_key="empathy",
+        title="Owns the surprise", commentary="Names **the worry**.",
+        passages=["every dollar matters"],
+    )  # fmt: skip
+    reader = UserFactory()
+    client.force_login(reader)
+    gallery = client.get(reverse("grading:examples"), {"q": "surprise"})
+    assert "Owns the surprise" in gallery.content.decode()
+    assert (
+        client.get(reverse("grading:examples"), {"q": "nothing-like-it"})
+        .content.decode()
+        .count("gallery-empty")
+    )
+    detail = client.get(reverse("grading:example", args=[published.pk]))
+    html = detail.content.decode()
+    assert "<mark>every dollar matters</mark>" in html
+    assert "<strong>the worry</strong>" in html
+    assert agent_in.display_name not in html and agent_in.email not in html
+
+
+def test_a_dispute_is_shown_in_full_and_decided_on_the_review_page(
+    client, trainer, agent_in, tone_submission
+):
+    PeerQueueEntryFactory(submission=tone_submission, required=1, active_count=1, completed_count=1)
+    review = peer_review(tone_submission, UserFactory(), {"accuracy": 0, "empathy": 0})
+    peer_services.peer_review_dispute(
+        review_id=review.pk, author=agent_in, reason="The reply did explain the charge."
+    )
+    client.force_login(trainer)
+    page = client.get(reverse("grading:console-review", args=[tone_submission.pk]))
+    html = page.content.decode()
+    assert "The reply did explain the charge." in html and f'id="dispute-{review.pk}"' in html
+    url = reverse("grading:console-dispute-decide", args=[tone_submission.pk, review.pk])
+    refused = client.post(url, {"outcome": "upheld", "note": ""})
+    assert refused.status_code == 400
+    assert 'value="upheld" checked' in refused.content.decode()
+    assert client.post(url, {"outcome": "upheld", "note": "Agreed."}).status_code == 302
+    assert PeerDisputeDecision.objects.get().outcome == "upheld"
