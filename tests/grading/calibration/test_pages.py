@@ -125,3 +125,21 @@ def test_a_dispute_is_shown_in_full_and_decided_on_the_review_page(
     assert 'value="upheld" checked' in refused.content.decode()
     assert client.post(url, {"outcome": "upheld", "note": "Agreed."}).status_code == 302
     assert PeerDisputeDecision.objects.get().outcome == "upheld"
+
+
+def test_the_session_list_offers_flags_first_and_filters_candidates(
+    client, trainer, console_cohort, tone_submission, exercise
+):
+    services.calibration_flag_create(
+        trainer=trainer, submission_id=tone_submission.pk, kind="exemplary",
+        criterion_key="", note="Worth discussing.",
+    )  # fmt: skip
+    client.force_login(trainer)
+    url = reverse("grading:console-trainer-calibration-list", args=[console_cohort.slug])
+    html = client.get(url).content.decode()
+    assert "Worth discussing." in html and "1 submission matches" in html
+    html = client.get(url, {"exercise": exercise.pk, "grade_min": "95"}).content.decode()
+    assert "0 submissions match" in html
+    refused = client.post(url, {"title": "Empty"})
+    assert refused.status_code == 400
+    assert "Pick at least one flagged item or submission." in refused.content.decode()
