@@ -70,3 +70,17 @@ def demo_seed_graded_submissions(sender, *, cohort: Cohort, trainer: User, **kwa
     from .calibration.demo import calibration_demo_seed_on_commit
 
     calibration_demo_seed_on_commit(cohort=cohort, trainer=trainer)
+
+
+def lesson_page_examples(sender, *, user, lesson, **kwargs) -> PageSection | None:
+    """curriculum.signals.lesson_page_sections: the published examples of the lesson's
+    module (a few titles and a link to the gallery), or nothing when there are none."""
+    from .calibration.selectors import gallery_examples_for_module
+
+    entries, total = gallery_examples_for_module(module_id=lesson.module_id)
+    if not total:
+        return None
+    return PageSection(
+        template="grading/calibration/lesson_examples.html",
+        context={"entries": entries, "total": total, "module_id": lesson.module_id},
+    )

@@ -51,6 +51,15 @@ def calibration_inbox(*, user: User, cohort: Cohort | None = None) -> list[Calib
     )
 
 
+def calibration_escalations_waiting(*, user: User) -> list[TrainerCalibrationEscalation]:
+    """Items trainers sent to `user` as lead trainer that wait for their decision."""
+    return list(
+        TrainerCalibrationEscalation.objects.filter(lead=user, decided_at__isnull=True)
+        .select_related("raised_by", "item__session", "item__submission__exercise")
+        .order_by("created_at", "pk")
+    )
+
+
 # ---- candidates for a session -------------------------------------------------------------
 
 
@@ -385,6 +394,18 @@ def _entry(row: PublishedExample, rubrics: dict[str, dict]) -> GalleryEntry:
             if key in row.agreed
         ],
     )
+
+
+def gallery_examples_for_module(*, module_id: int, limit: int = 3):
+    """The newest few published examples of a module (titles only), and how many there are:
+    two queries."""
+    found = PublishedExample.objects.filter(
+        withdrawn_at__isnull=True, exercise__module_id=module_id
+    )
+    total = found.count()
+    if not total:
+        return [], 0
+    return list(found.order_by("-published_at", "-pk").only("pk", "title", "kind")[:limit]), total
 
 
 def gallery_filter_choices() -> tuple[list, list]:

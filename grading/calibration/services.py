@@ -302,8 +302,12 @@ def calibration_example_publish(
         raise CalibrationValidationError(errors)
     submission = item.submission
     rubric_version = rubric_version_current(slug=submission.exercise.rubric_slug)
+    # The LLM grader shows each level's examples with the trainer's comment: every criterion
+    # carries the trainers' commentary (the prompt clips it).
     trainer_grade = {
-        "criteria": {spec.key: {"points": agreed[spec.key]} for spec in specs},
+        "criteria": {
+            spec.key: {"points": agreed[spec.key], "comment": commentary} for spec in specs
+        },
         "summary": commentary,
     }
     digest = hashlib.sha256(

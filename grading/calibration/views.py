@@ -30,7 +30,12 @@ def calibration_inbox(request):
             user=request.user, slug=request.GET["cohort"]
         )
     flags = selectors.calibration_inbox(user=request.user, cohort=cohort)
-    context = {"flags": flags, "cohorts": cohorts, "cohort": cohort}
+    context = {
+        "flags": flags,
+        "cohorts": cohorts,
+        "cohort": cohort,
+        "escalations": selectors.calibration_escalations_waiting(user=request.user),
+    }
     return render(request, "grading/calibration/inbox.html", context)
 
 

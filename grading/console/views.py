@@ -230,12 +230,13 @@ def trainer_calibration_list(request, slug):
     candidates, matched = calibration_selectors.calibration_candidates(
         cohort=cohort, filters=filters
     )
-    choices = trainer_calibration.trainer_calibration_choices(cohort=cohort, user=request.user)
     flags = calibration_selectors.calibration_inbox(user=request.user, cohort=cohort)
     form = forms.TrainerCalibrationSessionForm(
         data=request.POST if request.method == "POST" else None,
         submission_choices=candidates,
-        trainer_choices=choices.trainers,
+        trainer_choices=trainer_calibration.trainer_calibration_co_trainers(
+            cohort=cohort, user=request.user
+        ),
         flag_choices=[
             (
                 f.pk,

@@ -193,7 +193,10 @@ def test_trainers_who_stay_apart_send_the_item_to_a_lead_who_decides(
     assert page.get_by_role("button", name="Conclude the session and keep its outcome").count() == 0
 
     lead_context, lead_page = _other(browser, live_server, world["lead"])
-    lead_page.goto(f"/grading/console/calibration/{session.pk}/")
+    # The lead finds it in their calibration inbox.
+    lead_page.goto("/grading/console/calibration/inbox/")
+    lead_page.locator("#escalations-waiting").get_by_role("link").click()
+    lead_page.wait_for_url(f"**/grading/console/calibration/{session.pk}/**")
     decide = lead_page.locator(f"#decide-{item.pk}")
     decide.locator('input[name="decided__accuracy"][value="3"]').check()
     decide.locator('input[name="decided__empathy"][value="2"]').check()

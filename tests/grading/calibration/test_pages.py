@@ -143,3 +143,25 @@ def test_the_session_list_offers_flags_first_and_filters_candidates(
     refused = client.post(url, {"title": "Empty"})
     assert refused.status_code == 400
     assert "Pick at least one flagged item or submission." in refused.content.decode()
+
+
+def test_a_lesson_links_to_the_published_examples_of_its_module(
+    client, revealed, trainer, exercise, agent_in
+):
+    from tests.factories import LessonFactory
+
+    lesson = LessonFactory(module=exercise.module)
+    url = reverse("curriculum:lesson-detail", args=[lesson.module.slug, lesson.slug])
+    client.force_login(agent_in)
+    assert 'id="lesson-examples"' not in client.get(url).content.decode()  # none yet
+    item = revealed.items.get()
+    services.calibration_agreement_record(
+        trainer=trainer, item_id=item.pk, scores={"accuracy": "3", "empathy": "2"}
+    )
+    published = services.calibration_example_publish(
+        trainer=trainer, item_id=item.pk, kind="exemplary", criterion_key="",
+        title="Feelings first", commentary="c", passages=[],
+    )  # fmt: skip
+    html = client.get(url).content.decode()
+    assert 'id="lesson-examples"' in html
+    assert reverse("grading:example", args=[published.pk]) in html

@@ -290,10 +290,12 @@ def test_one_publish_feeds_the_gallery_the_practice_set_and_the_llm_examples(
     )  # fmt: skip
     assert "<strong>the worry</strong>" in published.commentary_html
     example = published.example
-    assert example.trainer_grade["criteria"] == {
-        "accuracy": {"points": 3},
-        "empathy": {"points": 2},
+    criteria = example.trainer_grade["criteria"]
+    assert {key: value["points"] for key, value in criteria.items()} == {
+        "accuracy": 3,
+        "empathy": 2,
     }
+    assert criteria["empathy"]["comment"] == published.commentary  # what the LLM is shown
     # The reviewers' practice set: an agent practising before peer review gets it.
     page = reviewer_calibration_page(user=UserFactory(), exercise=exercise)
     assert page.example == example
