@@ -3,14 +3,19 @@ inbox, the session's discussion forms (a refused form keeps what was typed), pub
 concluding and exporting, disputes decided on the review page, and the agents' gallery."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grading.calibration import services
 from grading.calibration.models import CalibrationFlag, PublishedExample
+from grading.console import services as console_services
 from grading.console.models import PeerDisputeDecision
 from grading.peer import services as peer_services
 from tests.factories import PeerQueueEntryFactory, UserFactory
 from tests.grading.console.conftest import peer_review
+
+from .conftest import graded_submission, hand_in
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +170,33 @@ def test_a_lesson_links_to_the_published_examples_of_its_module(
     html = client.get(url).content.decode()
     assert 'id="lesson-examples"' in html
     assert reverse("grading:example", args=[published.pk]) in html
+
+
+def test_the_revealed_session_page_reads_a_constant_number_of_queries(
+    client, trainer, co_trainer, console_cohort, agent_in, exercise
+):
+    """Two sizes (1 and 6 items, each commented): the same count of queries."""
+
+    def revealed_session(n):
+        subs = [
+            graded_submission(agent_in, exercise, {"accuracy": 2, "empathy": 1}) for _ in range(n)
+        ]
+        session = console_services.trainer_calibration_session_create(
+            trainer=trainer, cohort=console_cohort, title=f"{n} items",
+            submission_ids=[s.pk for s in subs], co_trainer_ids=[co_trainer.pk],
+        )  # fmt: skip
+        hand_in(session, trainer, {"accuracy": "3", "empathy": "1"})
+        hand_in(session, co_trainer, {"accuracy": "0", "empathy": "1"})
+        for item in session.items.all():
+            services.calibration_comment_add(trainer=trainer, item_id=item.pk, body="b")
+        return session
+
+    client.force_login(trainer)
+    small, large = revealed_session(1), revealed_session(6)
+    counts = []
+    for session in (small, large):
+        url = reverse("grading:console-trainer-calibration", args=[session.pk])
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
