@@ -19,7 +19,7 @@ from .errors import (
 )
 from .markdown import render_markdown
 from .models import Cohort, Exercise, Invitation, Lesson, Membership, Module, User
-from .signals import PageSection, cohort_page_sections, sections_from
+from .signals import PageSection, cohort_page_sections, lesson_page_sections, sections_from
 
 
 def cohort_list_for_agent(*, user: User) -> QuerySet[Cohort]:
@@ -68,6 +68,11 @@ def module_get(*, slug: str) -> Module:
         ),
         slug=slug,
     )
+
+
+def lesson_page_sections_for(*, user: User, lesson: Lesson) -> list[PageSection]:
+    """What the apps above add under a lesson (grading: its module's published examples)."""
+    return sections_from(lesson_page_sections.send(sender=Lesson, user=user, lesson=lesson))
 
 
 def lesson_get(*, module_slug: str, slug: str) -> Lesson:

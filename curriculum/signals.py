@@ -28,6 +28,11 @@ demo_seeded = Signal()
 cohort_page_sections = Signal()
 
 
+# Sent by curriculum.views.lesson_detail with user= and lesson=: each receiver answers with a
+# PageSection shown under the lesson (grading: the published examples of its module).
+lesson_page_sections = Signal()
+
+
 def sections_from(responses) -> list[PageSection]:
     """The PageSections among a signal's (receiver, response) pairs, in receiver order."""
     return [response for _, response in responses if isinstance(response, PageSection)]

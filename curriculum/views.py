@@ -59,6 +59,7 @@ def lesson_detail(request, module_slug, slug):
         "module": lesson.module,
         "previous": siblings[index - 1] if index > 0 else None,
         "next": siblings[index + 1] if index + 1 < len(siblings) else None,
+        "sections": selectors.lesson_page_sections_for(user=request.user, lesson=lesson),
     }
     return render(request, "curriculum/lesson_detail.html", context)
 

@@ -47,8 +47,10 @@ def register_rules() -> None:
     # The LLM's cached answers are the pipeline's own: nobody reads them through a page.
     access.register("grading.LLMResponseCache", view=access.never, change=access.never)
 
+    from .calibration import access as calibration_access
     from .console import access as console_access
     from .peer import access as peer_access
 
     console_access.register_rules()
     peer_access.register_rules()
+    calibration_access.register_rules()

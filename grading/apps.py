@@ -6,7 +6,7 @@ class GradingConfig(AppConfig):
     verbose_name = "Grading"
 
     def ready(self) -> None:
-        from curriculum.signals import demo_seeded
+        from curriculum.signals import demo_seeded, lesson_page_sections
         from exercises.signals import (
             draft_requested,
             submission_committed,
@@ -32,6 +32,9 @@ class GradingConfig(AppConfig):
         )
         submission_scores.connect(
             receivers.submission_released_scores, dispatch_uid="grading.released_scores"
+        )
+        lesson_page_sections.connect(
+            receivers.lesson_page_examples, dispatch_uid="grading.lesson_examples"
         )
         demo_seeded.connect(
             receivers.demo_seed_graded_submissions, dispatch_uid="grading.demo_seed"

@@ -291,11 +291,20 @@ class LLMResponseCache(models.Model):
 
 # ---- trainer console (models in grading/console/models.py, migrations here) ---------------
 
+# ---- the calibration loop (models in grading/calibration/models.py, migrations here) -------
+from grading.calibration.models import (  # noqa: E402
+    CalibrationFlag,
+    PublishedExample,
+    TrainerCalibrationAgreement,
+    TrainerCalibrationComment,
+    TrainerCalibrationEscalation,
+)
 from grading.console.models import (  # noqa: E402
     AuditDraw,
     CohortGradingSettings,
     GradeOverride,
     GradeRelease,
+    PeerDisputeDecision,
     QueueItem,
     StoredFinalCriterion,
     StoredFinalGrade,
@@ -319,6 +328,7 @@ from grading.peer.models import (  # noqa: E402
 __all__ = [
     "AuditDraw",
     "CalibrationAttempt",
+    "CalibrationFlag",
     "CohortGradingSettings",
     "Criterion",
     "CriterionScore",
@@ -332,14 +342,19 @@ __all__ = [
     "InlineComment",
     "LLMResponseCache",
     "Level",
+    "PeerDisputeDecision",
     "PeerQueueEntry",
     "PeerReview",
     "PeerScore",
+    "PublishedExample",
     "QueueItem",
     "Rubric",
     "RubricVersion",
     "StoredFinalCriterion",
     "StoredFinalGrade",
+    "TrainerCalibrationAgreement",
+    "TrainerCalibrationComment",
+    "TrainerCalibrationEscalation",
     "TrainerCalibrationItem",
     "TrainerCalibrationParticipant",
     "TrainerCalibrationScore",

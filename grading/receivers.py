@@ -37,11 +37,15 @@ def draft_generate(sender, *, scenario_data: dict, prompt: str, variant: str, fa
 def submission_page_grade(sender, *, submission: Submission, viewer, **kwargs) -> PageSection:
     """exercises.signals.submission_page_sections: the grade and per-criterion feedback (the
     fragment polls grading:submission-feedback while grading runs)."""
+    from .calibration.selectors import weak_criteria_with_examples
+
+    feedback = feedback_for_submission(submission=submission, viewer=viewer)
     return PageSection(
         template="grading/submission_feedback.html",
         context={
             "submission": submission,
-            "feedback": feedback_for_submission(submission=submission, viewer=viewer),
+            "feedback": feedback,
+            "weak_examples": weak_criteria_with_examples(submission=submission, feedback=feedback),
         },
     )
 
@@ -69,3 +73,20 @@ def submission_released_scores(sender, *, submission_ids, **kwargs) -> dict[int,
 def demo_seed_graded_submissions(sender, *, cohort: Cohort, trainer: User, **kwargs) -> None:
     """curriculum.signals.demo_seeded: the demo agents' submissions, graded after commit."""
     graded_submissions_demo_seed(cohort=cohort, trainer=trainer)
+    from .calibration.demo import calibration_demo_seed_on_commit
+
+    calibration_demo_seed_on_commit(cohort=cohort, trainer=trainer)
+
+
+def lesson_page_examples(sender, *, user, lesson, **kwargs) -> PageSection | None:
+    """curriculum.signals.lesson_page_sections: the published examples of the lesson's
+    module (a few titles and a link to the gallery), or nothing when there are none."""
+    from .calibration.selectors import gallery_examples_for_module
+
+    entries, total = gallery_examples_for_module(module_id=lesson.module_id)
+    if not total:
+        return None
+    return PageSection(
+        template="grading/calibration/lesson_examples.html",
+        context={"entries": entries, "total": total, "module_id": lesson.module_id},
+    )

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from . import views
+from .calibration import views as calibration_views
 
 app_name = "grading"
 
@@ -10,6 +11,9 @@ urlpatterns = [
         views.submission_feedback,
         name="submission-feedback",
     ),
+    # The examples gallery agents learn from (grading/calibration/).
+    path("examples/", calibration_views.gallery, name="examples"),
+    path("examples/<int:published_id>/", calibration_views.gallery_example, name="example"),
     # Peer review (grading/peer/urls.py): names are grading:peer-*.
     path("peer/", include("grading.peer.urls")),
     # The trainers' prompt-template library (grading/prompt_library/): grading:prompt-*.

@@ -786,6 +786,67 @@ class TrainerCalibrationScoreFactory(factory.django.DjangoModelFactory):
     points = 2
 
 
+# ---- grading: the calibration loop ----------------------------------------------------------
+
+
+class CalibrationFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.CalibrationFlag"
+
+    submission = factory.SubFactory(SubmissionFactory)
+    cohort = factory.SubFactory(CohortFactory)
+    flagged_by = factory.SubFactory(TrainerFactory)
+    kind = "exemplary"
+    criterion_key = "empathy"
+    note = "Names the deadline and what happens next."
+
+
+class TrainerCalibrationCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.TrainerCalibrationComment"
+
+    item = factory.SubFactory(TrainerCalibrationItemFactory)
+    author = factory.SelfAttribute("item.session.created_by")
+    body = "The apology comes before the fix, which is what makes it land."
+
+
+class TrainerCalibrationAgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.TrainerCalibrationAgreement"
+
+    item = factory.SubFactory(TrainerCalibrationItemFactory)
+    criterion_key = factory.Sequence(lambda n: f"criterion-{n}")
+    points = 2
+    recorded_by = factory.SelfAttribute("item.session.created_by")
+
+
+class TrainerCalibrationEscalationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.TrainerCalibrationEscalation"
+
+    item = factory.SubFactory(TrainerCalibrationItemFactory)
+    raised_by = factory.SelfAttribute("item.session.created_by")
+    lead = factory.SubFactory(TrainerFactory)
+    reason = "We stay one level apart on empathy."
+
+
+class PublishedExampleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.PublishedExample"
+
+    item = factory.SubFactory(TrainerCalibrationItemFactory)
+    submission = factory.SelfAttribute("item.submission")
+    exercise = factory.SelfAttribute("item.submission.exercise")
+    example = factory.SubFactory(
+        ExampleSubmissionFactory, exercise=factory.SelfAttribute("..exercise")
+    )
+    kind = "exemplary"
+    title = "Acknowledges the deadline first"
+    commentary = "It names the **4pm cut-off** before anything else."
+    agreed = factory.LazyFunction(lambda: {"accuracy": 2, "empathy": 3})
+    published_by = factory.SelfAttribute("item.session.created_by")
+
+
 # ---- grading: peer review ---------------------------------------------------------------
 
 
@@ -901,3 +962,13 @@ class DraftFactFactory(factory.django.DjangoModelFactory):
     source_url = "https://help.tallyfront.example/faq/kiosk"
     data = factory.LazyFunction(lambda: {"thing": "kiosk mode", "aliases": ["kiosk"]})
     created_by = factory.SubFactory(TrainerFactory)
+
+
+class PeerDisputeDecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grading.PeerDisputeDecision"
+
+    review = factory.SubFactory(PeerReviewFactory, completed=True)
+    trainer = factory.SubFactory(TrainerFactory)
+    outcome = "dismissed"
+    note = "The review's scores match the rubric's levels."

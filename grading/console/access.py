@@ -42,7 +42,10 @@ def _trainer_calibration_view(user, session) -> bool:
         return False
     if access.is_staff(user) or session.created_by_id == user.pk:
         return True
-    return session.participants.filter(trainer_id=user.pk).exists()
+    if session.participants.filter(trainer_id=user.pk).exists():
+        return True
+    # A lead trainer an item was escalated to reads the session to decide it.
+    return session.items.filter(escalation__lead_id=user.pk).exists()
 
 
 def _trainer_calibration_change(user, session) -> bool:
@@ -78,7 +81,15 @@ def _stored_criterion_view(user, criterion) -> bool:
     return _stored_final_view(user, criterion.final)
 
 
+def _dispute_decision_view(user, decision) -> bool:
+    """The author of the disputed submission and their trainers (staff: all)."""
+    author = decision.review.submission.user
+    return author.pk == user.pk or access.trains_user(user, author)
+
+
 def register_rules() -> None:
+    # Written by the dispute decision service, never edited.
+    access.register("grading.PeerDisputeDecision", view=_dispute_decision_view, change=access.never)
     for label in ("grading.QueueItem", "grading.TrainerReview", "grading.GradeRelease"):
         access.register(label, view=_console_submission_rule, change=_console_submission_rule)
     access.register("grading.TrainerScore", view=_trainer_score_rule, change=_trainer_score_rule)

@@ -70,14 +70,48 @@ class CohortGradingSettingsForm(forms.Form):
 
 class TrainerCalibrationSessionForm(forms.Form):
     title = forms.CharField(max_length=200, initial="Trainer calibration round")
+    flags = forms.TypedMultipleChoiceField(
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Flagged in the calibration inbox",
+    )
     submissions = forms.TypedMultipleChoiceField(
-        coerce=int, widget=forms.CheckboxSelectMultiple, label="Submissions to score"
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Other submissions to score",
     )
     co_trainers = forms.TypedMultipleChoiceField(
         coerce=int, widget=forms.CheckboxSelectMultiple, required=False, label="Invite"
     )
 
-    def __init__(self, *args, submission_choices=(), trainer_choices=(), **kwargs):
+    def __init__(self, *args, submission_choices=(), trainer_choices=(), flag_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["submissions"].choices = list(submission_choices)
         self.fields["co_trainers"].choices = list(trainer_choices)
+        self.fields["flags"].choices = list(flag_choices)
+        self.fields["flags"].initial = [pk for pk, _ in flag_choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("flags") and not cleaned.get("submissions"):
+            raise forms.ValidationError("Pick at least one flagged item or submission.")
+        return cleaned
+
+
+class CalibrationCandidateFilterForm(forms.Form):
+    """Which submissions the new-session form offers (GET)."""
+
+    exercise = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    criterion = forms.ChoiceField(required=False)
+    grade_min = forms.IntegerField(min_value=0, max_value=100, required=False, label="Grade from %")
+    grade_max = forms.IntegerField(min_value=0, max_value=100, required=False, label="to %")
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    flagged_only = forms.BooleanField(required=False, label="Flagged only (including used)")
+
+    def __init__(self, *args, exercise_choices=(), criterion_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["exercise"].choices = [("", "Any exercise"), *exercise_choices]
+        self.fields["criterion"].choices = [("", "Any criterion"), *criterion_choices]

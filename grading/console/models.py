@@ -230,6 +230,15 @@ class TrainerCalibrationSession(models.Model):
     title = models.CharField(max_length=200)
     created_by = models.ForeignKey("curriculum.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    concluded_at = models.DateTimeField(null=True, blank=True)
+    concluded_by = models.ForeignKey(
+        "curriculum.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Kept at conclusion: agreement before and after, kappa and its pairs.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -296,6 +305,32 @@ class TrainerCalibrationScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion_key}: {self.points}"
+
+
+class PeerDisputeDecision(models.Model):
+    """A trainer's decision on an author's dispute of a peer review: upheld (the review
+    stops counting: its status becomes overturned) or dismissed, with a note to the agent.
+    Never edited."""
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", "Upheld: the review no longer counts"
+        DISMISSED = "dismissed", "Dismissed: the review stands"
+
+    review = models.OneToOneField(
+        "grading.PeerReview", on_delete=models.PROTECT, related_name="dispute_decision"
+    )
+    trainer = models.ForeignKey("curriculum.User", on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    note = models.TextField(help_text="Shown to the agent.")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(note=""), name="dispute_decision_has_note"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} dispute of review {self.review_id}"
 
 
 # ---- stored final grades -------------------------------------------------------------------

@@ -437,3 +437,66 @@ def review_page(*, submission: Submission, user: User, data=None, errors=None, n
             .first(),
         ),
     )
+
+
+# ---- disputes and calibration flags on the review page ----------------------------------
+
+
+@dataclass
+class DisputeView:
+    review: object  # grading.PeerReview, its scores and inline comments prefetched
+    scores: list  # (criterion title, points, max points)
+    decision: object | None  # grading.PeerDisputeDecision
+
+
+def disputes_for_submission(*, submission: Submission) -> list[DisputeView]:
+    """The disputed peer reviews of a submission, in full (scores, the empathy answers,
+    comments, inline comments), with the author's reason and any decision: three queries."""
+    from ..peer.models import PeerReview
+    from ..peer.rubric import criteria_of
+    from .models import PeerDisputeDecision
+
+    reviews = list(
+        PeerReview.objects.filter(submission=submission, disputed_at__isnull=False)
+        .select_related("reviewer", "rubric_version")
+        .prefetch_related("scores", "inline_comments")
+        .order_by("disputed_at", "pk")
+    )
+    decisions = {
+        d.review_id: d
+        for d in PeerDisputeDecision.objects.filter(review__in=reviews).select_related("trainer")
+    }
+    views = []
+    for review in reviews:
+        titles = {c.key: c.title for c in criteria_of(review.rubric_version.snapshot)}
+        views.append(
+            DisputeView(
+                review=review,
+                scores=[
+                    (titles.get(s.criterion_key, s.criterion_key), s.points, s.max_points)
+                    for s in review.scores.all()
+                ],
+                decision=decisions.get(review.pk),
+            )
+        )
+    return views
+
+
+@dataclass
+class CalibrationFlagsView:
+    flags: list
+    criteria: list  # (key, title) of the exercise's rubric, for the flag form
+
+
+def calibration_flags_for_submission(*, submission: Submission) -> CalibrationFlagsView:
+    from ..calibration.models import CalibrationFlag
+    from ..peer.rubric import criteria_of
+    from ..selectors import rubric_version_current
+
+    flags = list(
+        CalibrationFlag.objects.filter(submission=submission)
+        .select_related("flagged_by", "session")
+        .order_by("-created_at")
+    )
+    specs = criteria_of(rubric_version_current(slug=submission.exercise.rubric_slug).snapshot)
+    return CalibrationFlagsView(flags=flags, criteria=[(s.key, s.title) for s in specs])

@@ -435,12 +435,32 @@ def grade_release_exercise(*, trainer: User, cohort: Cohort, exercise_id: int) -
 
 @transaction.atomic(durable=True)
 def trainer_calibration_session_create(
-    *, trainer: User, cohort: Cohort, title: str, submission_ids: list[int], co_trainer_ids
+    *,
+    trainer: User,
+    cohort: Cohort,
+    title: str,
+    submission_ids: list[int],
+    co_trainer_ids,
+    flag_ids=(),
 ) -> TrainerCalibrationSession:
-    """A blind scoring round on the chosen submissions for the trainer and co-trainers."""
+    """A blind scoring round on the chosen submissions (and those of the chosen flags of
+    the cohort's calibration inbox, which the session takes up) for the trainer and
+    co-trainers."""
+    from ..calibration.models import CalibrationFlag
+
     require_change(trainer, cohort)
+    flags = list(
+        CalibrationFlag.objects.select_for_update()
+        .filter(pk__in=list(flag_ids), cohort=cohort, session__isnull=True)
+        .order_by("created_at", "pk")
+    )
+    if len(flags) != len(set(flag_ids)):
+        raise TrainerCalibrationError(
+            "Pick flags of this cohort's inbox that no session has taken up yet."
+        )
+    submission_ids = list(dict.fromkeys([*(f.submission_id for f in flags), *submission_ids]))
     if not submission_ids:
-        raise TrainerCalibrationError("Pick at least one submission.")
+        raise TrainerCalibrationError("Pick at least one submission or flagged item.")
     allowed = set(
         Submission.objects.filter(
             pk__in=submission_ids, user__memberships__cohort=cohort
@@ -467,6 +487,7 @@ def trainer_calibration_session_create(
         TrainerCalibrationParticipant(session=session, trainer=user)
         for user in [trainer, *co_trainers]
     )
+    CalibrationFlag.objects.filter(pk__in=[f.pk for f in flags]).update(session=session)
     return session
 
 

@@ -1,5 +1,6 @@
-"""Reads of trainer calibration sessions: what a session can be made of, the sessions a
-trainer takes part in, and one session's page (each trainer's scores once all are in)."""
+"""Reads of trainer calibration sessions: who a session can invite (what it can be made of
+is in grading/calibration/selectors.py), the sessions a trainer takes part in, and one
+session's page (each trainer's scores once all are in)."""
 
 import statistics
 from collections import defaultdict
@@ -8,8 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from curriculum.access import is_staff
-from curriculum.models import Cohort, Membership, User
-from exercises.models import Submission
+from curriculum.models import Cohort, User
 
 from ..peer.rubric import commentable_fields, criteria_of
 from ..selectors import rubric_version_current
@@ -21,35 +21,12 @@ from .models import (
 )
 
 
-@dataclass
-class TrainerCalibrationChoices:
-    submissions: list[tuple[int, str]]
-    trainers: list[tuple[int, str]]
-
-
-TRAINER_CALIBRATION_CANDIDATES = 60
-
-
-def trainer_calibration_choices(*, cohort: Cohort, user: User) -> TrainerCalibrationChoices:
-    """Recent submissions of the cohort's agents, and the cohort's other trainers."""
-    submissions = (
-        Submission.objects.filter(
-            user_id__in=Membership.objects.filter(cohort=cohort).values("user_id")
-        )
-        .select_related("user", "exercise", "scenario")
-        .order_by("-created_at", "-pk")[:TRAINER_CALIBRATION_CANDIDATES]
-    )
-    trainers = cohort.trainers.exclude(pk=user.pk).order_by("email")
-    return TrainerCalibrationChoices(
-        submissions=[
-            (
-                s.pk,
-                f"{s.exercise.title} · {s.scenario.title} · {s.user.display_name} #{s.attempt}",
-            )
-            for s in submissions
-        ],
-        trainers=[(t.pk, f"{t.display_name} ({t.email})") for t in trainers],
-    )
+def trainer_calibration_co_trainers(*, cohort: Cohort, user: User) -> list[tuple[int, str]]:
+    """The cohort's other trainers, whom a session can invite."""
+    return [
+        (t.pk, f"{t.display_name} ({t.email})")
+        for t in cohort.trainers.exclude(pk=user.pk).order_by("email")
+    ]
 
 
 def trainer_calibration_sessions_for(*, cohort: Cohort, user: User):
@@ -60,7 +37,11 @@ def trainer_calibration_sessions_for(*, cohort: Cohort, user: User):
         ),
     )
     if not is_staff(user):
-        sessions = sessions.filter(Q(created_by=user) | Q(participants__trainer=user)).distinct()
+        sessions = sessions.filter(
+            Q(created_by=user)
+            | Q(participants__trainer=user)
+            | Q(items__escalation__lead=user)  # a lead trainer asked to decide an item
+        ).distinct()
     return list(sessions.select_related("created_by").order_by("-created_at"))
 
 

@@ -4,6 +4,7 @@ reporting: reporting/views.py). Thin: parse, call a service or selector, render.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -71,9 +72,46 @@ def queue_unlock(request, submission_id):
     return redirect("grading:console-queue")
 
 
-def _render_review(request, submission, *, data=None, errors=None, status=200):
+def _render_review(request, submission, *, data=None, errors=None, status=200, extra=None):
     page = selectors.review_page(submission=submission, user=request.user, data=data, errors=errors)
-    return render(request, "grading/console/review.html", {"page": page}, status=status)
+    context = {
+        "page": page,
+        "disputes": selectors.disputes_for_submission(submission=submission),
+        "calibration_flags": selectors.calibration_flags_for_submission(submission=submission),
+        **(extra or {}),
+    }
+    return render(request, "grading/console/review.html", context, status=status)
+
+
+@trainer_required
+@require_POST
+def dispute_decide(request, submission_id, review_id):
+    """Uphold or dismiss an author's dispute of a peer review, with a note to the agent."""
+    from ..peer.errors import PeerReviewError, PeerReviewValidationError
+    from ..peer.services import peer_dispute_decide
+
+    submission = selectors.submission_get_for_review(user=request.user, submission_id=submission_id)
+    if not submission.peer_reviews.filter(pk=review_id).exists():
+        raise Http404("No such review of this submission.")
+    try:
+        decision = peer_dispute_decide(
+            trainer=request.user,
+            review_id=review_id,
+            outcome=request.POST.get("outcome", ""),
+            note=request.POST.get("note", ""),
+        )
+    except PeerReviewValidationError as exc:
+        errors = {key: " ".join(messages_) for key, messages_ in exc.errors.items()}
+        extra = {"dispute_errors": errors, "dispute_values": request.POST, "dispute_id": review_id}
+        return _render_review(request, submission, status=400, extra=extra)
+    except PeerReviewError as exc:
+        messages.error(request, str(exc))
+    else:
+        if decision.outcome == decision.Outcome.UPHELD:
+            messages.success(request, "Dispute upheld: the review no longer counts; grade updated.")
+        else:
+            messages.success(request, "Dispute dismissed: the review stands.")
+    return redirect("grading:console-review", submission_id=submission.pk)
 
 
 @trainer_required
@@ -180,12 +218,39 @@ def regrade_llm(request, slug):
 
 @trainer_required
 def trainer_calibration_list(request, slug):
+    from ..calibration import selectors as calibration_selectors
+
     cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
-    choices = trainer_calibration.trainer_calibration_choices(cohort=cohort, user=request.user)
+    exercise_choices, criterion_choices = calibration_selectors.calibration_filter_choices(
+        cohort=cohort
+    )
+    filter_form = forms.CalibrationCandidateFilterForm(
+        data=request.GET or None,
+        exercise_choices=exercise_choices,
+        criterion_choices=criterion_choices,
+    )
+    filters = calibration_selectors.CandidateFilters()
+    if filter_form.is_bound and filter_form.is_valid():
+        filters = calibration_selectors.CandidateFilters(**filter_form.cleaned_data)
+    candidates, matched = calibration_selectors.calibration_candidates(
+        cohort=cohort, filters=filters
+    )
+    flags = calibration_selectors.calibration_inbox(user=request.user, cohort=cohort)
     form = forms.TrainerCalibrationSessionForm(
         data=request.POST if request.method == "POST" else None,
-        submission_choices=choices.submissions,
-        trainer_choices=choices.trainers,
+        submission_choices=candidates,
+        trainer_choices=trainer_calibration.trainer_calibration_co_trainers(
+            cohort=cohort, user=request.user
+        ),
+        flag_choices=[
+            (
+                f.pk,
+                f"{f.get_kind_display()}{' · ' + f.criterion_key if f.criterion_key else ''}"
+                f" · {f.submission.exercise.title} · {f.submission.user.display_name}"
+                f" · {f.note[:80]}",
+            )
+            for f in flags
+        ],
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -195,6 +260,7 @@ def trainer_calibration_list(request, slug):
                 title=form.cleaned_data["title"],
                 submission_ids=form.cleaned_data["submissions"],
                 co_trainer_ids=form.cleaned_data["co_trainers"],
+                flag_ids=form.cleaned_data["flags"],
             )
         except (TrainerCalibrationError, ConsoleNotAllowedError) as exc:
             form.add_error(None, str(exc))
@@ -207,7 +273,14 @@ def trainer_calibration_list(request, slug):
         cohort=cohort, user=request.user
     )
     status = 400 if request.method == "POST" else 200
-    context = {"cohort": cohort, "form": form, "sessions": sessions}
+    context = {
+        "cohort": cohort,
+        "form": form,
+        "sessions": sessions,
+        "filter_form": filter_form,
+        "matched": matched,
+        "shown": len(candidates),
+    }
     return render(request, "grading/console/trainer_calibration_list.html", context, status=status)
 
 
@@ -230,13 +303,8 @@ def trainer_calibration_session(request, session_id):
         else:
             messages.success(request, "Scores handed in.")
             return redirect("grading:console-trainer-calibration", session_id=session.pk)
-    page = trainer_calibration.trainer_calibration_page(
-        session=session, user=request.user, values=values, errors=errors
-    )
-    context = {"session": session, "page": page, "errors": errors}
-    return render(
-        request,
-        "grading/console/trainer_calibration_session.html",
-        context,
-        status=400 if errors else 200,
+    from ..calibration.views import render_session
+
+    return render_session(
+        request, session, values=values, errors=errors, status=400 if errors else 200
     )

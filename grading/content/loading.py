@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from curriculum.markdown import render_markdown
@@ -137,12 +138,12 @@ def _upsert(model, *, slug: str, digest: str, path: str, fields: dict, report, k
     return obj, changed
 
 
-def _retire(model, seen: set[str], report: LoadReport, kind: str) -> None:
-    retired = (
-        model.objects.filter(retired_at__isnull=True)
-        .exclude(slug__in=seen)
-        .update(retired_at=timezone.now())
-    )
+def _retire(model, seen: set[str], report: LoadReport, kind: str, keep=None) -> None:
+    """Retire the items of `model` the files no longer have (except those `keep`, a Q, picks)."""
+    missing = model.objects.filter(retired_at__isnull=True).exclude(slug__in=seen)
+    if keep is not None:
+        missing = missing.exclude(keep)
+    retired = missing.update(retired_at=timezone.now())
     for _ in range(retired):
         report.count(kind, "retired")
 
@@ -419,4 +420,6 @@ def _load_examples(bundle, exercises, scenarios, rubric_versions, report: LoadRe
             report=report,
             kind="example",
         )
-    _retire(ExampleSubmission, seen, report, "example")
+    # Examples published from trainer calibration sessions live in the database, not in the
+    # files: a load leaves them alone (withdrawing one retires it).
+    _retire(ExampleSubmission, seen, report, "example", keep=Q(published_example__isnull=False))

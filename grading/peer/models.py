@@ -77,6 +77,7 @@ class PeerReview(models.Model):
         COMPLETED = "completed", "Completed"
         EXPIRED = "expired", "Expired"
         FLAGGED = "flagged", "Flagged as inappropriate"
+        OVERTURNED = "overturned", "Overturned (dispute upheld)"
 
     class Kind(models.TextChoices):
         PEER = "peer", "Peer review"
@@ -156,7 +157,9 @@ class PeerReview(models.Model):
                 name="peer_review_helpfulness_range",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["in_progress", "completed", "expired", "flagged"]),
+                condition=Q(
+                    status__in=["in_progress", "completed", "expired", "flagged", "overturned"]
+                ),
                 name="peer_review_status_valid",
             ),
         ]

@@ -48,19 +48,21 @@ def reviewer_accuracy_for(*, user_ids) -> dict[int, scoring.ReviewerAccuracy]:
         reviewer_id__in=user_ids
     ).values_list("reviewer_id", "error"):
         reviewer_calibration[reviewer_id].append(1.0 - error)
+    counted = [PeerReview.Status.COMPLETED, PeerReview.Status.OVERTURNED]
     rows = PeerScore.objects.filter(
         review__kind=PeerReview.Kind.PEER,
-        review__status=PeerReview.Status.COMPLETED,
+        review__status__in=counted,
         review__submission_id__in=PeerReview.objects.filter(
             reviewer_id__in=user_ids,
             kind=PeerReview.Kind.PEER,
-            status=PeerReview.Status.COMPLETED,
+            status__in=counted,
         ).values("submission_id"),
     ).values_list(
         "review_id",
         "review__submission_id",
         "review__reviewer_id",
         "review__helpfulness",
+        "review__status",
         "criterion_key",
         "points",
         "min_points",
@@ -69,13 +71,22 @@ def reviewer_accuracy_for(*, user_ids) -> dict[int, scoring.ReviewerAccuracy]:
     by_submission: dict[int, dict[int, dict]] = defaultdict(dict)
     owner: dict[int, tuple[int, int | None]] = {}
     ranges: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for review_id, submission_id, reviewer_id, helpful, key, points, low, high in rows:
+    consensus: dict[int, list[float]] = defaultdict(list)
+    overturned: dict[int, int] = {}
+    for review_id, submission_id, reviewer_id, helpful, status, key, points, low, high in rows:
+        if status == PeerReview.Status.OVERTURNED:
+            # A trainer upheld the author's dispute: the review counts as a miss (agreement
+            # 0) for its reviewer and takes no part in the others' consensus.
+            overturned[review_id] = reviewer_id
+            continue
         by_submission[submission_id].setdefault(review_id, {})[key] = points
         owner[review_id] = (reviewer_id, helpful)
         ranges[submission_id][key] = (low, high)
-    consensus: dict[int, list[float]] = defaultdict(list)
     helpfulness: dict[int, list[int]] = defaultdict(list)
     wanted = set(user_ids)
+    for reviewer_id in overturned.values():
+        if reviewer_id in wanted:
+            consensus[reviewer_id].append(0.0)
     for submission_id, reviews in by_submission.items():
         agreements = scoring.consensus_agreements(sorted(reviews.items()), ranges[submission_id])
         for review_id in reviews:
@@ -267,6 +278,8 @@ class PeerFeedback:
     to_give: int = 0
     given: int = 0
     text_max_length: int = MAX_TEXT  # of a dispute's reason
+    # The trainer's decisions on the author's disputes: (outcome label, note to the agent).
+    dispute_decisions: list[tuple[str, str]] = field(default_factory=list)
 
 
 def highlight_inline(text: str, comments: list[tuple[int, int, str, str]]) -> SafeString:
@@ -349,6 +362,15 @@ def peer_feedback_for_submission(*, submission: Submission, viewer: User) -> Pee
             "Your cohort's grades, peer reviews included, appear once your trainer releases them."
         )
         return feedback
+    if is_author:
+        from ..console.models import PeerDisputeDecision
+
+        feedback.dispute_decisions = [
+            (decision.get_outcome_display(), decision.note)
+            for decision in PeerDisputeDecision.objects.filter(
+                review__submission_id=submission.pk
+            ).order_by("decided_at", "pk")
+        ]
     if scores.completed < scores.required:
         timed_out = entry is not None and entry.timed_out_at is not None
         feedback.waiting_message = (

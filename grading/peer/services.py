@@ -777,6 +777,67 @@ def peer_review_dispute(*, review_id: int, author: User, reason: str) -> PeerRev
     return review
 
 
+@transaction.atomic(durable=True)
+def peer_dispute_decide(*, trainer: User, review_id: int, outcome: str, note: str):
+    """A trainer decides an author's dispute of a peer review, with a note to the agent.
+
+    Upheld: the review stops counting (status overturned; its place in the queue opens for
+    another reviewer), the final grade is recomputed in this transaction, and the
+    reviewer's accuracy counts it as a miss. Dismissed: the review stands. Both are
+    recorded once (PeerDisputeDecision); the dispute flag is resolved when no other dispute
+    of the submission waits.
+    """
+    from ..console.access import can_review_submission
+    from ..console.grades import final_grades_refresh
+    from ..console.models import PeerDisputeDecision
+
+    errors: dict[str, list[str]] = {}
+    note = (note or "").strip()
+    if outcome not in PeerDisputeDecision.Outcome.values:
+        errors["outcome"] = ["Choose to uphold or dismiss the dispute."]
+    if not note:
+        errors["note"] = ["Write a note to the agent."]
+    elif len(note) > MAX_TEXT:
+        errors["note"] = [f"Keep it under {MAX_TEXT} characters."]
+    if errors:
+        raise PeerReviewValidationError(errors)
+    entry, review = _lock(review_id)
+    if not can_review_submission(trainer, review.submission):
+        raise PeerReviewNotAllowedError("You do not train this agent's cohort.")
+    if review.disputed_at is None or review.status != PeerReview.Status.COMPLETED:
+        raise PeerReviewClosedError("This review is not disputed, or no longer counts.")
+    if PeerDisputeDecision.objects.filter(review=review).exists():
+        raise PeerReviewClosedError("This dispute has been decided already.")
+    decision = PeerDisputeDecision.objects.create(
+        review=review, trainer=trainer, outcome=outcome, note=note
+    )
+    if outcome == PeerDisputeDecision.Outcome.UPHELD:
+        review.status = PeerReview.Status.OVERTURNED
+        review.save(update_fields=["status"])
+        if entry is not None:
+            PeerQueueEntry.objects.filter(pk=entry.pk).update(
+                active_count=F("active_count") - 1, completed_count=F("completed_count") - 1
+            )
+    waiting = (
+        PeerReview.objects.filter(
+            submission_id=review.submission_id,
+            disputed_at__isnull=False,
+            status=PeerReview.Status.COMPLETED,
+            dispute_decision__isnull=True,
+        )
+        .exclude(pk=review.pk)
+        .exists()
+    )
+    if not waiting:
+        Flag.objects.filter(
+            submission_id=review.submission_id,
+            reason=Flag.Reason.DISPUTE,
+            resolved_at__isnull=True,
+        ).update(resolved_at=timezone.now())
+    final_grades_refresh(submission_ids=[review.submission_id])
+    return decision
+
+
 # ---- reviewer calibration ----------------------------------------------------------------
 
 

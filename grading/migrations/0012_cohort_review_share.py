@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('curriculum', '0005_cohort_active_name_unique'),
-        ('grading', '0010_grading_job_lease_and_llm_retry_wait'),
+        ('grading', '0011_calibration_loop'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

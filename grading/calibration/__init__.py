@@ -1,0 +1,1 @@
+"""The monthly calibration loop: flags, discussion, agreed scores, escalation, examples."""
