@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "curriculum",
     "exercises",
     "grading",
+    "authoring",
     "reporting",
     # Label `impact` (its tables, migrations and permissions keep that name).
     "reporting.impact",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("exercises.urls")),
     path("grading/", include((grading_namespace, grading_urls.app_name))),
     path("impact/", include("reporting.impact.urls")),
+    path("authoring/", include("authoring.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from curriculum import access
 
-PROJECT_APPS = {"curriculum", "exercises", "grading", "impact"}
+PROJECT_APPS = {"curriculum", "exercises", "grading", "authoring", "impact"}
 
 
 def project_models():
