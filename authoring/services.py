@@ -215,7 +215,11 @@ def scenario_draft_publish(*, draft_id: int) -> ScenarioVersion:
     """Validate the draft as `load_content` would and publish it: the scenario (created or
     given its next version), an immutable ScenarioVersion when its content changed, and its
     place in the exercise. All or nothing; raises DraftInvalidError."""
-    draft = ScenarioDraft.objects.select_for_update().select_related("exercise").get(pk=draft_id)
+    draft = (
+        ScenarioDraft.objects.select_for_update(of=("self",))
+        .select_related("exercise")
+        .get(pk=draft_id)
+    )
     problems = scenario_problems(draft=draft)
     if problems:
         raise DraftInvalidError(problems)
@@ -287,6 +291,11 @@ def rubric_is_used(*, version: RubricVersion) -> bool:
     )
 
 
+def _words(item: dict) -> tuple[str, str]:
+    """Title and description, as the form gives them back (surrounding blanks dropped)."""
+    return (str(item.get("title") or "").strip(), str(item.get("description") or "").strip())
+
+
 def rubric_diff(old: dict, new: dict) -> tuple[list[str], list[str]]:
     """(scoring changes, wording or order changes) between two expanded rubrics, in words."""
     old_c = {c["id"]: c for c in old["criteria"]}
@@ -306,18 +315,15 @@ def rubric_diff(old: dict, new: dict) -> tuple[list[str], list[str]]:
                 before, after = bool(before), bool(after)
             if before != after:
                 scoring.append(f"{key}: {name} {before} → {after}")
-        if (a.get("title"), a.get("description", "")) != (b.get("title"), b.get("description", "")):
+        if _words(a) != _words(b):
             wording.append(f"{key}: wording")
-        if [(lv["title"], lv.get("description", "")) for lv in a["levels"]] != [
-            (lv["title"], lv.get("description", "")) for lv in b["levels"]
-        ] and [lv["points"] for lv in a["levels"]] == [lv["points"] for lv in b["levels"]]:
+        if [_words(lv) for lv in a["levels"]] != [_words(lv) for lv in b["levels"]] and [
+            lv["points"] for lv in a["levels"]
+        ] == [lv["points"] for lv in b["levels"]]:
             wording.append(f"{key}: level wording")
     if [k for k in old_c if k in new_c] != [k for k in new_c if k in old_c]:
         wording.append("criteria reordered")
-    if (old.get("title"), old.get("description", "")) != (
-        new.get("title"),
-        new.get("description", ""),
-    ):
+    if _words(old) != _words(new):
         wording.append("rubric title or description")
     return scoring, wording
 
@@ -396,7 +402,11 @@ def rubric_edit(*, rubric_id: int, spec: dict, user) -> RubricChange | None:
     points, weight, critical flag or cap, N/A, a criterion added or removed) creates the
     next RubricVersion once the current one has graded anything, and changes it in place
     before that. Past grades keep the version they point at. None when nothing changed."""
-    rubric = Rubric.objects.select_for_update().select_related("current_version").get(pk=rubric_id)
+    rubric = (
+        Rubric.objects.select_for_update(of=("self",))
+        .select_related("current_version")
+        .get(pk=rubric_id)
+    )
     current = rubric.current_version
     problems = rubric_problems(spec)
     if problems:
