@@ -8,7 +8,9 @@ from django import forms
 
 from curriculum.models import ExerciseType
 
-MAX_UPLOAD_BYTES = 5_000_000
+# Under Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), which the review form's POST (the
+# parsed tickets travel in it) must fit.
+MAX_UPLOAD_BYTES = 2_000_000
 MAX_PASTE_CHARS = 200_000
 
 

@@ -26,7 +26,7 @@ from .redaction import (
 )
 from .tickets import TicketParseError
 
-MAX_TICKETS_JSON = 5_000_000
+MAX_TICKETS_JSON = 2_400_000
 
 
 def tickets_to_json(tickets: list[Ticket]) -> str:
