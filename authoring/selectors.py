@@ -22,9 +22,9 @@ REGRADE_LIST_LIMIT = 200
 
 
 def draft_list() -> QuerySet[ScenarioDraft]:
-    return ScenarioDraft.objects.select_related("exercise", "scenario", "created_by").order_by(
-        "status", "-updated_at"
-    )
+    return ScenarioDraft.objects.select_related(
+        "exercise", "scenario", "published_version", "created_by"
+    ).order_by("status", "-updated_at")
 
 
 def draft_get_for_trainer(*, user, draft_id: int) -> ScenarioDraft:

@@ -11,7 +11,7 @@ from authoring.forms import rubric_form_rows
 from authoring.models import RegradeMark, RubricChange
 from grading.models import Criterion, Grade, Rubric, RubricVersion
 from grading.services import grading_request
-from tests.factories import SubmissionFactory
+from tests.factories import RubricVersionFactory, SubmissionFactory
 
 
 @pytest.fixture
@@ -240,3 +240,8 @@ def test_the_rubric_list_uses_a_fixed_number_of_queries(
     client.get(reverse("authoring:rubric-list"))
     with django_assert_num_queries(4):
         client.get(reverse("authoring:rubric-list"))
+    for _ in range(3):
+        RubricVersionFactory()
+    with django_assert_num_queries(4):
+        response = client.get(reverse("authoring:rubric-list"))
+    assert len(response.context["rubrics"]) == Rubric.objects.count()

@@ -287,3 +287,19 @@ def test_the_preview_shows_the_scenario_and_grades_a_typed_answer_without_storin
     state = next(row for row in result.rows if row.key == "state_identification")
     assert state.points == state.max_points
     assert not Submission.objects.exists()
+
+
+def test_the_draft_list_uses_a_fixed_number_of_queries(
+    client, trainer, tone_exercise, django_assert_num_queries
+):
+    client.force_login(trainer)
+    url = reverse("authoring:home")
+    ScenarioDraftFactory(exercise=tone_exercise)
+    client.get(url)
+    with django_assert_num_queries(5) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(6):
+        draft = ScenarioDraftFactory(exercise=tone_exercise)
+        ScenarioDraft.objects.filter(pk=draft.pk).update(status="published")
+    with django_assert_num_queries(len(one.captured_queries)):
+        client.get(url)
