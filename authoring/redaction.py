@@ -79,15 +79,17 @@ POSTCODE_RE = re.compile(
     r"|[A-Z]{2}\s\d{5}(?:-\d{4})?)\b"  # US state + ZIP
 )
 NAME_WORD = r"[A-Z][a-zà-ÿ'\u2019-]+(?:[- ][A-Z][a-zà-ÿ'\u2019-]+){0,2}"
-MY_NAME_RE = re.compile(r"\b(?:my name is|my name's|this is|i am|i'm)\s+(" + NAME_WORD + r")")
+# The lead words in any case, the name itself capitalised ("this is Jane", not "this is it").
+MY_NAME_RE = re.compile(r"(?i:\bmy name is|\bmy name's|\bthis is)\s+(" + NAME_WORD + r")\b")
 GREETING_RE = re.compile(
-    r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\s+(" + NAME_WORD + r")\s*[,!.:]",
-    re.IGNORECASE | re.MULTILINE,
+    r"^\s*(?i:hi|hello|hey|dear|good morning|good afternoon|good evening)\s+(" + NAME_WORD + r")"
+    r"\s*[,!.:]",
+    re.MULTILINE,
 )
 SIGNOFF_RE = re.compile(
-    r"^\s*(?:thanks|thank you|many thanks|regards|best|best regards|kind regards|cheers|"
+    r"^\s*(?i:thanks|thank you|many thanks|regards|best|best regards|kind regards|cheers|"
     r"sincerely|warm regards|thx)[,.!]?\s*\n\s*(?:-+\s*)?(" + NAME_WORD + r")\s*$",
-    re.IGNORECASE | re.MULTILINE,
+    re.MULTILINE,
 )
 NOT_NAMES = {
     "Support", "Team", "Customer", "Service", "Billing", "Sales", "Help", "Thanks", "Thank",
@@ -208,18 +210,25 @@ def _pattern_spans(text: str, regions: tuple[str, ...]) -> list[_Span]:
 
 def _clean_name(name: str) -> str:
     name = re.sub(r"<[^>]*>|\([^)]*\)|\S+@\S+", " ", name or "")
-    words = [w for w in re.split(r"\s+", name.strip()) if w and w not in NOT_NAMES]
+    words = [
+        w for w in re.split(r"\s+", name.strip()) if w and w[0].isupper() and w not in NOT_NAMES
+    ]
     return " ".join(words[:4])
+
+
+def _capitalised(name: str) -> str:
+    """An author's name as written in text: "jane doe" in an export field is "Jane Doe"."""
+    return name.title() if name and name == name.lower() else name
 
 
 def _people(ticket: Ticket) -> tuple[list[str], list[str]]:
     """The customer's names and everyone else's (staff), as found in the ticket."""
-    customer = [ticket.customer_name]
+    customer = [_capitalised(ticket.customer_name)]
     staff = []
     for message in ticket.messages:
         own = customer if message.author == "customer" else staff
         other = staff if message.author == "customer" else customer
-        own.append(message.name)
+        own.append(_capitalised(message.name))
         own += [m.group(1) for m in MY_NAME_RE.finditer(message.body)]
         own += [m.group(1) for m in SIGNOFF_RE.finditer(message.body)]
         other += [m.group(1) for m in GREETING_RE.finditer(message.body)]
@@ -263,11 +272,13 @@ def _name_map(ticket: Ticket) -> tuple[dict[str, str], str]:
     return mapping, f"{first} {last}"
 
 
-def _name_spans(text: str, names: dict[str, str]) -> list[_Span]:
+def _name_spans(text: str, names: dict[str, str], *, ignore_case: bool = False) -> list[_Span]:
+    """Occurrences of the names: capitalised in prose ("will" is not Will), in any case in
+    an author field."""
     spans = []
     for name in sorted(names, key=len, reverse=True):
         pattern = r"(?<![\w@.])" + re.escape(name) + r"(?![\w@])"
-        for match in re.finditer(pattern, text):
+        for match in re.finditer(pattern, text, flags=re.IGNORECASE if ignore_case else 0):
             spans.append(_Span(match.start(), match.end(), "name", names[name]))
     return spans
 
@@ -319,7 +330,12 @@ def redact_ticket(
     texts: dict[str, str] = {}
     for field_name, text in ticket.fields():
         text = text or ""
-        spans = _pattern_spans(text, regions) + _name_spans(text, names) + _term_spans(text, terms)
+        is_author = field_name.endswith("name")
+        spans = [
+            *_pattern_spans(text, regions),
+            *_name_spans(text, names, ignore_case=is_author),
+            *_term_spans(text, terms),
+        ]
         field_redactions = []
         for span in _resolve(spans):
             field_redactions.append(

@@ -54,6 +54,10 @@ def scenario_problems(*, draft: ScenarioDraft, data: dict | None = None) -> list
         problems.append(
             Problem("slug", "id", f"the id {slug!r} is taken by the scenario “{taken.title}”")
         )
+    if draft.scenario_id and slug != draft.scenario.slug:
+        problems.append(
+            Problem("slug", "id", f"published as {draft.scenario.slug!r}: the id cannot change")
+        )
     if draft.exercise is None:
         problems.append(Problem("exercise", "", "choose the exercise to publish it into"))
     elif draft.exercise.type != draft.type:

@@ -3,8 +3,7 @@ scenario editor with the agent's preview and a dry-run grade, and the rubric edi
 Thin: parse, call a service or selector, render."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from curriculum.access import require_change, trainer_required
@@ -363,9 +362,7 @@ def rubric_archive(request, slug):
 @trainer_required
 @require_POST
 def rubric_regrade(request, slug):
-    rubric = get_object_or_404(selectors.rubric_list(), slug=slug)
-    if not request.user.is_authenticated:
-        raise PermissionDenied
+    rubric = selectors.rubric_get(user=request.user, slug=slug)
     require_change(request.user, rubric)
     ids = [int(v) for v in request.POST.getlist("submission") if v.isdigit()]
     if not ids:

@@ -149,3 +149,19 @@ def test_an_email_is_one_redaction_not_an_email_and_a_name():
     result = redact_ticket(_ticket("write to jane.doe@gmail.com"))
     originals = [r.original for r in result.redactions if r.field == "messages.0.body"]
     assert originals == ["jane.doe@gmail.com"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hi there,\nit broke.", "Hello team,\nhelp.", "I'm Furious about this.", "this is it."],
+)
+def test_common_words_after_greetings_are_not_taken_for_names(text):
+    ticket = Ticket(messages=[TicketMessage("customer", "", "", text)])
+    assert redact_ticket(ticket).ticket.messages[0].body == text
+
+
+def test_a_lowercase_author_name_is_still_found_capitalised_in_the_text():
+    ticket = Ticket(messages=[TicketMessage("customer", "jane doe", "", "Thanks,\nJane Doe")])
+    result = redact_ticket(ticket)
+    assert "Jane" not in result.ticket.messages[0].body
+    assert result.ticket.messages[0].name == result.customer_alias

@@ -219,6 +219,14 @@ def test_publishing_creates_the_scenario_version_and_its_place_in_the_exercise(
     post["drafts__generic"] = "Hello, thanks for writing."
     client.post(reverse("authoring:draft-edit", args=[draft.pk]), {**post, "action": "publish"})
     assert list(scenario.versions.values_list("number", flat=True)) == [2, 1]
+    # Once published, the id stays.
+    post["slug"] = "another-id"
+    response = client.post(
+        reverse("authoring:draft-edit", args=[draft.pk]), {**post, "action": "publish"}
+    )
+    assert response.status_code == 400
+    assert any("cannot change" in e for e in response.context["errors"]["slug"])
+    assert not Scenario.objects.filter(slug="another-id").exists()
 
 
 def test_an_invalid_draft_is_saved_but_not_published(client, trainer, tone_exercise):
