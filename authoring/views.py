@@ -4,6 +4,7 @@ Thin: parse, call a service or selector, render."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from curriculum.access import require_change, trainer_required
@@ -63,6 +64,8 @@ def _review_page(request, *, tickets_json, tickets, post, status=200, notice="")
     )
 
 
+# Error reports never carry the original ticket text (it travels in these fields).
+@sensitive_post_parameters("thread", "tickets_json", "extra_terms")
 @trainer_required
 def ticket_import(request):
     """Paste or upload (GET: the form; POST: parse, redact and show the review)."""
@@ -86,6 +89,7 @@ def ticket_import(request):
     )
 
 
+@sensitive_post_parameters("tickets_json", "extra_terms")
 @trainer_required
 @require_POST
 def ticket_confirm(request):
