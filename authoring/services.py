@@ -548,6 +548,11 @@ def regrade_mark(*, rubric_id: int, submission_ids: list[int], user) -> list[Reg
             )
             if not grades or any(g.rubric_version_id == target.pk for g in grades):
                 continue
+            running = GradingJob.objects.filter(
+                submission_id=submission_id, status=GradingJob.Status.RUNNING
+            )
+            if running.exists():  # being graded now: mark it again once that is done
+                continue
             mark, created = RegradeMark.objects.get_or_create(
                 submission_id=submission_id,
                 to_version=target,
