@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "exercises",
     "grading",
     "studio",
+    "authoring",
     "reporting",
     # Label `impact` (its tables, migrations and permissions keep that name).
     "reporting.impact",
@@ -374,6 +375,9 @@ BATCH_MAX_LINE_BYTES = env_int("BATCH_MAX_LINE_BYTES", 1_000_000)
 BATCH_MAX_FILE_BYTES = env_int("BATCH_MAX_FILE_BYTES", 200_000_000)
 # Content files (load_content): a larger file is refused by its size, before it is read.
 CONTENT_MAX_FILE_BYTES = env_int("CONTENT_MAX_FILE_BYTES", 1_000_000)
+# Tickets imported for authoring (authoring/redaction.py): the regions whose national phone
+# formats are recognised without a leading +country code (ISO 3166 codes, comma-separated).
+AUTHORING_PHONE_REGIONS = env_list("AUTHORING_PHONE_REGIONS", "US,GB")
 # The ticket API: a larger request body is answered 413 before it is read (1,000 tickets
 # take about 300 KB). Help-desk CSV uploads: a larger file is refused with a message.
 IMPACT_API_MAX_BODY_BYTES = env_int("IMPACT_API_MAX_BODY_BYTES", 2_500_000)

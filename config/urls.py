@@ -35,6 +35,7 @@ urlpatterns = [
     path("grading/", include((grading_namespace, grading_urls.app_name))),
     path("impact/", include("reporting.impact.urls")),
     path("studio/", include("studio.urls")),
+    path("authoring/", include("authoring.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

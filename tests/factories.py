@@ -972,3 +972,44 @@ class PeerDisputeDecisionFactory(factory.django.DjangoModelFactory):
     trainer = factory.SubFactory(TrainerFactory)
     outcome = "dismissed"
     note = "The review's scores match the rubric's levels."
+
+
+# ---- authoring: scenario drafts, rubric changes, re-grade marks ---------------------------
+
+
+class ScenarioDraftFactory(factory.django.DjangoModelFactory):
+    """A draft tone scenario (incomplete: the editor's validation lists what is missing)."""
+
+    class Meta:
+        model = "authoring.ScenarioDraft"
+
+    slug = factory.Sequence(lambda n: f"draft-scenario-{n}")
+    type = "tone"
+    title = factory.Sequence(lambda n: f"Draft scenario {n}")
+    data = factory.LazyAttribute(
+        lambda o: {"id": o.slug, "type": o.type, "title": o.title, "message": "Help!"}
+    )
+    created_by = factory.SubFactory(TrainerFactory)
+
+
+class RubricChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "authoring.RubricChange"
+
+    from_version = factory.SubFactory(RubricVersionFactory)
+    rubric = factory.LazyAttribute(lambda o: o.from_version.rubric)
+    to_version = factory.LazyAttribute(lambda o: o.from_version)
+    kind = "wording"
+    summary = factory.LazyFunction(lambda: ["accuracy: wording"])
+
+
+class RegradeMarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "authoring.RegradeMark"
+
+    submission = factory.SubFactory(SubmissionFactory)
+    from_version = factory.SubFactory(RubricVersionFactory)
+    to_version = factory.SubFactory(
+        RubricVersionFactory, rubric=factory.SelfAttribute("..from_version.rubric"), number=2
+    )
+    previous = factory.LazyFunction(lambda: {"grades": []})

@@ -38,7 +38,7 @@ MODELS = _project_models()
 
 def test_the_project_apps_are_all_seen():
     labels = {model._meta.app_label for model in MODELS}
-    assert labels == {"curriculum", "exercises", "grading", "studio", "impact"}
+    assert labels == {"curriculum", "exercises", "grading", "studio", "authoring", "impact"}
 
 
 def test_every_model_has_a_factory():

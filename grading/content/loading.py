@@ -104,9 +104,17 @@ def content_load_directory(*, path: Path | str) -> LoadReport:
     return content_load(bundle=bundle)
 
 
+# Content authored or edited in the browser (authoring/) carries this prefix in
+# `source_path`: the files neither overwrite nor retire it (docs/authoring.md).
+BROWSER_SOURCE_PREFIX = "browser:"
+
+
 def _upsert(model, *, slug: str, digest: str, path: str, fields: dict, report, kind: str):
     """Create or update one item by slug; returns (object, content_changed)."""
     obj = model.objects.filter(slug=slug).first()
+    if obj is not None and obj.source_path.startswith(BROWSER_SOURCE_PREFIX):
+        report.count(kind, "kept (edited in the browser)")
+        return obj, False
     if obj is None:
         obj = model.objects.create(
             slug=slug, content_hash=digest, source_path=path, version=1, **fields
@@ -139,8 +147,13 @@ def _upsert(model, *, slug: str, digest: str, path: str, fields: dict, report, k
 
 
 def _retire(model, seen: set[str], report: LoadReport, kind: str, keep=None) -> None:
-    """Retire the items of `model` the files no longer have (except those `keep`, a Q, picks)."""
-    missing = model.objects.filter(retired_at__isnull=True).exclude(slug__in=seen)
+    """Retire the items of `model` the files no longer have, except those authored in the
+    browser (`source_path` `browser:…`) and those `keep`, a Q, picks."""
+    missing = (
+        model.objects.filter(retired_at__isnull=True)
+        .exclude(slug__in=seen)
+        .exclude(source_path__startswith=BROWSER_SOURCE_PREFIX)
+    )
     if keep is not None:
         missing = missing.exclude(keep)
     retired = missing.update(retired_at=timezone.now())
@@ -389,7 +402,9 @@ def _load_exercises(bundle, modules, scenarios, report: LoadReport) -> dict[str,
 def _link_scenarios(exercise: Exercise, wanted: list[Scenario]) -> None:
     existing = {link.scenario_id: link for link in exercise.scenario_links.all()}
     wanted_ids = [scenario.pk for scenario in wanted]
-    ExerciseScenario.objects.filter(exercise=exercise).exclude(scenario_id__in=wanted_ids).delete()
+    ExerciseScenario.objects.filter(exercise=exercise).exclude(scenario_id__in=wanted_ids).exclude(
+        scenario__source_path__startswith=BROWSER_SOURCE_PREFIX
+    ).delete()
     for order, scenario_id in enumerate(wanted_ids):
         link = existing.get(scenario_id)
         if link is None:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.template.backends.django import get_installed_libraries
 
 # Bottom to top, as in [tool.importlinter] (docs/architecture.md).
-LAYERS = ["text_analysis", "curriculum", "exercises", "grading", "studio", "reporting"]
+LAYERS = ["text_analysis", "curriculum", "exercises", "grading", "studio", "authoring", "reporting"]
 LOAD = re.compile(r"{%\s*load\s+([^%]+?)\s*%}")
 
 

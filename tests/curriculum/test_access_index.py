@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from curriculum import access
 
-PROJECT_APPS = {"curriculum", "exercises", "grading", "studio", "impact"}
+PROJECT_APPS = {"curriculum", "exercises", "grading", "studio", "authoring", "impact"}
 
 
 def project_models():
