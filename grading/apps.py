@@ -6,6 +6,7 @@ class GradingConfig(AppConfig):
     verbose_name = "Grading"
 
     def ready(self) -> None:
+        from curriculum.admin_permissions import connect_trainer_admin_permissions
         from curriculum.signals import demo_seeded
         from exercises.signals import (
             draft_requested,
@@ -16,6 +17,7 @@ class GradingConfig(AppConfig):
         from . import access, receivers
 
         access.register_rules()
+        connect_trainer_admin_permissions(self)
 
         submission_committed.connect(
             receivers.submission_enter_peer_queue, dispatch_uid="grading.peer_queue"
