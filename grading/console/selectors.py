@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from curriculum.access import is_trainer, require_change, require_view
 from curriculum.models import Cohort, Membership, User
@@ -57,7 +58,9 @@ def submission_get_for_review(*, user: User, submission_id: int) -> Submission:
     if not is_trainer(user):
         raise PermissionDenied("This page is for trainers.")
     submission = get_object_or_404(
-        Submission.objects.select_related("user", "exercise__module", "scenario"),
+        Submission.objects.select_related(
+            "user", "exercise__module", "scenario", "scenario_version"
+        ),
         pk=submission_id,
     )
     if not can_review_submission(user, submission):
@@ -299,6 +302,66 @@ class LevelChoice:
 
 
 @dataclass(frozen=True)
+class CaseMessage:
+    name: str
+    sent_at: str
+    body: str
+    from_customer: bool
+
+
+@dataclass(frozen=True)
+class ReviewCase:
+    """What the submission answers, as the agent saw it (the scenario version they had):
+    the customer, the thread ending in the customer's latest message, the AI draft an audit
+    checks, or the incident an RCA explains."""
+
+    title: str
+    customer: str
+    company: str
+    plan: str
+    messages: list[CaseMessage]
+    audited_draft: str = ""
+    incident_title: str = ""
+    incident_summary: str = ""
+    customer_context_html: str = ""  # rendered and sanitised by curriculum.markdown
+
+
+def review_case(submission: Submission) -> ReviewCase:
+    """The scenario of `submission` at the version it answered (no query beyond the
+    submission's scenario version, which the review chokepoint selects)."""
+    from curriculum.markdown import render_markdown
+
+    data = submission.scenario_version.data or {}
+    customer = data.get("customer") or {}
+    name = customer.get("name", "") or submission.scenario.customer_name
+    messages = [
+        CaseMessage(
+            name=msg.get("name", ""),
+            sent_at=str(msg.get("sent_at", "")),
+            body=msg.get("body", ""),
+            from_customer=msg.get("author") != "agent",
+        )
+        for msg in data.get("thread") or []
+    ]
+    if data.get("message"):
+        messages.append(CaseMessage(name, "", data["message"], from_customer=True))
+    incident = data.get("incident") or {}
+    return ReviewCase(
+        title=data.get("title") or submission.scenario.title,
+        customer=name,
+        company=customer.get("company", ""),
+        plan=customer.get("plan", ""),
+        messages=messages,
+        audited_draft=data.get("draft", "") if submission.exercise.type == "audit" else "",
+        incident_title=incident.get("title", ""),
+        incident_summary=incident.get("summary", ""),
+        customer_context_html=mark_safe(  # noqa: S308 - render_markdown output is sanitised
+            render_markdown(data.get("customer_context", ""))
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class ReviewCriterion:
     key: str
     title: str
@@ -314,10 +377,15 @@ class ReviewCriterion:
     value: str  # what the form shows selected
     reason: str
 
+    @property
+    def has_level_descriptions(self) -> bool:
+        return any(level.description for level in self.levels)
+
 
 @dataclass
 class ReviewPage:
     submission: Submission
+    case: ReviewCase
     answer_fields: list[tuple[str, str]]
     criteria: list[ReviewCriterion]
     final: FinalGrade | None
@@ -375,7 +443,9 @@ def review_page(*, submission: Submission, user: User, data=None, errors=None, n
             reason = data.reasons.get(spec.key, "")
         else:
             current = final.criterion(spec.key) if final else None
-            na = current is not None and current.source and current.points is None
+            # A criterion graded "not applicable" (by a grader, a peer or a trainer) starts
+            # on n/a, so saving the grade unchanged keeps it.
+            na = spec.allow_na and current is not None and current.points is None
             value = "na" if na else ("" if prefill is None else str(prefill))
             reason = ""
         peer_item = peer_by_key.get(spec.key)
@@ -406,6 +476,7 @@ def review_page(*, submission: Submission, user: User, data=None, errors=None, n
     )
     return ReviewPage(
         submission=submission,
+        case=review_case(submission),
         answer_fields=[
             (f.label, f.text)
             for f in commentable_fields(submission.exercise.type, submission.answer)
