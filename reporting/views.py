@@ -44,7 +44,20 @@ def trainer_home(request):
 def cohort_progress(request, slug):
     cohort = cohort_get_for_console(user=request.user, slug=slug)
     overview = progress.cohort_progress(cohort=cohort)
-    return render(request, "reporting/progress.html", {"cohort": cohort, "p": overview})
+    context = {
+        "cohort": cohort,
+        "p": overview,
+        # After a release the menu keeps the exercise just released (?exercise=<id>).
+        "release_selected": _int_or_none(request.GET.get("exercise")),
+    }
+    return render(request, "reporting/progress.html", context)
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @trainer_required

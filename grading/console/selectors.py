@@ -151,6 +151,68 @@ def _level_title(feedback: SubmissionFeedback, item: FinalCriterion) -> str:
     return below[-1].get("title", "") if below else ""
 
 
+# ---- held grades --------------------------------------------------------------------------
+
+HELD_PAGE_SIZE = 50
+
+
+def unreleased_graded_submissions(*, cohort: Cohort):
+    """The cohort's agents' submissions that have a grade and no release yet (what
+    "release all grades of an exercise" releases)."""
+    return Submission.objects.filter(
+        Exists(Membership.objects.filter(user_id=OuterRef("user_id"), cohort=cohort)),
+        grade_release__isnull=True,
+    ).filter(
+        Q(pk__in=Grade.objects.values("submission_id"))
+        | Q(pk__in=TrainerReview.objects.values("submission_id"))
+    )
+
+
+@dataclass(frozen=True)
+class HeldExercise:
+    exercise_id: int
+    title: str
+    module_title: str
+    count: int
+    agents: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.module_title} · {self.title}"
+
+
+def held_grades_by_exercise(*, cohort: Cohort) -> list[HeldExercise]:
+    """Per exercise, how many grades of the cohort wait for release and for how many agents,
+    in module and exercise order. One query."""
+    rows = (
+        unreleased_graded_submissions(cohort=cohort)
+        .values("exercise_id", "exercise__title", "exercise__module__title")
+        .annotate(count=Count("pk", distinct=True), agents=Count("user_id", distinct=True))
+        .order_by("exercise__module__order", "exercise__order", "exercise__title")
+    )
+    return [
+        HeldExercise(
+            exercise_id=row["exercise_id"],
+            title=row["exercise__title"],
+            module_title=row["exercise__module__title"],
+            count=row["count"],
+            agents=row["agents"],
+        )
+        for row in rows
+    ]
+
+
+def held_grades_submissions(*, cohort: Cohort, exercise_id: int | None = None):
+    """The held submissions themselves, oldest first, with their final grade, ready to be
+    paginated (each page: one query plus the count)."""
+    held = unreleased_graded_submissions(cohort=cohort)
+    if exercise_id is not None:
+        held = held.filter(exercise_id=exercise_id)
+    return held.select_related("user", "exercise", "scenario", "final_grade").order_by(
+        "created_at", "pk"
+    )
+
+
 # ---- the queue ---------------------------------------------------------------------------
 
 
