@@ -18,7 +18,14 @@ from .errors import (
 )
 from .markdown import render_markdown
 from .models import Cohort, Exercise, Invitation, Lesson, Membership, Module, User
-from .signals import PageSection, cohort_page_sections, sections_from
+from .signals import (
+    PageLink,
+    PageSection,
+    cohort_page_links,
+    cohort_page_sections,
+    links_from,
+    sections_from,
+)
 
 
 def cohort_list_for_agent(*, user: User) -> QuerySet[Cohort]:
@@ -131,6 +138,7 @@ class CohortPage:
     invitations: list[Invitation]
     sections: list[PageSection]
     now: datetime
+    links: list[PageLink] = ()
 
     @property
     def agent_count(self) -> int:
@@ -147,6 +155,7 @@ def cohort_page(*, user: User, slug: str) -> CohortPage:
     """Everything the cohort page shows, in a fixed number of queries."""
     cohort = cohort_get_for_trainer(user=user, slug=slug)
     sections = sections_from(cohort_page_sections.send(sender=Cohort, user=user, cohort=cohort))
+    links = links_from(cohort_page_links.send(sender=Cohort, user=user, cohort=cohort))
     return CohortPage(
         cohort=cohort,
         trainers=list(cohort.trainers.order_by("full_name", "email")),
@@ -156,6 +165,7 @@ def cohort_page(*, user: User, slug: str) -> CohortPage:
         invitations=list(cohort.invitations.filter(accepted_at__isnull=True).order_by("email")),
         sections=sections,
         now=timezone.now(),
+        links=links,
     )
 
 

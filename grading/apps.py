@@ -7,7 +7,7 @@ class GradingConfig(AppConfig):
 
     def ready(self) -> None:
         from curriculum.admin_permissions import connect_trainer_admin_permissions
-        from curriculum.signals import demo_seeded
+        from curriculum.signals import cohort_page_links, demo_seeded
         from exercises.signals import (
             draft_requested,
             submission_committed,
@@ -30,6 +30,9 @@ class GradingConfig(AppConfig):
         )
         submission_page_sections.connect(
             receivers.submission_page_peer_reviews, dispatch_uid="grading.page_peer_reviews"
+        )
+        cohort_page_links.connect(
+            receivers.cohort_page_console_links, dispatch_uid="grading.cohort_links"
         )
         demo_seeded.connect(
             receivers.demo_seed_graded_submissions, dispatch_uid="grading.demo_seed"

@@ -44,9 +44,16 @@ def trainer_home(request):
 def cohort_progress(request, slug):
     cohort = cohort_get_for_console(user=request.user, slug=slug)
     overview = progress.cohort_progress(cohort=cohort)
+    query = progress.AgentTableQuery.from_params(request.GET)
     context = {
         "cohort": cohort,
         "p": overview,
+        "agent_rows": progress.agent_rows_for_table(overview.agents, query),
+        "table": query,
+        "sorts": [
+            (key, label, query.sort_link(key)) for key, (label, _) in progress.AGENT_SORTS.items()
+        ],
+        "statuses": progress.AGENT_STATUSES,
         # After a release the menu keeps the exercise just released (?exercise=<id>).
         "release_selected": _int_or_none(request.GET.get("exercise")),
     }
