@@ -56,10 +56,49 @@ class CohortGradingSettingsForm(forms.Form):
         return cls(data=data, initial=initial)
 
 
+class TrainerCalibrationFilterForm(forms.Form):
+    """The submission picker's filter (GET): any submission of the cohort can be found."""
+
+    exercise = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    since = forms.DateField(
+        required=False, label="Submitted from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    agent = forms.CharField(required=False, max_length=100, label="Agent name or email")
+
+    def __init__(self, *args, exercise_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["exercise"].choices = [("", "Every exercise"), *exercise_choices]
+
+    def filters(self):
+        """The valid filters (an invalid one is dropped, and its error shown)."""
+        from .trainer_calibration import CandidateFilter
+
+        self.is_valid()  # cleaned_data keeps the fields that are valid
+        data = self.cleaned_data
+        return CandidateFilter(
+            exercise_id=data.get("exercise"),
+            since=data.get("since"),
+            until=data.get("until"),
+            agent=(data.get("agent") or "").strip(),
+        )
+
+
 class TrainerCalibrationSessionForm(forms.Form):
     title = forms.CharField(max_length=200, initial="Trainer calibration round")
     submissions = forms.TypedMultipleChoiceField(
-        coerce=int, widget=forms.CheckboxSelectMultiple, label="Submissions to score"
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        label="Submissions to score",
+        required=False,
+    )
+    submission_numbers = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Or submission numbers",
+        help_text="Numbers shown as #123, separated by commas or spaces (any of this cohort's).",
     )
     co_trainers = forms.TypedMultipleChoiceField(
         coerce=int, widget=forms.CheckboxSelectMultiple, required=False, label="Invite"
@@ -69,3 +108,23 @@ class TrainerCalibrationSessionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["submissions"].choices = list(submission_choices)
         self.fields["co_trainers"].choices = list(trainer_choices)
+
+    def clean_submission_numbers(self) -> list[int]:
+        raw = self.cleaned_data.get("submission_numbers", "")
+        numbers = []
+        for part in raw.replace(",", " ").split():
+            part = part.removeprefix("#")
+            if not part.isdigit() or len(part) > 12:
+                raise forms.ValidationError(f"“{part}” is not a submission number.")
+            numbers.append(int(part))
+        return numbers
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = list(dict.fromkeys(
+            [*cleaned.get("submissions", []), *cleaned.get("submission_numbers", [])]
+        ))  # fmt: skip
+        if not chosen and not self.errors:
+            raise forms.ValidationError("Pick at least one submission.")
+        cleaned["submission_ids"] = chosen
+        return cleaned

@@ -4,11 +4,13 @@ trainer takes part in, and one session's page (each trainer's scores once all ar
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 
 from curriculum.access import is_staff
-from curriculum.models import Cohort, Membership, User
+from curriculum.models import Cohort, Exercise, Membership, User
 from exercises.models import Submission
 
 from ..peer.rubric import commentable_fields, criteria_of
@@ -25,31 +27,70 @@ from .models import (
 class TrainerCalibrationChoices:
     submissions: list[tuple[int, str]]
     trainers: list[tuple[int, str]]
+    page: Page | None = None  # the page of candidates the submissions are from
 
 
-TRAINER_CALIBRATION_CANDIDATES = 60
+TRAINER_CALIBRATION_PAGE_SIZE = 25
 
 
-def trainer_calibration_choices(*, cohort: Cohort, user: User) -> TrainerCalibrationChoices:
-    """Recent submissions of the cohort's agents, and the cohort's other trainers."""
-    submissions = (
-        Submission.objects.filter(
-            user_id__in=Membership.objects.filter(cohort=cohort).values("user_id")
-        )
-        .select_related("user", "exercise", "scenario")
-        .order_by("-created_at", "-pk")[:TRAINER_CALIBRATION_CANDIDATES]
+@dataclass(frozen=True)
+class CandidateFilter:
+    """Which of the cohort's submissions the picker lists (every one by default)."""
+
+    exercise_id: int | None = None
+    since: date | None = None  # submitted on or after
+    until: date | None = None  # submitted on or before
+    agent: str = ""  # a piece of the agent's name or email
+
+
+def trainer_calibration_candidates(*, cohort: Cohort, filters: CandidateFilter):
+    """The cohort's agents' submissions matching `filters`, newest first (a queryset to
+    paginate: any submission can be found, not only the newest)."""
+    submissions = Submission.objects.filter(
+        user_id__in=Membership.objects.filter(cohort=cohort).values("user_id")
     )
+    if filters.exercise_id is not None:
+        submissions = submissions.filter(exercise_id=filters.exercise_id)
+    if filters.since is not None:
+        submissions = submissions.filter(created_at__date__gte=filters.since)
+    if filters.until is not None:
+        submissions = submissions.filter(created_at__date__lte=filters.until)
+    if filters.agent:
+        submissions = submissions.filter(
+            Q(user__full_name__icontains=filters.agent) | Q(user__email__icontains=filters.agent)
+        )
+    return submissions.select_related("user", "exercise", "scenario").order_by("-created_at", "-pk")
+
+
+def trainer_calibration_choices(
+    *, cohort: Cohort, user: User, filters: CandidateFilter | None = None, page_number=1
+) -> TrainerCalibrationChoices:
+    """One page of the cohort's submissions (filtered), and the cohort's other trainers."""
+    candidates = trainer_calibration_candidates(cohort=cohort, filters=filters or CandidateFilter())
+    page = Paginator(candidates, TRAINER_CALIBRATION_PAGE_SIZE).get_page(page_number)
     trainers = cohort.trainers.exclude(pk=user.pk).order_by("email")
     return TrainerCalibrationChoices(
         submissions=[
             (
                 s.pk,
-                f"{s.exercise.title} · {s.scenario.title} · {s.user.display_name} #{s.attempt}",
+                f"#{s.pk} · {s.exercise.title} · {s.scenario.title} · {s.user.display_name}"
+                f" attempt {s.attempt} · {s.created_at:%d %b %Y}",
             )
-            for s in submissions
+            for s in page.object_list
         ],
         trainers=[(t.pk, f"{t.display_name} ({t.email})") for t in trainers],
+        page=page,
     )
+
+
+def trainer_calibration_exercises(*, cohort: Cohort) -> list[tuple[int, str]]:
+    """The exercises the cohort's agents have submitted to (the picker's filter)."""
+    exercises = Exercise.objects.filter(
+        pk__in=Submission.objects.filter(
+            user_id__in=Membership.objects.filter(cohort=cohort).values("user_id")
+        ).values("exercise_id")
+    ).order_by("module__order", "order", "title")
+    return [(e.pk, e.title) for e in exercises]
 
 
 def trainer_calibration_sessions_for(*, cohort: Cohort, user: User):
@@ -79,8 +120,22 @@ class TrainerCalibrationCriterion:
         return [p for _, p in self.scores if p is not None]
 
     @property
+    def applicability_split(self) -> bool:
+        """Some trainers scored the criterion, others said it does not apply: that is
+        disagreement, not a spread of 0 ("1 vs n/a")."""
+        return bool(self.given) and any(p is None for _, p in self.scores)
+
+    @property
     def spread(self) -> int | None:
-        return max(self.given) - min(self.given) if self.given else None
+        """max - min of the points given; None when nobody scored it or when trainers
+        disagree on whether it applies (see `applicability_split`)."""
+        if not self.given or self.applicability_split:
+            return None
+        return max(self.given) - min(self.given)
+
+    @property
+    def disagrees(self) -> bool:
+        return self.applicability_split or (self.spread or 0) > 1
 
     @property
     def stdev(self) -> float | None:

@@ -220,7 +220,14 @@ def regrade_llm(request, slug):
 @trainer_required
 def trainer_calibration_list(request, slug):
     cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
-    choices = trainer_calibration.trainer_calibration_choices(cohort=cohort, user=request.user)
+    exercise_choices = trainer_calibration.trainer_calibration_exercises(cohort=cohort)
+    filter_form = forms.TrainerCalibrationFilterForm(request.GET, exercise_choices=exercise_choices)
+    choices = trainer_calibration.trainer_calibration_choices(
+        cohort=cohort,
+        user=request.user,
+        filters=filter_form.filters(),
+        page_number=request.GET.get("page"),
+    )
     form = forms.TrainerCalibrationSessionForm(
         data=request.POST if request.method == "POST" else None,
         submission_choices=choices.submissions,
@@ -232,7 +239,7 @@ def trainer_calibration_list(request, slug):
                 trainer=request.user,
                 cohort=cohort,
                 title=form.cleaned_data["title"],
-                submission_ids=form.cleaned_data["submissions"],
+                submission_ids=form.cleaned_data["submission_ids"],
                 co_trainer_ids=form.cleaned_data["co_trainers"],
             )
         except (TrainerCalibrationError, ConsoleNotAllowedError) as exc:
@@ -246,7 +253,16 @@ def trainer_calibration_list(request, slug):
         cohort=cohort, user=request.user
     )
     status = 400 if request.method == "POST" else 200
-    context = {"cohort": cohort, "form": form, "sessions": sessions}
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "cohort": cohort,
+        "form": form,
+        "sessions": sessions,
+        "filter_form": filter_form,
+        "candidates": choices.page,
+        "filter_query": query.urlencode(),
+    }
     return render(request, "grading/console/trainer_calibration_list.html", context, status=status)
 
 
