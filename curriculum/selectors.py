@@ -213,5 +213,38 @@ def invitation_get_usable(*, token: str, for_update: bool = False) -> Invitation
     return invitation_check(invitations.filter(token=token).first())
 
 
+@dataclass(frozen=True)
+class PendingInvitation:
+    invitation: Invitation
+    address_confirmed: bool  # may join from the home page (else: through the email's link)
+
+
+def invitations_pending_for_user(*, user: User) -> list[PendingInvitation]:
+    """Open invitations sent to `user`'s address (still valid, cohort active, not yet a
+    member): an agent who signed up from the navigation instead of the link is told.
+    Two queries."""
+    from allauth.account.models import EmailAddress
+
+    if not user.is_authenticated or not user.email:
+        return []
+    invitations = list(
+        Invitation.objects.select_related("cohort", "invited_by")
+        .filter(
+            email__iexact=user.email,
+            accepted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            cohort__archived_at__isnull=True,
+        )
+        .exclude(cohort__memberships__user=user)
+        .order_by("cohort__name")
+    )
+    if not invitations:
+        return []
+    confirmed = EmailAddress.objects.filter(
+        user=user, email__iexact=user.email, verified=True
+    ).exists()
+    return [PendingInvitation(invitation, confirmed) for invitation in invitations]
+
+
 def user_exists(*, email: str) -> bool:
     return User.objects.filter(email__iexact=email).exists()

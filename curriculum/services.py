@@ -23,6 +23,7 @@ from .errors import (
     CohortNameTakenError,
     CohortValidationError,
     InvitationError,
+    InvitationInvalidError,
     InvitationWrongAccountError,
 )
 from .mail import absolute_url, send_templated_mail
@@ -524,6 +525,27 @@ def invitation_send(*, invitation_id: int) -> bool:
         sent_at=timezone.now()
     )
     return True
+
+
+def invitation_accept_pending(*, user: User, invitation_id: int) -> Membership:
+    """Join from the home page an invitation sent to `user`'s address, without its link:
+    only once the address is confirmed (else whoever typed that address at sign-up could
+    join); otherwise as `invitation_accept`."""
+    from allauth.account.models import EmailAddress
+
+    invitation = Invitation.objects.filter(pk=invitation_id, email__iexact=user.email).first()
+    if invitation is None:
+        raise InvitationInvalidError("This invitation was not sent to your address.")
+    confirmed = EmailAddress.objects.filter(
+        user=user, email__iexact=user.email, verified=True
+    ).exists()
+    if not confirmed:
+        raise InvitationError(
+            f"Confirm your address {user.email} first (the link in the sign-up email), or "
+            "open the link in the invitation email.",
+            invitation=invitation,
+        )
+    return invitation_accept(token=invitation.token, user=user)
 
 
 @transaction.atomic(durable=True)

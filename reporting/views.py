@@ -6,7 +6,11 @@ from django.shortcuts import redirect, render
 
 from curriculum.access import agent_required, is_support_leader, is_trainer, trainer_required
 from curriculum.csv_export import csv_response
-from curriculum.selectors import cohort_list_for_agent, cohort_list_for_trainer
+from curriculum.selectors import (
+    cohort_list_for_agent,
+    cohort_list_for_trainer,
+    invitations_pending_for_user,
+)
 from exercises.selectors import agent_overview
 from grading.console.selectors import agent_get_for_console, cohort_get_for_console
 
@@ -24,9 +28,12 @@ def home(request):
 
 @agent_required
 def agent_home(request):
+    cohorts = cohort_list_for_agent(user=request.user)
     context = {
-        "cohorts": cohort_list_for_agent(user=request.user),
+        "cohorts": cohorts,
         "overview": agent_overview(user=request.user),
+        # Signed up from the navigation, not the invitation link: say it is waiting.
+        "pending_invitations": invitations_pending_for_user(user=request.user),
     }
     return render(request, "reporting/agent_home.html", context)
 
