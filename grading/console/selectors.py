@@ -168,6 +168,15 @@ def unreleased_graded_submissions(*, cohort: Cohort):
     )
 
 
+def held_submissions(*, cohort: Cohort):
+    """The cohort's agents' graded submissions whose grade the agent may not see yet (the
+    stored final grade is not released): empty in a cohort that shows grades at once."""
+    return Submission.objects.filter(
+        Exists(Membership.objects.filter(user_id=OuterRef("user_id"), cohort=cohort)),
+        final_grade__released=False,
+    )
+
+
 @dataclass(frozen=True)
 class HeldExercise:
     exercise_id: int
@@ -185,7 +194,7 @@ def held_grades_by_exercise(*, cohort: Cohort) -> list[HeldExercise]:
     """Per exercise, how many grades of the cohort wait for release and for how many agents,
     in module and exercise order. One query."""
     rows = (
-        unreleased_graded_submissions(cohort=cohort)
+        held_submissions(cohort=cohort)
         .values("exercise_id", "exercise__title", "exercise__module__title")
         .annotate(count=Count("pk", distinct=True), agents=Count("user_id", distinct=True))
         .order_by("exercise__module__order", "exercise__order", "exercise__title")
@@ -205,7 +214,7 @@ def held_grades_by_exercise(*, cohort: Cohort) -> list[HeldExercise]:
 def held_grades_submissions(*, cohort: Cohort, exercise_id: int | None = None):
     """The held submissions themselves, oldest first, with their final grade, ready to be
     paginated (each page: one query plus the count)."""
-    held = unreleased_graded_submissions(cohort=cohort)
+    held = held_submissions(cohort=cohort)
     if exercise_id is not None:
         held = held.filter(exercise_id=exercise_id)
     return held.select_related("user", "exercise", "scenario", "final_grade").order_by(
