@@ -168,6 +168,16 @@ def unreleased_graded_submissions(*, cohort: Cohort):
     )
 
 
+def release_mode_of(*, cohort: Cohort) -> str:
+    """The cohort's release mode, read without creating its settings row (one query)."""
+    mode = (
+        CohortGradingSettings.objects.filter(cohort=cohort)
+        .values_list("release_mode", flat=True)
+        .first()
+    )
+    return mode or CohortGradingSettings.ReleaseMode.IMMEDIATE
+
+
 def held_submissions(*, cohort: Cohort):
     """The cohort's agents' graded submissions whose grade the agent may not see yet (the
     stored final grade is not released): empty in a cohort that shows grades at once."""

@@ -157,7 +157,7 @@ def held_grades(request, slug):
         "by_exercise": by_exercise,
         "exercise_id": shown,
         "page": paginator.get_page(request.GET.get("page")),
-        "release_mode": services.cohort_settings_get(cohort=cohort).release_mode,
+        "release_mode": selectors.release_mode_of(cohort=cohort),
     }
     return render(request, "grading/console/held.html", context)
 
