@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails start with SITE_URL: under `make run PORT=8123` that is the port served
+# (an explicit SITE_URL wins; a server listening on every address is reached on 127.0.0.1).
+SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 .PHONY: install run test test-quick lint format content demo benchmark benchmark-scale clean llm-local faults
 
@@ -21,9 +24,9 @@ $(STAMP): requirements.lock
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_content
-	$(BIN)/python manage.py seed_demo
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py generate_ticket_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest

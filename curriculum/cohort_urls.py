@@ -10,6 +10,11 @@ app_name = "cohorts"
 urlpatterns = [
     path("", views.cohort_list, name="list"),
     path("new/", views.cohort_create, name="create"),
+    path(
+        "join/pending/<int:invitation_id>/",
+        views.invitation_join_pending,
+        name="invitation-join-pending",
+    ),
     path("join/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("<slug:slug>/", views.cohort_detail, name="detail"),
     path("<slug:slug>/edit/", views.cohort_edit, name="edit"),

@@ -19,7 +19,15 @@ from .errors import (
 )
 from .markdown import render_markdown
 from .models import Cohort, Exercise, Invitation, Lesson, Membership, Module, User
-from .signals import PageSection, cohort_page_sections, lesson_page_sections, sections_from
+from .signals import (
+    PageLink,
+    PageSection,
+    cohort_page_links,
+    cohort_page_sections,
+    lesson_page_sections,
+    links_from,
+    sections_from,
+)
 
 
 def cohort_list_for_agent(*, user: User) -> QuerySet[Cohort]:
@@ -137,6 +145,7 @@ class CohortPage:
     invitations: list[Invitation]
     sections: list[PageSection]
     now: datetime
+    links: list[PageLink] = ()
 
     @property
     def agent_count(self) -> int:
@@ -153,6 +162,7 @@ def cohort_page(*, user: User, slug: str) -> CohortPage:
     """Everything the cohort page shows, in a fixed number of queries."""
     cohort = cohort_get_for_trainer(user=user, slug=slug)
     sections = sections_from(cohort_page_sections.send(sender=Cohort, user=user, cohort=cohort))
+    links = links_from(cohort_page_links.send(sender=Cohort, user=user, cohort=cohort))
     return CohortPage(
         cohort=cohort,
         trainers=list(cohort.trainers.order_by("full_name", "email")),
@@ -162,6 +172,7 @@ def cohort_page(*, user: User, slug: str) -> CohortPage:
         invitations=list(cohort.invitations.filter(accepted_at__isnull=True).order_by("email")),
         sections=sections,
         now=timezone.now(),
+        links=links,
     )
 
 
@@ -207,6 +218,39 @@ def invitation_get_usable(*, token: str, for_update: bool = False) -> Invitation
     if for_update:
         invitations = invitations.select_for_update(of=("self",))
     return invitation_check(invitations.filter(token=token).first())
+
+
+@dataclass(frozen=True)
+class PendingInvitation:
+    invitation: Invitation
+    address_confirmed: bool  # may join from the home page (else: through the email's link)
+
+
+def invitations_pending_for_user(*, user: User) -> list[PendingInvitation]:
+    """Open invitations sent to `user`'s address (still valid, cohort active, not yet a
+    member): an agent who signed up from the navigation instead of the link is told.
+    Two queries."""
+    from allauth.account.models import EmailAddress
+
+    if not user.is_authenticated or not user.email:
+        return []
+    invitations = list(
+        Invitation.objects.select_related("cohort", "invited_by")
+        .filter(
+            email__iexact=user.email,
+            accepted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            cohort__archived_at__isnull=True,
+        )
+        .exclude(cohort__memberships__user=user)
+        .order_by("cohort__name")
+    )
+    if not invitations:
+        return []
+    confirmed = EmailAddress.objects.filter(
+        user=user, email__iexact=user.email, verified=True
+    ).exists()
+    return [PendingInvitation(invitation, confirmed) for invitation in invitations]
 
 
 def user_exists(*, email: str) -> bool:

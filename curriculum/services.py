@@ -24,6 +24,7 @@ from .errors import (
     CohortNameTakenError,
     CohortValidationError,
     InvitationError,
+    InvitationInvalidError,
     InvitationWrongAccountError,
 )
 from .mail import absolute_url, send_templated_mail
@@ -243,8 +244,9 @@ class InviteOutcome(models.TextChoices):
 
 
 SENT_OUTCOMES = frozenset({InviteOutcome.INVITED, InviteOutcome.RENEWED})
+# An empty row is reported (the line was skipped) but needs nothing done.
 PROBLEM_OUTCOMES = frozenset(
-    {InviteOutcome.INVALID, InviteOutcome.DUPLICATE, InviteOutcome.EMPTY, InviteOutcome.TRAINER}
+    {InviteOutcome.INVALID, InviteOutcome.DUPLICATE, InviteOutcome.TRAINER}
 )
 
 
@@ -319,7 +321,7 @@ def _invite(
         email = cells[0] if cells else ""
         name = cells[1] if len(cells) > 1 else ""
         if not any(cells):
-            decided.append(InviteRow(line, "", "", InviteOutcome.EMPTY))
+            decided.append(InviteRow(line, "", "", InviteOutcome.EMPTY, "Blank line: skipped."))
             continue
         if not email:
             decided.append(InviteRow(line, email, name, InviteOutcome.INVALID, "No email address."))
@@ -424,26 +426,45 @@ def _csv_entries(data: bytes) -> list[tuple[int, list[str]]]:
             "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."
         ) from None
     # strict: a stray quote is an error, not the rest of the file swallowed into one cell.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     entries: list[tuple[int, list[str]]] = []
     try:
         for cells in reader:
             entries.append((reader.line_num, cells))
     except csv.Error as exc:
         raise CohortImportError(f"Line {reader.line_num} is not valid CSV: {exc}.") from None
-    # Blank lines (and a spreadsheet's emptied rows, ",,") are not rows, wherever they are;
-    # the others keep the line numbers the reader counted, blank lines included.
-    entries = [(line, cells) for line, cells in entries if any(cell.strip() for cell in cells)]
-    # A header row is optional.
-    if entries and entries[0][1][0].strip().lower() in HEADER_NAMES:
-        del entries[0]
-    if not entries:
+
+    # Blank lines (and a spreadsheet's emptied rows, ",,") between rows are reported as
+    # empty rows (the README promises every line an outcome); those after the last row are
+    # a file's ending, not rows. Every row keeps the line number the reader counted.
+    def filled(cells: list[str]) -> bool:
+        return any(cell.strip() for cell in cells)
+
+    while entries and not filled(entries[-1][1]):
+        entries.pop()
+    # A header row (the first filled line) is optional.
+    first = next((i for i, (_, cells) in enumerate(entries) if filled(cells)), None)
+    if first is not None and entries[first][1][0].strip().lower() in HEADER_NAMES:
+        del entries[: first + 1]  # blank lines above a header are no rows either
+    rows = sum(1 for _, cells in entries if filled(cells))
+    if not rows:
         raise CohortImportError("The file has no rows: one address per line, as email,name.")
-    if len(entries) > IMPORT_MAX_ROWS:
+    if rows > IMPORT_MAX_ROWS:
         raise CohortImportError(
-            f"The file has {len(entries)} rows; import at most {IMPORT_MAX_ROWS} at a time."
+            f"The file has {rows} rows; import at most {IMPORT_MAX_ROWS} at a time."
         )
     return entries
+
+
+def _delimiter(text: str) -> str:
+    """The file's delimiter: a comma, or the semicolon (or tab) a spreadsheet wrote where
+    the decimal separator is a comma (Excel in most of Europe). Sniffed from the first
+    lines; a file with one column (no delimiter at all) reads as commas."""
+    sample = "\n".join(line for line in text.splitlines()[:50] if line.strip())
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
 
 
 @transaction.atomic(durable=True)
@@ -515,6 +536,27 @@ def invitation_send(*, invitation_id: int) -> bool:
         sent_at=timezone.now()
     )
     return True
+
+
+def invitation_accept_pending(*, user: User, invitation_id: int) -> Membership:
+    """Join from the home page an invitation sent to `user`'s address, without its link:
+    only once the address is confirmed (else whoever typed that address at sign-up could
+    join); otherwise as `invitation_accept`."""
+    from allauth.account.models import EmailAddress
+
+    invitation = Invitation.objects.filter(pk=invitation_id, email__iexact=user.email).first()
+    if invitation is None:
+        raise InvitationInvalidError("This invitation was not sent to your address.")
+    confirmed = EmailAddress.objects.filter(
+        user=user, email__iexact=user.email, verified=True
+    ).exists()
+    if not confirmed:
+        raise InvitationError(
+            f"Confirm your address {user.email} first (the link in the sign-up email), or "
+            "open the link in the invitation email.",
+            invitation=invitation,
+        )
+    return invitation_accept(token=invitation.token, user=user)
 
 
 @transaction.atomic(durable=True)

@@ -19,6 +19,15 @@ class PageSection:
     context: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PageLink:
+    """A link to a page of an app above, for a lower app's page to show (by URL, so the
+    lower app never names the higher one's routes)."""
+
+    label: str
+    url: str
+
+
 # Sent by curriculum.services.demo_seed inside its transaction, with cohort= and trainer=:
 # each receiver adds its app's demo data, idempotently. Responses are ignored.
 demo_seeded = Signal()
@@ -26,6 +35,21 @@ demo_seeded = Signal()
 # Sent by curriculum.selectors.cohort_page with user= and cohort=: each receiver answers with
 # a PageSection of the cohort page (or None to add nothing).
 cohort_page_sections = Signal()
+
+# Sent by curriculum.selectors.cohort_page with user= and cohort=: each receiver answers with
+# a list of PageLinks to the cohort's pages in its app (progress, review queue, settings).
+cohort_page_links = Signal()
+
+
+def links_from(responses) -> list[PageLink]:
+    """The PageLinks among a signal's (receiver, response) pairs, in receiver order."""
+    return [
+        link
+        for _, response in responses
+        if isinstance(response, list | tuple)
+        for link in response
+        if isinstance(link, PageLink)
+    ]
 
 
 # Sent by curriculum.views.lesson_detail with user= and lesson=: each receiver answers with a

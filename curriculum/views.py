@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .access import is_staff, trainer_required
+from .access import agent_required, is_staff, trainer_required
 from .dates import user_zone
 from .errors import (
     CohortError,
@@ -369,3 +369,19 @@ def profile(request):
 def csrf_failure(request, reason=""):
     """CSRF_FAILURE_VIEW: the site's own page, with the navigation of whoever is logged in."""
     return render(request, "403_csrf.html", {"reason": reason}, status=403)
+
+
+@agent_required
+@require_POST
+def invitation_join_pending(request, invitation_id):
+    """Join, from the agent's home, a cohort whose invitation was sent to their (confirmed)
+    address: for agents who signed up from the navigation rather than the link."""
+    try:
+        membership = services.invitation_accept_pending(
+            user=request.user, invitation_id=invitation_id
+        )
+    except InvitationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Welcome to {membership.cohort.name}!")
+    return redirect("home")

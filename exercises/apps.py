@@ -6,11 +6,13 @@ class ExercisesConfig(AppConfig):
     verbose_name = "Exercises and submissions"
 
     def ready(self) -> None:
+        from curriculum.admin_permissions import connect_trainer_admin_permissions
         from curriculum.signals import cohort_page_sections, demo_seeded
 
         from . import access, receivers
 
         access.register_rules()
+        connect_trainer_admin_permissions(self)
 
         cohort_page_sections.connect(
             receivers.cohort_page_assignments, dispatch_uid="exercises.cohort_page_assignments"

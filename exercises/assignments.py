@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +56,24 @@ def _check_target(target: Target) -> None:
         )
 
 
+def _check_not_assigned(cohort: Cohort, target: Target) -> None:
+    """The same module (or scenario) is set once per cohort: move the dates instead."""
+    if target.module is not None:
+        existing = Assignment.objects.filter(cohort=cohort, module=target.module).first()
+        what = target.module.title
+    else:
+        existing = Assignment.objects.filter(
+            cohort=cohort, exercise=target.exercise, scenario=target.scenario
+        ).first()
+        what = target.scenario.title
+    if existing is not None:
+        due = timezone.localtime(existing.due_at)
+        raise AssignmentValidationError(
+            f"{what} is already assigned to {cohort.name} (due {due:%d %b %Y, %H:%M}): "
+            "change that assignment's dates instead."
+        )
+
+
 def _check_dates(opens_at: datetime, due_at: datetime) -> None:
     if due_at <= opens_at:
         raise AssignmentValidationError("The due date must come after the open date.")
@@ -82,15 +100,21 @@ def assignment_create(
     _check_cohort(cohort)
     _check_target(target)
     _check_dates(opens_at, due_at)
-    assignment = Assignment.objects.create(
-        cohort=cohort,
-        module=target.module,
-        exercise=target.exercise,
-        scenario=target.scenario,
-        opens_at=opens_at,
-        due_at=due_at,
-        created_by=created_by,
-    )
+    _check_not_assigned(cohort, target)
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent twin fails here, not later
+            assignment = Assignment.objects.create(
+                cohort=cohort,
+                module=target.module,
+                exercise=target.exercise,
+                scenario=target.scenario,
+                opens_at=opens_at,
+                due_at=due_at,
+                created_by=created_by,
+            )
+    except IntegrityError:
+        _check_not_assigned(cohort, target)
+        raise
     if notify:
         assignment_notify_task.delay_on_commit(assignment_id=assignment.pk)
     return assignment

@@ -311,6 +311,18 @@ class Assignment(models.Model):
                 condition=models.Q(due_at__gt=models.F("opens_at")),
                 name="assignment_due_after_open",
             ),
+            # The same work is set once per cohort (a second one sent every agent a second
+            # email); move its dates instead.
+            models.UniqueConstraint(
+                fields=["cohort", "module"],
+                condition=models.Q(module__isnull=False),
+                name="assignment_module_once_per_cohort",
+            ),
+            models.UniqueConstraint(
+                fields=["cohort", "exercise", "scenario"],
+                condition=models.Q(scenario__isnull=False),
+                name="assignment_scenario_once_per_cohort",
+            ),
         ]
         indexes = [models.Index(fields=["cohort", "due_at"])]
 

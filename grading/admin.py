@@ -32,6 +32,11 @@ class ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # Shown, never edited: a non-editable field (created_at) in `fields` would
+        # otherwise be put in the inline's model form, which Django refuses (a 500).
+        return self.fields or ()
+
 
 class RubricVersionInline(ReadOnlyInline):
     model = RubricVersion

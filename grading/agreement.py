@@ -4,8 +4,12 @@ Pure functions on paired integer scores, so trainers' figures can be checked on 
 known tables.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+# Below this many pairs kappa swings widely with a single grade; pages mark it.
+KAPPA_MIN_PAIRS = 10
 
 
 @dataclass(frozen=True)
@@ -14,6 +18,15 @@ class Agreement:
     exact: float | None  # share of pairs with the same score
     adjacent: float | None  # share within one point
     kappa: float | None  # quadratic weighted kappa; None when undefined
+
+    @property
+    def few_pairs(self) -> bool:
+        """Too few pairs for kappa to mean much (0 < n < KAPPA_MIN_PAIRS)."""
+        return 0 < self.n < KAPPA_MIN_PAIRS
+
+    @property
+    def min_pairs(self) -> int:
+        return KAPPA_MIN_PAIRS
 
 
 def quadratic_weighted_kappa(
@@ -48,10 +61,16 @@ def quadratic_weighted_kappa(
     return 1 - numerator / denominator
 
 
-def agreement(a: Sequence[int], b: Sequence[int], *, low: int, high: int) -> Agreement:
+def agreement(a: Sequence[float], b: Sequence[int], *, low: int, high: int) -> Agreement:
+    """Exact and adjacent agreement on the scores as given (a peer median of 2.5 is not
+    exact agreement with 3, only adjacent); kappa on the scores rounded half up to a level,
+    as kappa needs categories."""
     n = len(a)
     if n == 0:
         return Agreement(0, None, None, None)
     exact = sum(x == y for x, y in zip(a, b, strict=True)) / n
     adjacent = sum(abs(x - y) <= 1 for x, y in zip(a, b, strict=True)) / n
-    return Agreement(n, exact, adjacent, quadratic_weighted_kappa(a, b, low=low, high=high))
+    levels_a = [math.floor(x + 0.5) for x in a]
+    levels_b = [math.floor(y + 0.5) for y in b]
+    kappa = quadratic_weighted_kappa(levels_a, levels_b, low=low, high=high)
+    return Agreement(n, exact, adjacent, kappa)

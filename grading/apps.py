@@ -6,7 +6,8 @@ class GradingConfig(AppConfig):
     verbose_name = "Grading"
 
     def ready(self) -> None:
-        from curriculum.signals import demo_seeded, lesson_page_sections
+        from curriculum.admin_permissions import connect_trainer_admin_permissions
+        from curriculum.signals import cohort_page_links, demo_seeded, lesson_page_sections
         from exercises.signals import (
             draft_requested,
             submission_committed,
@@ -17,6 +18,7 @@ class GradingConfig(AppConfig):
         from . import access, receivers
 
         access.register_rules()
+        connect_trainer_admin_permissions(self)
 
         submission_committed.connect(
             receivers.submission_enter_peer_queue, dispatch_uid="grading.peer_queue"
@@ -35,6 +37,9 @@ class GradingConfig(AppConfig):
         )
         lesson_page_sections.connect(
             receivers.lesson_page_examples, dispatch_uid="grading.lesson_examples"
+        )
+        cohort_page_links.connect(
+            receivers.cohort_page_console_links, dispatch_uid="grading.cohort_links"
         )
         demo_seeded.connect(
             receivers.demo_seed_graded_submissions, dispatch_uid="grading.demo_seed"

@@ -2,8 +2,11 @@
 automatic grading after a submission commits, AI drafts from the language model, the grade
 and peer reviews on the submission page, and the demo's graded submissions."""
 
+from django.urls import reverse
+from django.utils.http import urlencode
+
 from curriculum.models import Cohort, User
-from curriculum.signals import PageSection
+from curriculum.signals import PageLink, PageSection
 from exercises.models import Submission
 
 from .console.grades import released_percents
@@ -32,6 +35,20 @@ def draft_generate(sender, *, scenario_data: dict, prompt: str, variant: str, fa
     from .llm.drafts import generate_draft
 
     return generate_draft(scenario_data=scenario_data, prompt=prompt, variant=variant, facts=facts)
+
+
+def cohort_page_console_links(sender, *, user, cohort, **kwargs) -> list[PageLink]:
+    """The trainer console's pages of this cohort, linked from the cohort page
+    (curriculum.signals.cohort_page_links)."""
+    slug = cohort.slug
+    queue = reverse("grading:console-queue") + "?" + urlencode({"cohort": slug})
+    return [
+        PageLink("Progress", reverse("grading:console-progress", args=[slug])),
+        PageLink("Review queue", queue),
+        PageLink("Held grades", reverse("grading:console-held", args=[slug])),
+        PageLink("Grading settings", reverse("grading:console-settings", args=[slug])),
+        PageLink("Peer reviews", reverse("grading:peer-cohort", args=[slug])),
+    ]
 
 
 def submission_page_grade(sender, *, submission: Submission, viewer, **kwargs) -> PageSection:

@@ -372,6 +372,77 @@ class CohortProgress:
         return self.criteria[0] if self.criteria else None
 
 
+# ---- the agent table's sorting and filtering (server-side: works without JavaScript) --------
+
+AGENT_SORTS = {
+    "name": ("Agent", lambda r: (r.user.display_name.casefold(), r.user.email)),
+    "completion": ("Completion", lambda r: (r.percent, r.done)),
+    "average": ("Average", lambda r: (-1 if r.average is None else r.average,)),
+    "status": ("Status", lambda r: (r.overdue, r.behind)),
+    "mastered": ("Modules mastered", lambda r: (r.mastered,)),
+}
+AGENT_STATUSES = (
+    ("", "Every agent"),
+    ("overdue", "Overdue"),
+    ("behind", "Behind"),
+    ("on_track", "On track"),
+)
+
+
+@dataclass(frozen=True)
+class AgentTableQuery:
+    """What the trainer asked of the agent table: `sort` is a key of AGENT_SORTS, with a
+    leading "-" for descending; `status` one of AGENT_STATUSES; `q` a piece of name or email."""
+
+    sort: str = "name"
+    status: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> "AgentTableQuery":
+        sort = (params.get("sort") or "name").strip()
+        if sort.removeprefix("-") not in AGENT_SORTS:
+            sort = "name"
+        status = params.get("status") or ""
+        if status not in dict(AGENT_STATUSES):
+            status = ""
+        return cls(sort=sort, status=status, q=(params.get("q") or "").strip()[:100])
+
+    @property
+    def key(self) -> str:
+        return self.sort.removeprefix("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+    def sort_link(self, key: str) -> str:
+        """The `sort` value of a column header's link: ascending first, then toggled."""
+        return f"-{key}" if self.key == key and not self.descending else key
+
+
+def agent_rows_for_table(rows: list["AgentRow"], query: AgentTableQuery) -> list["AgentRow"]:
+    """The agent rows the table shows: filtered by status and by name or email, sorted
+    (ties by name)."""
+    needle = query.q.casefold()
+    shown = [
+        row
+        for row in rows
+        if (not needle or needle in row.user.display_name.casefold()
+            or needle in row.user.email.casefold())
+        and (
+            not query.status
+            or (query.status == "overdue" and row.overdue)
+            or (query.status == "behind" and row.behind)
+            or (query.status == "on_track" and not row.overdue and not row.behind)
+        )
+    ]  # fmt: skip
+    by_name = AGENT_SORTS["name"][1]
+    shown.sort(key=by_name)
+    shown.sort(key=AGENT_SORTS[query.key][1], reverse=query.descending)
+    return shown
+
+
 def _overdue(in_cohort: Q, scope: Scope, now) -> dict[int, int]:
     """Per agent, the assigned pairs past their due date with no submission by then: the
     past-due count less the pairs each agent handed in on time (one query)."""

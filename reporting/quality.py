@@ -1,7 +1,6 @@
 """Grader quality: the automatic graders and the peer score against trainer grades, per
 rubric criterion (quadratic weighted kappa), over a cohort's trainer-reviewed submissions."""
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -30,7 +29,7 @@ class QualityReport:
     reviewed: int  # trainer-reviewed submissions in the sample
 
 
-def _pairs_to_agreement(pairs: list[tuple[int, int]], low: int, high: int) -> Agreement:
+def _pairs_to_agreement(pairs: list[tuple[float, int]], low: int, high: int) -> Agreement:
     if not pairs:
         return Agreement(0, None, None, None)
     a = [min(max(x, low), high) for x, _ in pairs]
@@ -73,7 +72,8 @@ def grader_quality(*, cohort: Cohort) -> QualityReport:
     """Agreement of the offline grader, the LLM grader and the peer score with trainers, per
     criterion, over the cohort's trainer-reviewed submissions (the audit sample and the
     flagged ones a trainer graded). The trainer's latest grade is the reference; a peer
-    score between two levels is rounded half up. Constant queries: the database counts each
+    score between two levels (a median of 2.5) counts as exact only when equal, and is
+    rounded half up for kappa only. Constant queries: the database counts each
     (grader points, trainer points) pair per criterion over the stored final grades."""
     reviewed = StoredFinalGrade.objects.filter(
         submission__user_id__in=Membership.objects.filter(cohort=cohort).values("user_id"),
@@ -123,7 +123,7 @@ def grader_quality(*, cohort: Cohort) -> QualityReport:
             criteria=list(criteria.values()),
             offline=_pair_counts(by_grader[GraderKind.OFFLINE], int, criteria),
             llm=_pair_counts(by_grader[GraderKind.LLM], int, criteria),
-            peer=_pair_counts(peer_rows, lambda p: math.floor(p + 0.5), criteria),
+            peer=_pair_counts(peer_rows, float, criteria),
         ),
         reviewed=reviewed.count(),
     )

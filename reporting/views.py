@@ -6,7 +6,11 @@ from django.shortcuts import redirect, render
 
 from curriculum.access import agent_required, is_support_leader, is_trainer, trainer_required
 from curriculum.csv_export import csv_response
-from curriculum.selectors import cohort_list_for_agent, cohort_list_for_trainer
+from curriculum.selectors import (
+    cohort_list_for_agent,
+    cohort_list_for_trainer,
+    invitations_pending_for_user,
+)
 from exercises.selectors import agent_overview
 from grading.console.selectors import agent_get_for_console, cohort_get_for_console
 
@@ -24,9 +28,12 @@ def home(request):
 
 @agent_required
 def agent_home(request):
+    cohorts = cohort_list_for_agent(user=request.user)
     context = {
-        "cohorts": cohort_list_for_agent(user=request.user),
+        "cohorts": cohorts,
         "overview": agent_overview(user=request.user),
+        # Signed up from the navigation, not the invitation link: say it is waiting.
+        "pending_invitations": invitations_pending_for_user(user=request.user),
     }
     return render(request, "reporting/agent_home.html", context)
 
@@ -44,7 +51,27 @@ def trainer_home(request):
 def cohort_progress(request, slug):
     cohort = cohort_get_for_console(user=request.user, slug=slug)
     overview = progress.cohort_progress(cohort=cohort)
-    return render(request, "reporting/progress.html", {"cohort": cohort, "p": overview})
+    query = progress.AgentTableQuery.from_params(request.GET)
+    context = {
+        "cohort": cohort,
+        "p": overview,
+        "agent_rows": progress.agent_rows_for_table(overview.agents, query),
+        "table": query,
+        "sorts": [
+            (key, label, query.sort_link(key)) for key, (label, _) in progress.AGENT_SORTS.items()
+        ],
+        "statuses": progress.AGENT_STATUSES,
+        # After a release the menu keeps the exercise just released (?exercise=<id>).
+        "release_selected": _int_or_none(request.GET.get("exercise")),
+    }
+    return render(request, "reporting/progress.html", context)
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @trainer_required

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from curriculum.access import is_trainer, require_change, require_view
 from curriculum.models import Cohort, Membership, User
@@ -57,7 +58,9 @@ def submission_get_for_review(*, user: User, submission_id: int) -> Submission:
     if not is_trainer(user):
         raise PermissionDenied("This page is for trainers.")
     submission = get_object_or_404(
-        Submission.objects.select_related("user", "exercise__module", "scenario"),
+        Submission.objects.select_related(
+            "user", "exercise__module", "scenario", "scenario_version"
+        ),
         pk=submission_id,
     )
     if not can_review_submission(user, submission):
@@ -146,6 +149,87 @@ def _level_title(feedback: SubmissionFeedback, item: FinalCriterion) -> str:
         levels = sorted(spec["levels"], key=lambda lv: lv["points"]) if spec else []
     below = [lv for lv in levels if lv["points"] <= item.points]
     return below[-1].get("title", "") if below else ""
+
+
+# ---- held grades --------------------------------------------------------------------------
+
+HELD_PAGE_SIZE = 50
+
+
+def unreleased_graded_submissions(*, cohort: Cohort):
+    """The cohort's agents' submissions that have a grade and no release yet (what
+    "release all grades of an exercise" releases)."""
+    return Submission.objects.filter(
+        Exists(Membership.objects.filter(user_id=OuterRef("user_id"), cohort=cohort)),
+        grade_release__isnull=True,
+    ).filter(
+        Q(pk__in=Grade.objects.values("submission_id"))
+        | Q(pk__in=TrainerReview.objects.values("submission_id"))
+    )
+
+
+def release_mode_of(*, cohort: Cohort) -> str:
+    """The cohort's release mode, read without creating its settings row (one query)."""
+    mode = (
+        CohortGradingSettings.objects.filter(cohort=cohort)
+        .values_list("release_mode", flat=True)
+        .first()
+    )
+    return mode or CohortGradingSettings.ReleaseMode.IMMEDIATE
+
+
+def held_submissions(*, cohort: Cohort):
+    """The cohort's agents' graded submissions whose grade the agent may not see yet (the
+    stored final grade is not released): empty in a cohort that shows grades at once."""
+    return Submission.objects.filter(
+        Exists(Membership.objects.filter(user_id=OuterRef("user_id"), cohort=cohort)),
+        final_grade__released=False,
+    )
+
+
+@dataclass(frozen=True)
+class HeldExercise:
+    exercise_id: int
+    title: str
+    module_title: str
+    count: int
+    agents: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.module_title} · {self.title}"
+
+
+def held_grades_by_exercise(*, cohort: Cohort) -> list[HeldExercise]:
+    """Per exercise, how many grades of the cohort wait for release and for how many agents,
+    in module and exercise order. One query."""
+    rows = (
+        held_submissions(cohort=cohort)
+        .values("exercise_id", "exercise__title", "exercise__module__title")
+        .annotate(count=Count("pk", distinct=True), agents=Count("user_id", distinct=True))
+        .order_by("exercise__module__order", "exercise__order", "exercise__title")
+    )
+    return [
+        HeldExercise(
+            exercise_id=row["exercise_id"],
+            title=row["exercise__title"],
+            module_title=row["exercise__module__title"],
+            count=row["count"],
+            agents=row["agents"],
+        )
+        for row in rows
+    ]
+
+
+def held_grades_submissions(*, cohort: Cohort, exercise_id: int | None = None):
+    """The held submissions themselves, oldest first, with their final grade, ready to be
+    paginated (each page: one query plus the count)."""
+    held = held_submissions(cohort=cohort)
+    if exercise_id is not None:
+        held = held.filter(exercise_id=exercise_id)
+    return held.select_related("user", "exercise", "scenario", "final_grade").order_by(
+        "created_at", "pk"
+    )
 
 
 # ---- the queue ---------------------------------------------------------------------------
@@ -299,6 +383,66 @@ class LevelChoice:
 
 
 @dataclass(frozen=True)
+class CaseMessage:
+    name: str
+    sent_at: str
+    body: str
+    from_customer: bool
+
+
+@dataclass(frozen=True)
+class ReviewCase:
+    """What the submission answers, as the agent saw it (the scenario version they had):
+    the customer, the thread ending in the customer's latest message, the AI draft an audit
+    checks, or the incident an RCA explains."""
+
+    title: str
+    customer: str
+    company: str
+    plan: str
+    messages: list[CaseMessage]
+    audited_draft: str = ""
+    incident_title: str = ""
+    incident_summary: str = ""
+    customer_context_html: str = ""  # rendered and sanitised by curriculum.markdown
+
+
+def review_case(submission: Submission) -> ReviewCase:
+    """The scenario of `submission` at the version it answered (no query beyond the
+    submission's scenario version, which the review chokepoint selects)."""
+    from curriculum.markdown import render_markdown
+
+    data = submission.scenario_version.data or {}
+    customer = data.get("customer") or {}
+    name = customer.get("name", "") or submission.scenario.customer_name
+    messages = [
+        CaseMessage(
+            name=msg.get("name", ""),
+            sent_at=str(msg.get("sent_at", "")),
+            body=msg.get("body", ""),
+            from_customer=msg.get("author") != "agent",
+        )
+        for msg in data.get("thread") or []
+    ]
+    if data.get("message"):
+        messages.append(CaseMessage(name, "", data["message"], from_customer=True))
+    incident = data.get("incident") or {}
+    return ReviewCase(
+        title=data.get("title") or submission.scenario.title,
+        customer=name,
+        company=customer.get("company", ""),
+        plan=customer.get("plan", ""),
+        messages=messages,
+        audited_draft=data.get("draft", "") if submission.exercise.type == "audit" else "",
+        incident_title=incident.get("title", ""),
+        incident_summary=incident.get("summary", ""),
+        customer_context_html=mark_safe(  # noqa: S308 - render_markdown output is sanitised
+            render_markdown(data.get("customer_context", ""))
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class ReviewCriterion:
     key: str
     title: str
@@ -314,10 +458,15 @@ class ReviewCriterion:
     value: str  # what the form shows selected
     reason: str
 
+    @property
+    def has_level_descriptions(self) -> bool:
+        return any(level.description for level in self.levels)
+
 
 @dataclass
 class ReviewPage:
     submission: Submission
+    case: ReviewCase
     answer_fields: list[tuple[str, str]]
     criteria: list[ReviewCriterion]
     final: FinalGrade | None
@@ -375,7 +524,9 @@ def review_page(*, submission: Submission, user: User, data=None, errors=None, n
             reason = data.reasons.get(spec.key, "")
         else:
             current = final.criterion(spec.key) if final else None
-            na = current is not None and current.source and current.points is None
+            # A criterion graded "not applicable" (by a grader, a peer or a trainer) starts
+            # on n/a, so saving the grade unchanged keeps it.
+            na = spec.allow_na and current is not None and current.points is None
             value = "na" if na else ("" if prefill is None else str(prefill))
             reason = ""
         peer_item = peer_by_key.get(spec.key)
@@ -406,6 +557,7 @@ def review_page(*, submission: Submission, user: User, data=None, errors=None, n
     )
     return ReviewPage(
         submission=submission,
+        case=review_case(submission),
         answer_fields=[
             (f.label, f.text)
             for f in commentable_fields(submission.exercise.type, submission.answer)

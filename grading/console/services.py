@@ -89,14 +89,9 @@ def cohort_settings_update(
 
 def _unreleased_graded_submissions(cohort: Cohort):
     """The cohort's agents' submissions that have a grade and no release yet."""
-    from ..models import Grade
+    from .selectors import unreleased_graded_submissions
 
-    return Submission.objects.filter(
-        user__memberships__cohort=cohort, grade_release__isnull=True
-    ).filter(
-        Q(pk__in=Grade.objects.values("submission_id"))
-        | Q(pk__in=TrainerReview.objects.values("submission_id"))
-    )
+    return unreleased_graded_submissions(cohort=cohort)
 
 
 def _release_visible_grades(*, trainer: User, cohort: Cohort) -> None:

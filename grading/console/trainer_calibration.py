@@ -60,8 +60,22 @@ class TrainerCalibrationCriterion:
         return [p for _, p in self.scores if p is not None]
 
     @property
+    def applicability_split(self) -> bool:
+        """Some trainers scored the criterion, others said it does not apply: that is
+        disagreement, not a spread of 0 ("1 vs n/a")."""
+        return bool(self.given) and any(p is None for _, p in self.scores)
+
+    @property
     def spread(self) -> int | None:
-        return max(self.given) - min(self.given) if self.given else None
+        """max - min of the points given; None when nobody scored it or when trainers
+        disagree on whether it applies (see `applicability_split`)."""
+        if not self.given or self.applicability_split:
+            return None
+        return max(self.given) - min(self.given)
+
+    @property
+    def disagrees(self) -> bool:
+        return self.applicability_split or (self.spread or 0) > 1
 
     @property
     def stdev(self) -> float | None:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("queue/<int:submission_id>/release/", views.release, name="console-release"),
     path("cohorts/<slug:slug>/settings/", views.cohort_settings, name="console-settings"),
     path("cohorts/<slug:slug>/release/", views.release_exercise, name="console-release-exercise"),
+    path("cohorts/<slug:slug>/held/", views.held_grades, name="console-held"),
     path("cohorts/<slug:slug>/regrade-llm/", views.regrade_llm, name="console-regrade-llm"),
     path(
         "cohorts/<slug:slug>/calibration/",

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from curriculum.access import trainer_required
@@ -140,20 +142,62 @@ def release(request, submission_id):
     return redirect("grading:console-review", submission_id=submission.pk)
 
 
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+RELEASE_RETURN_PAGES = {"progress": "grading:console-progress", "held": "grading:console-held"}
+
+
 @trainer_required
 @require_POST
 def release_exercise(request, slug):
+    """Release every held grade of one exercise, after a confirmation page (a form posted
+    without `confirm=yes` shows what would be released). Goes back to the page it came
+    from with the same exercise chosen."""
     cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
-    try:
-        exercise_id = int(request.POST.get("exercise", ""))
-    except ValueError:
+    back = request.POST.get("back")
+    back = back if back in RELEASE_RETURN_PAGES else "progress"
+    back_url = reverse(RELEASE_RETURN_PAGES[back], kwargs={"slug": cohort.slug})
+    exercise_id = _int_or_none(request.POST.get("exercise"))
+    if exercise_id is None:
         messages.error(request, "Choose an exercise.")
-        return redirect("grading:console-progress", slug=cohort.slug)
+        return redirect(back_url)
+    if request.POST.get("confirm") != "yes":
+        by_exercise = selectors.held_grades_by_exercise(cohort=cohort)
+        held = next((h for h in by_exercise if h.exercise_id == exercise_id), None)
+        context = {"cohort": cohort, "held": held, "back": back, "back_url": back_url,
+                   "exercise_id": exercise_id}  # fmt: skip
+        return render(request, "grading/console/release_confirm.html", context)
     count = services.grade_release_exercise(
         trainer=request.user, cohort=cohort, exercise_id=exercise_id
     )
     messages.success(request, f"Released {count} grade{'s' if count != 1 else ''}.")
-    return redirect("grading:console-progress", slug=cohort.slug)
+    return redirect(f"{back_url}?{urlencode({'exercise': exercise_id})}")
+
+
+@trainer_required
+def held_grades(request, slug):
+    """What waits for release in a cohort that releases grades by hand, per exercise."""
+    cohort = selectors.cohort_get_for_console(user=request.user, slug=slug)
+    exercise_id = _int_or_none(request.GET.get("exercise"))
+    by_exercise = selectors.held_grades_by_exercise(cohort=cohort)
+    shown = exercise_id if any(h.exercise_id == exercise_id for h in by_exercise) else None
+    paginator = Paginator(
+        selectors.held_grades_submissions(cohort=cohort, exercise_id=shown),
+        selectors.HELD_PAGE_SIZE,
+    )
+    context = {
+        "cohort": cohort,
+        "by_exercise": by_exercise,
+        "exercise_id": shown,
+        "page": paginator.get_page(request.GET.get("page")),
+        "release_mode": selectors.release_mode_of(cohort=cohort),
+    }
+    return render(request, "grading/console/held.html", context)
 
 
 # ---- cohort settings ---------------------------------------------------------------------
@@ -258,7 +302,7 @@ def trainer_calibration_list(request, slug):
                 trainer=request.user,
                 cohort=cohort,
                 title=form.cleaned_data["title"],
-                submission_ids=form.cleaned_data["submissions"],
+                submission_ids=form.cleaned_data["submission_ids"],
                 co_trainer_ids=form.cleaned_data["co_trainers"],
                 flag_ids=form.cleaned_data["flags"],
             )

@@ -7,6 +7,12 @@ class ImpactConfig(AppConfig):
     verbose_name = "Support-floor impact"
 
     def ready(self) -> None:
-        from . import access, signals  # noqa: F401 - signals connects the login receiver
+        from curriculum.admin_permissions import connect_trainer_admin_permissions
+        from curriculum.signals import cohort_page_links
+
+        from . import access, receivers, signals  # noqa: F401 - signals: the login receiver
 
         access.register_rules()
+        cohort_page_links.connect(receivers.cohort_page_impact_links, dispatch_uid="impact.links")
+        # API tokens are the support leaders' and the operators' business.
+        connect_trainer_admin_permissions(self, editable=("cohortimpact",), hidden=("apitoken",))

@@ -252,7 +252,14 @@ def line_chart(
     def y(value: float) -> float:
         return top + plot_h * (1 - (value - low) / (high - low))
 
-    points = [(left + i * step, y(v)) for i, v in enumerate(values) if v is not None]
+    # A missing value (a week without tickets) breaks the line: one polyline per run.
+    runs: list[list[tuple[float, float]]] = [[]]
+    for i, value in enumerate(values):
+        if value is None:
+            if runs[-1]:
+                runs.append([])
+            continue
+        runs[-1].append((left + i * step, y(value)))
     body = [
         format_html('<line x1="{}" x2="{}" y1="{}" y2="{}" class="axis"/>', left, left, top,
                     top + plot_h),
@@ -260,8 +267,11 @@ def line_chart(
                     left - 4, top + 8, fmt(high - pad)),
         format_html('<text x="{}" y="{}" text-anchor="end" class="label">{}</text>',
                     left - 4, _n(top + plot_h), fmt(low + pad)),
+    ]  # fmt: skip
+    body += [
         format_html('<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>',
-                    PALETTE[1], " ".join(f"{px:.1f},{py:.1f}" for px, py in points)),
+                    PALETTE[1], " ".join(f"{px:.1f},{py:.1f}" for px, py in run))
+        for run in runs if len(run) > 1
     ]  # fmt: skip
     for i, value in enumerate(values):
         if value is None:

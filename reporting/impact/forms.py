@@ -111,6 +111,12 @@ class TicketFilterForm(forms.Form):
         )
 
 
+def _percent(fraction: float) -> float | int:
+    """0.7 -> 70, 0.025 -> 2.5 (no float noise such as 70.00000000000001)."""
+    value = round(fraction * 100, 4)
+    return int(value) if value.is_integer() else value
+
+
 class CohortImpactForm(forms.ModelForm):
     class Meta:
         model = CohortImpact
@@ -131,11 +137,11 @@ class CohortImpactForm(forms.ModelForm):
             "target_csat_change_pct": "Target CSAT change (%)",
             "aht_drop_pct": "Alert: AHT down by at least (%)",
             "csat_drop_pct": "…while CSAT down by at least (%)",
-            "heavy_ai_share": "Heavy AI use: share of tickets with an AI draft (0 to 1)",
-            "minimal_edit_ratio": "Minimal edit: share of the draft changed, at most (0 to 1)",
-            "substantial_edit_ratio": "Substantial edit: share changed, at least (0 to 1)",
-            "minimal_edit_share": "Alert: share of drafts with minimal edits (0 to 1)",
-            "zero_ai_share": "Alert 'no AI use': AI share at most (0 to 1)",
+            "heavy_ai_share": "Heavy AI use: share of tickets with an AI draft (%)",
+            "minimal_edit_ratio": "Minimal edit: share of the draft changed, at most (%)",
+            "substantial_edit_ratio": "Substantial edit: share changed, at least (%)",
+            "minimal_edit_share": "Alert: share of drafts with minimal edits (%)",
+            "zero_ai_share": "Alert 'no AI use': AI share at most (%)",
             "csat_spread_increase": "Alert: CSAT spread grows by (points)",
             "full_ai_csat_gap": "Alert: fully AI-drafted CSAT below AI-assisted by (points)",
             "human_csat_gap": "Alert: human-drafted CSAT above AI-assisted by (points)",
@@ -151,12 +157,26 @@ class CohortImpactForm(forms.ModelForm):
 
     DROP_FIELDS = ("aht_drop_pct", "csat_drop_pct")
 
+    def __init__(self, *args, **kwargs):
+        """Every share is entered as a percentage like the targets (the model stores a
+        fraction): 70 here is 0.7 stored."""
+        super().__init__(*args, **kwargs)
+        for name in self.SHARE_FIELDS:
+            stored = self.initial.get(name)
+            if stored is not None:
+                self.initial[name] = _percent(stored)
+            self.fields[name].widget.attrs.update({"min": 0, "max": 100, "step": "any"})
+
     def clean(self):
         data = super().clean()
         for name in self.SHARE_FIELDS:
             value = data.get(name)
-            if value is not None and not 0 <= value <= 1:
-                self.add_error(name, "Enter a share between 0 and 1.")
+            if value is None:
+                continue
+            if not 0 <= value <= 100:
+                self.add_error(name, "Enter a percentage between 0 and 100.")
+            else:
+                data[name] = value / 100
         start, end = data.get("training_started_on"), data.get("training_completed_on")
         if start and end and end < start:
             self.add_error("training_completed_on", "Training cannot end before it starts.")

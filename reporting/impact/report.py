@@ -3,6 +3,7 @@
 Pure functions over the summary (no queries), so the page's query count stays fixed.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.safestring import SafeString
@@ -354,18 +355,18 @@ def chart_svgs(
         markers=[summary.impact.target_aht_change_pct] * len(t.rows),
         fmt=pct,
     )
-    t = tables["weekly"]
+    weeks = _every_week(tables["weekly"].rows)
     marker = None
     if summary.impact.training_started_on:
         start = summary.impact.training_started_on.isoformat()
-        marker = next((i for i, r in enumerate(t.rows) if r[0] >= start), None)
-    labels = [r[0] for r in t.rows]
+        marker = next((i for i, r in enumerate(weeks) if r[0] >= start), None)
+    labels = [r[0] for r in weeks]
     svgs["weekly-aht"] = charts.line_chart(
-        title="Average handle time by week", labels=labels, values=[r[2] for r in t.rows],
+        title="Average handle time by week", labels=labels, values=[r[2] for r in weeks],
         fmt=lambda v: f"{v:.1f} min", marker_index=marker,
     )  # fmt: skip
     svgs["weekly-csat"] = charts.line_chart(
-        title="CSAT by week", labels=labels, values=[r[3] for r in t.rows], fmt=score,
+        title="CSAT by week", labels=labels, values=[r[3] for r in weeks], fmt=score,
         marker_index=marker,
     )  # fmt: skip
     t = tables["rubric"]
@@ -382,3 +383,18 @@ def chart_svgs(
             fmt=share,
         )
     return svgs
+
+
+def _every_week(rows: list[list]) -> list[list]:
+    """The weekly table's rows with the weeks between them that had no tickets put back
+    (as empty values), so a chart spaces weeks by time and leaves a gap where one is
+    missing instead of drawing two distant weeks side by side."""
+    by_week = {dt.date.fromisoformat(row[0]): row for row in rows}
+    if not by_week:
+        return []
+    week, last = min(by_week), max(by_week)
+    filled = []
+    while week <= last:
+        filled.append(by_week.get(week) or [week.isoformat(), 0, None, None, None])
+        week += dt.timedelta(days=7)
+    return filled

@@ -59,7 +59,19 @@ def test_trainer_overrides_a_grade_from_the_queue(page, browser, live_server):
     assert "Locked to you" in page.locator("#lock-state").inner_text()
     assert QueueItem.objects.get(submission=submission).locked_by == trainer
 
+    # The case beside the answer: the customer's message the tone answers.
+    case = page.locator("section.review-case")
+    assert "Derek Lindqvist" in case.inner_text()
+    assert "CHARGED TWICE" in case.locator("[data-customer-message]").inner_text()
+    answer_box = page.locator("section[aria-labelledby=answer-heading]").bounding_box()
+    case_box = case.bounding_box()
+    assert case_box["x"] + case_box["width"] <= answer_box["x"]  # side by side on a desktop
+    # Compact criteria: level descriptions folded, one click away.
+    assert page.evaluate("document.documentElement.scrollHeight") < 2000  # was ~5,700 px
     accuracy = page.locator('tr[data-criterion="accuracy"]')
+    assert not accuracy.get_by_text("A2", exact=True).is_visible()
+    accuracy.get_by_text("What the levels mean").click()
+    assert accuracy.get_by_text("A2", exact=True).is_visible()
     # Levels are shown, prefilled from the current (automatic) grade.
     assert accuracy.get_by_label("Accuracy level 2").is_checked()
     accuracy.get_by_label("Accuracy level 0").check()

@@ -460,6 +460,7 @@ def test_csv_import_reports_every_row_and_invites_only_the_good_ones(
         (3, InviteOutcome.MEMBER),
         (4, InviteOutcome.INVALID),
         (5, InviteOutcome.DUPLICATE),
+        (6, InviteOutcome.EMPTY),
         (7, InviteOutcome.INVITED),
         (8, InviteOutcome.TRAINER),
         (9, InviteOutcome.INVALID),
@@ -477,11 +478,11 @@ def test_csv_import_reports_every_row_and_invites_only_the_good_ones(
     ]
     content = response.content.decode()
     assert "Invalid email" in content and "Duplicate row" in content
-    assert "Empty row" not in content  # the "," line is a blank row, skipped
+    assert "Empty row" in content and "Blank line: skipped." in content  # the "," line
     assert "4 rows need your attention" in content
 
 
-def test_blank_lines_in_a_csv_are_skipped_and_still_counted_as_lines(
+def test_blank_lines_in_a_csv_are_reported_as_empty_rows_and_need_nothing_done(
     client, cohort, trainer, django_capture_on_commit_callbacks
 ):
     data = b"email,name\n\na@example.com,A\n  \n,,\n\nb@example.com,B\n\n"
@@ -492,9 +493,51 @@ def test_blank_lines_in_a_csv_are_skipped_and_still_counted_as_lines(
             {"file": SimpleUploadedFile("agents.csv", data, "text/csv")},
         )
     rows = response.context["report"].rows
-    assert [(row.line, row.email) for row in rows] == [(3, "a@example.com"), (7, "b@example.com")]
+    # Blank lines between rows are reported (the line was skipped); those at the end are not.
+    assert [(row.line, row.email, row.outcome) for row in rows] == [
+        (2, "", InviteOutcome.EMPTY),
+        (3, "a@example.com", InviteOutcome.INVITED),
+        (4, "", InviteOutcome.EMPTY),
+        (5, "", InviteOutcome.EMPTY),
+        (6, "", InviteOutcome.EMPTY),
+        (7, "b@example.com", InviteOutcome.INVITED),
+    ]
     assert response.context["report"].problems == 0
     assert "your attention" not in response.content.decode()
+    assert Invitation.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"email;name\r\nana@example.com;Ana Alvarez\r\nben@example.com;Okafor, Ben\r\n",
+        b'\xef\xbb\xbfana@example.com;Ana Alvarez\nben@example.com;"Okafor, Ben"\n',
+        b"email\tname\nana@example.com\tAna Alvarez\nben@example.com\tOkafor, Ben\n",
+    ],
+    ids=["excel-semicolons", "bom-and-quotes", "tabs"],
+)
+def test_a_spreadsheets_semicolon_or_tab_csv_is_read(cohort, trainer, data):
+    report = services.invitation_import(cohort=cohort, data=data, invited_by=trainer)
+    assert [(row.email, row.name, row.outcome) for row in report.rows] == [
+        ("ana@example.com", "Ana Alvarez", InviteOutcome.INVITED),
+        ("ben@example.com", "Okafor, Ben", InviteOutcome.INVITED),
+    ]
+
+
+def test_a_comma_csv_with_semicolons_in_names_stays_comma_separated(cohort, trainer):
+    data = b'email,name\na@example.com,"A; the first"\nb@example.com,B\n'
+    report = services.invitation_import(cohort=cohort, data=data, invited_by=trainer)
+    assert [(row.email, row.name) for row in report.rows] == [
+        ("a@example.com", "A; the first"),
+        ("b@example.com", "B"),
+    ]
+
+
+def test_a_one_column_file_of_addresses_is_read(cohort, trainer):
+    report = services.invitation_import(
+        cohort=cohort, data=b"a@example.com\nb@example.com\n", invited_by=trainer
+    )
+    assert [row.outcome for row in report.rows] == [InviteOutcome.INVITED] * 2
 
 
 def test_importing_the_same_file_again_invites_nobody_twice(

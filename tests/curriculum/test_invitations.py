@@ -174,3 +174,74 @@ def test_an_anonymous_post_changes_nothing(client, invitation, cohort):
     response = client.post(_url(invitation))
     assert response.status_code == 200
     assert not cohort.memberships.exists()
+
+
+# ---- signed up from the navigation, not the link ---------------------------------------------
+
+
+def _agent_with_address(email: str, *, confirmed: bool) -> User:
+    from allauth.account.models import EmailAddress
+
+    agent = UserFactory(email=email)
+    EmailAddress.objects.create(user=agent, email=email, primary=True, verified=confirmed)
+    return agent
+
+
+def test_an_agent_who_signed_up_without_the_link_is_told_and_joins(client, invitation, cohort):
+    agent = _agent_with_address("Invitee@Example.com", confirmed=True)
+    client.force_login(agent)
+    home = client.get(reverse("agent-home")).content.decode()
+    assert f"invited you to {cohort.name}" in home
+    assert f"Join {cohort.name}" in home
+    url = reverse("cohorts:invitation-join-pending", args=[invitation.pk])
+    response = client.post(url, follow=True)
+    assert f"Welcome to {cohort.name}!" in response.content.decode()
+    assert Membership.objects.filter(cohort=cohort, user=agent).exists()
+    invitation.refresh_from_db()
+    assert invitation.accepted_by == agent
+    home = client.get(reverse("agent-home")).content.decode()
+    assert "invited you to" not in home and "not in a cohort yet" not in home
+
+
+def test_an_unconfirmed_address_is_pointed_at_the_email_and_cannot_join(client, invitation, cohort):
+    agent = _agent_with_address("invitee@example.com", confirmed=False)
+    client.force_login(agent)
+    home = client.get(reverse("agent-home")).content.decode()
+    assert "Open the link in that email" in home
+    assert f"Join {cohort.name}" not in home
+    response = client.post(
+        reverse("cohorts:invitation-join-pending", args=[invitation.pk]), follow=True
+    )
+    assert "Confirm your address" in response.content.decode()
+    assert not Membership.objects.filter(user=agent).exists()
+
+
+def test_someone_elses_invitation_cannot_be_joined(client, invitation, cohort):
+    agent = _agent_with_address("other@example.com", confirmed=True)
+    client.force_login(agent)
+    assert "invited you to" not in client.get(reverse("agent-home")).content.decode()
+    response = client.post(
+        reverse("cohorts:invitation-join-pending", args=[invitation.pk]), follow=True
+    )
+    assert "was not sent to your address" in response.content.decode()
+    assert not Membership.objects.filter(user=agent).exists()
+
+
+def test_expired_and_archived_invitations_are_not_offered(client, cohort, trainer):
+    from tests.factories import CohortFactory
+
+    InvitationFactory(
+        cohort=cohort, email="late@example.com", expires_at=timezone.now() - timedelta(days=1)
+    )
+    archived = CohortFactory(trainers=[trainer], archived_at=timezone.now())
+    InvitationFactory(cohort=archived, email="late@example.com")
+    agent = _agent_with_address("late@example.com", confirmed=True)
+    client.force_login(agent)
+    assert "invited you to" not in client.get(reverse("agent-home")).content.decode()
+
+
+def test_a_trainer_cannot_use_the_agents_join_button(client, cohort, trainer):
+    invitation = InvitationFactory(cohort=cohort, email=trainer.email)
+    client.force_login(trainer)
+    response = client.post(reverse("cohorts:invitation-join-pending", args=[invitation.pk]))
+    assert response.status_code == 403

@@ -385,14 +385,15 @@ def test_the_agent_home_queries_do_not_grow_with_assignments(
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
     for exercise in exercises:
-        AssignmentFactory(cohort=cohort, module=exercise.module)
+        if exercise != exercises[0]:  # its module is assigned already (once per cohort)
+            AssignmentFactory(cohort=cohort, module=exercise.module)
         for link in exercise.scenario_links.all():
             AssignmentFactory(cohort=cohort, module=None, exercise=exercise, scenario=link.scenario)
             if link != first_link:
                 submit(exercise, link.scenario)
     with django_assert_num_queries(len(captured)):
         response = client.get(url)
-    assert len(response.context["overview"].assignments) == 9
+    assert len(response.context["overview"].assignments) == 8
 
 
 # ---- the demo -------------------------------------------------------------------------------
@@ -412,3 +413,54 @@ def test_the_demo_seed_assigns_a_module_and_an_overdue_scenario_once():
 def test_the_demo_seed_skips_assignments_without_content():
     seed = demo_seed()
     assert not Assignment.objects.filter(cohort=seed.cohort).exists()
+
+
+# ---- the same work once per cohort ----------------------------------------------------------
+
+
+def test_the_same_module_cannot_be_assigned_twice(
+    client, cohort, trainer, agents, tone_exercise, django_capture_on_commit_callbacks
+):
+    module = tone_exercise.module
+    now = timezone.now()
+    form = {
+        "target": f"module:{module.pk}",
+        "opens_at": _local(now),
+        "due_at": _local(now + timedelta(days=7)),
+    }
+    client.force_login(trainer)
+    url = reverse("exercises:assignment-create", args=[cohort.slug])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, form).status_code == 302
+        response = client.post(url, {**form, "due_at": _local(now + timedelta(days=9))})
+    assert response.status_code == 400
+    assert "is already assigned to" in response.content.decode()
+    assert Assignment.objects.count() == 1
+    assert len(mail.outbox) == len(agents)  # one email each, not two
+
+
+def test_the_same_scenario_cannot_be_assigned_twice_but_another_cohort_may(
+    cohort, trainer, tone_exercise
+):
+    scenario = tone_exercise.scenarios.first()
+    target = Target(exercise=tone_exercise, scenario=scenario)
+    now = timezone.now()
+    dates = {"opens_at": now, "due_at": now + timedelta(days=2), "created_by": trainer}
+    assignments.assignment_create(cohort=cohort, target=target, notify=False, **dates)
+    with pytest.raises(AssignmentValidationError, match="already assigned"):
+        assignments.assignment_create(cohort=cohort, target=target, notify=False, **dates)
+    other = CohortFactory(trainers=[trainer])
+    assignments.assignment_create(cohort=other, target=target, notify=False, **dates)
+    # The module and one of its scenarios are different work.
+    assignments.assignment_create(
+        cohort=cohort, target=Target(module=tone_exercise.module), notify=False, **dates
+    )
+    assert Assignment.objects.count() == 3
+
+
+def test_the_database_refuses_a_twin_behind_the_service(cohort, trainer, tone_exercise):
+    from django.db import IntegrityError, transaction
+
+    AssignmentFactory(cohort=cohort, module=tone_exercise.module)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AssignmentFactory(cohort=cohort, module=tone_exercise.module)

@@ -236,6 +236,9 @@ def test_dashboard_query_count_is_the_same_with_10_and_500_agents(
         reverse("grading:console-grades-csv", args=[console_cohort.slug]),
         reverse("grading:console-quality", args=[console_cohort.slug]),
         reverse("grading:console-queue"),
+        reverse("grading:console-progress", args=[console_cohort.slug])
+        + "?sort=-average&status=on_track&q=agent",
+        reverse("grading:console-held", args=[console_cohort.slug]),
     ]
     _populate(console_cohort, exercise, trainer, 10)
     small = [_queries(client, url) for url in urls]

@@ -65,3 +65,30 @@ def test_quality_page_shows_the_figures(client, exercise, agent_in, trainer):
     cohort = agent_in.memberships.get().cohort
     body = client.get(reverse("grading:console-quality", args=[cohort.slug])).content.decode()
     assert "Offline grader" in body and "Peer median" in body and "Accuracy" in body
+
+
+def test_a_peer_median_between_levels_is_not_exact_agreement():
+    from grading.agreement import agreement
+
+    # A peer median of 2.5 against a trainer's 3: adjacent, not exact (it used to round up).
+    found = agreement([2.5, 1.0], [3, 1], low=0, high=3)
+    assert (found.exact, found.adjacent) == (0.5, 1.0)
+    assert found.kappa == pytest.approx(1.0)  # kappa still compares levels, 2.5 -> 3
+
+
+def test_kappa_on_few_pairs_is_marked(exercise, agent_in, trainer, client):
+    from django.urls import reverse
+
+    from grading.agreement import KAPPA_MIN_PAIRS, Agreement
+
+    assert Agreement(1, 1.0, 1.0, 0.5).few_pairs
+    assert not Agreement(KAPPA_MIN_PAIRS, 1.0, 1.0, 0.5).few_pairs
+    assert not Agreement(0, None, None, None).few_pairs
+    for offline, trained in ((0, 1), (2, 3)):
+        submission = graded_submission(agent_in, exercise, {"accuracy": offline, "empathy": 1})
+        _trainer_grades(trainer, submission, trained, empathy=2)
+    client.force_login(trainer)
+    cohort = agent_in.memberships.get().cohort
+    body = client.get(reverse("grading:console-quality", args=[cohort.slug])).content.decode()
+    row = body.split('data-criterion="accuracy"')[1].split("</tr>")[0]
+    assert "few pairs" in row and "2 of the 10 needed" in row

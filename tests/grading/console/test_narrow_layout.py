@@ -40,5 +40,6 @@ def test_console_pages_do_not_scroll_sideways_on_a_phone(
     assert _page_width(page) <= 390
     # The review form (hidden legends per criterion) and an answer with a long link.
     page.goto(f"/grading/console/queue/{submission.pk}/")
-    assert LONG_URL in page.locator(".quoted").first.inner_text()
+    answer = page.locator("section[aria-labelledby=answer-heading] .quoted").first
+    assert LONG_URL in answer.inner_text()
     assert _page_width(page) <= 390

@@ -54,6 +54,7 @@ def _cohort_urls(cohort, agent):
         reverse("grading:console-grades-csv", args=[slug]),
         reverse("grading:console-progress-csv", args=[slug]),
         reverse("grading:console-quality", args=[slug]),
+        reverse("grading:console-held", args=[slug]),
         reverse("grading:console-trainer-calibration-list", args=[slug]),
         reverse("grading:console-agent", args=[slug, agent.pk]),
         reverse("grading:console-queue") + f"?cohort={slug}",
@@ -199,7 +200,7 @@ def test_release_buttons(client, world, trainer, console_cohort, agent_in):
     assert "Release all grades of" in progress.content.decode()
     response = client.post(
         reverse("grading:console-release-exercise", args=[console_cohort.slug]),
-        {"exercise": world["mine"].exercise_id},
+        {"exercise": world["mine"].exercise_id, "confirm": "yes"},
     )
     assert response.status_code == 302
     assert world["mine"].grade_release is not None

@@ -254,11 +254,13 @@ def test_leaders_tune_targets_and_thresholds(client, leader, impact):
     assert response.status_code == 302
     impact.refresh_from_db()
     assert (impact.target_aht_change_pct, impact.min_tickets) == (-25, 10)
-    response = client.post(url, data | {"heavy_ai_share": 1.5})
+    response = client.post(url, data | {"heavy_ai_share": 150})
     assert response.status_code == 400
-    assert "between 0 and 1" in response.content.decode()
+    assert "between 0 and 100" in response.content.decode()
     for bad, says in [
-        ({"minimal_edit_ratio": 0.5, "substantial_edit_ratio": 0.2}, "more of the draft than"),
+        ({"minimal_edit_ratio": 50, "substantial_edit_ratio": 20}, "more of the draft than"),
+        ({"zero_ai_share": -1}, "between 0 and 100"),
+        ({"minimal_edit_share": "half"}, "Enter a number"),
         ({"aht_drop_pct": -5}, "as a positive percentage"),
         ({"csat_drop_pct": -1}, "as a positive percentage"),
     ]:
@@ -336,3 +338,54 @@ def test_query_count_is_the_same_for_1000_and_100000_tickets(client, leader, imp
     assert TicketMetric.objects.count() == 100_000
     assert counts() == small
     assert max(small) <= 20
+
+
+def test_every_share_in_the_settings_is_a_percentage(client, leader, impact):
+    """Shares are typed as percentages like the targets, and stored as fractions."""
+    impact.heavy_ai_share, impact.zero_ai_share = 0.7, 0.025
+    impact.save(update_fields=["heavy_ai_share", "zero_ai_share"])
+    client.force_login(leader)
+    url = reverse("impact:cohort-settings", args=[impact.cohort.slug])
+    page = client.get(url)
+    form = page.context["form"]
+    assert (form.initial["heavy_ai_share"], form.initial["zero_ai_share"]) == (70, 2.5)
+    body = page.content.decode()
+    assert "(0 to 1)" not in body and "share of tickets with an AI draft (%)" in body
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()}
+    assert client.post(url, data).status_code == 302  # saved unchanged: nothing moves
+    impact.refresh_from_db()
+    assert (impact.heavy_ai_share, impact.zero_ai_share) == (0.7, 0.025)
+    assert client.post(url, data | {"heavy_ai_share": 55}).status_code == 302
+    impact.refresh_from_db()
+    assert impact.heavy_ai_share == 0.55
+
+
+def test_a_weekly_chart_leaves_a_gap_for_a_week_without_tickets():
+    from reporting.impact import charts
+    from reporting.impact.report import _every_week
+
+    rows = [["2026-01-05", 3, 5.0, 4.0, 0.5], ["2026-01-26", 2, 6.0, 4.5, 0.4]]
+    weeks = _every_week(rows)
+    assert [r[0] for r in weeks] == ["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"]
+    assert weeks[1][2] is None and weeks[2][2] is None
+    svg = charts.line_chart(
+        title="AHT", labels=[r[0] for r in weeks], values=[r[2] for r in weeks], fmt=str
+    )
+    # Two points three weeks apart: spaced by time, and not joined across the gap.
+    assert svg.count("<circle") == 2 and "<polyline" not in svg
+    joined = charts.line_chart(title="AHT", labels=["a", "b"], values=[1.0, 2.0], fmt=str)
+    assert joined.count("<polyline") == 1
+    assert _every_week([]) == []
+
+
+@pytest.mark.parametrize(("agents", "verb"), [(1, "1 agent now has"), (2, "2 agents now have")])
+def test_the_capacity_headline_agrees_in_number(agents, verb):
+    from django.template import Context, Template
+    from django.template.loader import get_template
+
+    # The dashboard's own headline sentence, rendered with one and with two agents.
+    source = get_template("impact/dashboard.html").template.source
+    start = source.index("{{ capacity.agents }} agent")
+    sentence = source[start : source.index(" the handling capacity", start)]
+    rendered = Template(sentence).render(Context({"capacity": {"agents": agents}}))
+    assert rendered == verb
