@@ -241,7 +241,10 @@ def test_the_team_rubric_chart_has_one_series_and_the_agents_names_the_agent(
     agent_page = client.get(reverse("impact:agent-dashboard", args=[slug, agents[0].pk]))
     svg = agent_page.context["svgs"]["rubric"]
     assert f">{agents[0].display_name}<" in svg and ">team<" in svg
-    assert "Tone match: 50%" in svg and "Tone match: 75%" in svg
+    # Two series: each bar's tooltip names its series, and the second one is patterned.
+    assert "Tone match, team: 75%" in svg
+    assert f"Tone match, {agents[0].display_name}: 50%" in svg
+    assert 'fill="url(#chart-training-rubric-scores-share-of-the-maximum-p1)"' in svg
 
 
 def test_leaders_tune_targets_and_thresholds(client, leader, impact):
