@@ -12,7 +12,7 @@ from factory.django import mute_signals
 from exercises.signals import submission_committed
 from grading.console.grades import final_grades_refresh
 from grading.models import Flag
-from tests.browser_fixtures import new_checked_context, new_checked_page
+from tests.browser_fixtures import AccessibilityViolation, new_checked_context, new_checked_page
 from tests.factories import (
     CohortFactory,
     CriterionScoreFactory,
@@ -272,6 +272,22 @@ def test_the_focus_ring_is_at_least_3_to_1_against_every_background(page):
         best = max(_contrast(ring, bg), _contrast(halo, bg))
         assert best >= 3, f"focus ring on {background}: {best:.2f}:1"
     assert _contrast(ring, halo) >= 3  # the ring against its own halo
+
+
+def test_the_axe_check_fails_on_a_serious_violation(page):
+    """The check itself: a page with an unlabelled field fails with the rule named; the
+    site's CSP stays on (the page fixture would fail on a violation)."""
+    page.route(
+        "**/probe/",
+        lambda route: route.fulfill(
+            status=200,
+            headers={"Content-Type": "text/html", "Content-Security-Policy": "script-src 'self'"},
+            body="<!doctype html><html lang=en><title>Probe</title><main><input></main></html>",
+        ),
+    )
+    with pytest.raises(AccessibilityViolation, match=r"label \(critical\)"):
+        page.goto("/probe/")
+    page.goto("/accounts/login/")  # a clean page, for the fixture's final check
 
 
 def _log_in(page, user, home="**/agent/"):

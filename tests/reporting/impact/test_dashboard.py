@@ -339,3 +339,29 @@ def test_query_count_is_the_same_for_1000_and_100000_tickets(client, leader, imp
     assert TicketMetric.objects.count() == 100_000
     assert counts() == small
     assert max(small) <= 20
+
+
+def test_every_impact_chart_has_a_description_and_a_table(client, leader, known_table):
+    client.force_login(leader)
+    html = client.get(
+        reverse("impact:cohort-dashboard", args=[known_table.cohort.slug])
+    ).content.decode()
+    figures = html.count('<figure class="impact-figure">')
+    assert figures >= 8
+    assert html.count('<p class="chart-description">') == figures
+    assert html.count('<details class="chart-data">') == figures
+    assert '<th scope="col">Baseline (min)</th>' in html
+    assert "the numbers as a table</summary>" in html
+
+
+def test_the_impact_pages_forms_have_sound_ids(client, leader, impact):
+    from tests.curriculum.test_page_ids import assert_ids_sound
+
+    client.force_login(leader)
+    for url in (
+        reverse("impact:cohort-settings", args=[impact.cohort.slug]),
+        reverse("impact:home"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_ids_sound(response.content.decode())
