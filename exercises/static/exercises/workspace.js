@@ -58,7 +58,7 @@
     savedAt = at === undefined ? Date.now() - clockSkew : at;
     setStatus(savedText());
     showingSaved = true;
-    announce("Saved.");
+    if (at === undefined) announce("Saved."); // a save just now, not the page loading
   }
 
   if (statusEl && statusEl.dataset.savedAt) {
