@@ -11,7 +11,15 @@ SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 .PHONY: install run test test-quick lint format content demo benchmark benchmark-scale clean llm-local faults
 
-install: $(STAMP)
+# axe-core (package.json, package-lock.json) is for the browser tests' accessibility check;
+# nothing under node_modules is served to users.
+NODE_STAMP := node_modules/.installed-$(shell cksum < package-lock.json | cut -d' ' -f1)
+
+install: $(STAMP) $(NODE_STAMP)
+
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Coachline needs Python 3.11 (set PYTHON=/path/to/python3.11)"'
@@ -108,4 +116,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .import_linter_cache .grimp_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

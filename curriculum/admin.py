@@ -47,6 +47,11 @@ class UserAdmin(DjangoUserAdmin):
         ("Roles", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
+    # Records, not inputs (and the split date-time widget leaves its time box unlabelled).
+    readonly_fields = ("last_login", "date_joined")
+    # The plain labelled multi-select: the two-box widget's script puts aria-label on a
+    # bare <span>, an ARIA error axe reports as serious.
+    filter_horizontal = ()
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
@@ -60,7 +65,7 @@ class MembershipInline(admin.TabularInline):
 class CohortAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "archived_at")
     prepopulated_fields = {"slug": ("name",)}
-    filter_horizontal = ("trainers",)
+    filter_horizontal = ()  # the plain labelled multi-select (see UserAdmin)
     inlines = [MembershipInline]
 
 

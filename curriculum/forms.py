@@ -116,3 +116,9 @@ class TrainerAddForm(forms.Form):
     email = forms.EmailField(
         label="Co-trainer's email", help_text="They must already have a trainer account."
     )
+
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the invitation form on the same page has an `email` field too, and
+        # two id_email fields left this one unlabelled (its label focused the other).
+        kwargs.setdefault("auto_id", "id_trainer_%s")
+        super().__init__(*args, **kwargs)

@@ -2,8 +2,12 @@
 
 Every chart is drawn from a ChartTable, the same table its CSV download serves, so the
 numbers behind a chart are always exactly what it shows. Text is escaped by format_html.
+The table is also each chart's text alternative: a one-sentence description and the
+numbers as an HTML table go under the chart (impact/_chart.html), and series are told apart
+by pattern (solid, hatched, dotted, …) as well as colour.
 """
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -13,6 +17,25 @@ from django.utils.safestring import SafeString
 from curriculum.csv_export import csv_lines
 
 PALETTE = ("#9aa5b1", "#1f5f8b", "#5fa8d3", "#c9a227", "#1d7a45", "#b42318")
+# Fills light enough that text on them is dark (the white labels on these were 2.4-2.6:1).
+LIGHT_FILLS = frozenset({"#9aa5b1", "#5fa8d3", "#c9a227"})
+# Series k (k > 0) gets PATTERNS[k - 1] drawn over its colour; series 0 stays solid.
+PATTERNS = (
+    # diagonal hatch
+    '<pattern id="{uid}-p1" width="6" height="6" patternUnits="userSpaceOnUse" '
+    'patternTransform="rotate(45)"><rect width="2" height="6" fill="#fff" fill-opacity=".6"/>'
+    "</pattern>",
+    # dots
+    '<pattern id="{uid}-p2" width="5" height="5" patternUnits="userSpaceOnUse">'
+    '<circle cx="2.5" cy="2.5" r="1.2" fill="#000" fill-opacity=".45"/></pattern>',
+    # horizontal lines
+    '<pattern id="{uid}-p3" width="4" height="4" patternUnits="userSpaceOnUse">'
+    '<rect width="4" height="1.5" fill="#fff" fill-opacity=".6"/></pattern>',
+    # cross-hatch
+    '<pattern id="{uid}-p4" width="6" height="6" patternUnits="userSpaceOnUse" '
+    'patternTransform="rotate(45)"><rect width="1.5" height="6" fill="#000" fill-opacity=".4"/>'
+    '<rect width="6" height="1.5" fill="#000" fill-opacity=".4"/></pattern>',
+)
 LABEL_W, PLOT_W, RIGHT_W = 150, 380, 70
 BAR_H, GAP = 13, 10
 
@@ -33,6 +56,67 @@ class ChartTable:
     def to_csv(self) -> str:
         return "".join(self.csv_lines())
 
+    @property
+    def headers(self) -> list[str]:
+        """The column names for people: `after_min` reads "After (min)"."""
+        return [_header(column) for column in self.columns]
+
+    @property
+    def display_rows(self) -> list[list[str]]:
+        """The rows as text: shares as percentages, changes signed, no data as a dash."""
+        return [
+            [_display(column, value) for column, value in zip(self.columns, row, strict=False)]
+            for row in self.rows
+        ]
+
+    @property
+    def description(self) -> str:
+        """One sentence about the chart for those who cannot see it: how many rows, and the
+        highest and lowest value of the first numeric column."""
+        if not self.rows:
+            return f"{self.title}: no data."
+        sentence = f"{self.title}: {len(self.rows)} row{'' if len(self.rows) == 1 else 's'}"
+        for index, column in enumerate(self.columns[1:], start=1):
+            present = [
+                row
+                for row in self.rows
+                if isinstance(row[index], int | float) and not isinstance(row[index], bool)
+            ]
+            if not present or column in ("tickets", "unit"):
+                continue
+            high = max(present, key=lambda row: row[index])
+            low = min(present, key=lambda row: row[index])
+            name = _header(column).lower()
+            sentence += f"; highest {name}: {high[0]} ({_display(column, high[index])})"
+            if len(present) > 1:
+                sentence += f", lowest: {low[0]} ({_display(column, low[index])})"
+            break
+        return sentence + ". The table of numbers below lists every value."
+
+
+UNIT_SUFFIXES = (("_pct", " (%)"), ("_min", " (min)"))
+
+
+def _header(column: str) -> str:
+    for suffix, shown in UNIT_SUFFIXES:
+        if column.endswith(suffix):
+            return column.removesuffix(suffix).replace("_", " ").capitalize() + shown
+    return column.replace("_", " ").capitalize().replace("Csat", "CSAT").replace("Aht", "AHT")
+
+
+def _display(column: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if column.endswith("_pct"):
+        return f"{value:+.1f}%"
+    if column.endswith("share") or column in ("score", "team_score"):
+        return f"{value:.0%}"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
 
 def _csv_value(value):
     if isinstance(value, float):
@@ -48,32 +132,57 @@ def _join(parts: Sequence[SafeString]) -> SafeString:
     return format_html_join("", "{}", ((part,) for part in parts))
 
 
+def _uid(title: str) -> str:
+    """An id prefix for the chart's patterns (unique per chart title on a page)."""
+    return "chart-" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
 def _svg(width: int, height: int, title: str, body: Sequence[SafeString]) -> SafeString:
+    uid = _uid(title)
+    defs = format_html_join("", "{}", ((SafeString(p.format(uid=uid)),) for p in PATTERNS))
     return format_html(
         '<svg class="impact-chart" role="img" viewBox="0 0 {} {}" width="100%" '
         'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
-        "<title>{}</title>{}</svg>",
+        "<title>{}</title><defs>{}</defs>{}</svg>",
         width,
         height,
         title,
+        defs,
         _join(body),
     )
 
 
-def _legend(names: Sequence[str], colors: Sequence[str]) -> list[SafeString]:
+def _pattern_over(uid: str, index: int, x, y, width, height) -> SafeString:
+    """Series `index`'s pattern over a rectangle already filled with its colour."""
+    if index == 0:
+        return SafeString("")
+    return format_html(
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="url(#{}-p{})"/>',
+        x,
+        y,
+        width,
+        height,
+        uid,
+        (index - 1) % len(PATTERNS) + 1,
+    )
+
+
+def _legend(names: Sequence[str], colors: Sequence[str], uid: str) -> list[SafeString]:
     parts, x = [], LABEL_W
-    for name, color in zip(names, colors, strict=False):
+    patterned = len(names) > 1  # one series is solid, like its bars
+    for index, (name, color) in enumerate(zip(names, colors, strict=False)):
         parts.append(
             format_html(
-                '<rect x="{}" y="4" width="10" height="10" fill="{}"/>'
+                '<rect x="{}" y="3" width="12" height="12" fill="{}"/>{}'
                 '<text x="{}" y="13" class="legend">{}</text>',
                 x,
                 color,
-                x + 14,
+                _pattern_over(uid, index if patterned else 0, x, 3, 12, 12),
+                x + 16,
                 name,
             )
         )
-        x += 24 + 7 * len(name)
+        x += 26 + 7 * len(name)
     return parts
 
 
@@ -98,7 +207,8 @@ def bar_chart(
     colors = PALETTE[1:] if len(series) == 1 else PALETTE
     group_h = len(series) * BAR_H + GAP
     top = 24
-    body = _legend([name for name, _ in series], colors)
+    uid = _uid(title)
+    body = _legend([name for name, _ in series], colors, uid)
     if markers:
         body.append(
             format_html(
@@ -133,23 +243,29 @@ def bar_chart(
                 )
                 continue
             left, right = sorted((x(0), x(value)))
+            # The tooltip names the series when there are several.
+            name = f"{label}, {series[j][0]}" if len(series) > 1 else label
             body.append(
                 format_html(
                     '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
-                    "<title>{}: {}</title></rect>"
+                    "<title>{}: {}</title></rect>{}"
                     '<text x="{}" y="{}" class="value">{}</text>',
                     _n(left),
                     y,
                     _n(max(right - left, 1)),
                     BAR_H - 2,
                     colors[j],
-                    label,
+                    name,
                     fmt(value),
+                    _pattern_over(
+                        uid, j if len(series) > 1 else 0, _n(left), y,
+                        _n(max(right - left, 1)), BAR_H - 2,
+                    ),
                     _n(max(right, x(0)) + 4),
                     y + BAR_H - 3,
                     fmt(value),
                 )
-            )
+            )  # fmt: skip
         if markers and markers[i] is not None:
             body.append(
                 format_html(
@@ -185,7 +301,8 @@ def stacked_chart(
     """Horizontal 100% stacked bars of shares (0..1), one per label."""
     colors = PALETTE[1:]
     top, row_h = 24, BAR_H + GAP
-    body = _legend([name for name, _ in parts], colors)
+    uid = _uid(title)
+    body = _legend([name for name, _ in parts], colors, uid)
     for i, label in enumerate(labels):
         y = top + i * row_h
         body.append(
@@ -205,7 +322,7 @@ def stacked_chart(
             body.append(
                 format_html(
                     '<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
-                    "<title>{} {}: {}</title></rect>",
+                    "<title>{} {}: {}</title></rect>{}",
                     _n(left),
                     y,
                     _n(width),
@@ -214,14 +331,19 @@ def stacked_chart(
                     label,
                     name,
                     f"{share:.0%}",
+                    _pattern_over(uid, j, _n(left), y, _n(width), BAR_H),
                 )
             )
             if width > 28:
+                # Dark text on the light fills, white on the dark ones (both at least 4.5:1),
+                # with a halo of the fill's own colour so the pattern never runs under it.
                 body.append(
                     format_html(
-                        '<text x="{}" y="{}" class="inbar">{}</text>',
+                        '<text x="{}" y="{}" class="inbar{}" stroke="{}">{}</text>',
                         _n(left + 3),
                         y + BAR_H - 3,
+                        " dark" if colors[j] in LIGHT_FILLS else "",
+                        colors[j],
                         f"{share:.0%}",
                     )
                 )

@@ -8,6 +8,7 @@ from curriculum.models import Exercise
 from grading.models import PeerQueueEntry, PeerReview
 from grading.peer.rubric import criteria_of
 from grading.peer.services import peer_queue_enter
+from tests.browser_fixtures import new_checked_context, new_checked_page
 from tests.factories import (
     CohortFactory,
     MembershipFactory,
@@ -35,8 +36,7 @@ SELECT_PASSAGE = """([text]) => {
 def _page_for(browser, live_server, user):
     client = Client()
     client.force_login(user)
-    context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(15_000)
+    context, _csp = new_checked_context(browser, live_server.url)
     context.add_cookies(
         [
             {
@@ -46,7 +46,7 @@ def _page_for(browser, live_server, user):
             }
         ]
     )
-    return context, context.new_page()
+    return context, new_checked_page(context)
 
 
 def test_three_agents_review_each_other_and_see_combined_feedback(

@@ -8,6 +8,7 @@ from django.core import mail
 
 from curriculum.models import Cohort, Invitation
 from exercises.models import Assignment
+from tests.browser_fixtures import new_checked_context, new_checked_page
 from tests.factories import TEST_PASSWORD, TrainerFactory, exercise_with_scenarios
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -66,9 +67,8 @@ def test_trainer_creates_a_cohort_invites_an_agent_and_assigns_a_module(
     # The invitee follows the emailed link in their own browser session.
     invite_mail = next(m for m in mail.outbox if m.to == ["river@example.com"])
     link = re.search(r"https?://\S+/cohorts/join/\S+/", invite_mail.body).group(0)
-    agent_context = browser.new_context(base_url=live_server.url)
-    agent_context.set_default_timeout(15_000)
-    agent = agent_context.new_page()
+    agent_context, _csp = new_checked_context(browser, live_server.url)
+    agent = new_checked_page(agent_context)
     try:
         agent.goto(link)
         assert agent.get_by_role("heading", name="Join Spring intake").is_visible()

@@ -6,6 +6,7 @@ import pytest
 from grading.console.grades import final_grades_refresh
 from grading.console.models import GradeOverride, QueueItem, TrainerReview
 from grading.models import Flag
+from tests.browser_fixtures import new_checked_context, new_checked_page
 from tests.factories import (
     TEST_PASSWORD,
     CohortFactory,
@@ -94,8 +95,8 @@ def test_trainer_overrides_a_grade_from_the_queue(page, browser, live_server):
     assert not Flag.objects.filter(resolved_at__isnull=True).exists()
 
     # The agent sees the trainer's grade and the notice, in their own browser session.
-    context = browser.new_context(base_url=live_server.url)
-    agent_page = context.new_page()
+    context, _csp = new_checked_context(browser, live_server.url)
+    agent_page = new_checked_page(context)
     _log_in(agent_page, agent)
     agent_page.wait_for_url("**/agent/")
     agent_page.goto(f"/submissions/{submission.pk}/")

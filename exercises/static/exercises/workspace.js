@@ -13,6 +13,7 @@
   var revisionInput = form.querySelector("[data-revision]");
   var draftUsedInput = form.querySelector("[data-draft-used]");
   var statusEl = form.querySelector("[data-autosave-status]");
+  var announceEl = form.querySelector("[data-autosave-announce]");
   var conflictBox = document.querySelector("[data-conflict-notice]");
   var reply = form.querySelector("[data-reply]");
   var SKIP = { csrfmiddlewaretoken: 1, client_token: 1, revision: 1 };
@@ -28,6 +29,13 @@
     showingSaved = false;
     statusEl.textContent = text;
     statusEl.classList.toggle("error", !!isError);
+    // Screen readers hear errors at once; "Unsaved changes…" and "Saving…" (every
+    // keystroke) never; "Saved" through showSaved, once typing has paused.
+    if (isError) announce(text);
+  }
+
+  function announce(text) {
+    if (announceEl && announceEl.textContent !== text) announceEl.textContent = text;
   }
 
   // ---- "Saved just now", then "Saved 3 minutes ago", kept current -------------------------
@@ -55,6 +63,7 @@
     savedAt = at === undefined ? Date.now() - clockSkew : at;
     setStatus(savedText());
     showingSaved = true;
+    if (at === undefined) announce("Saved."); // a save just now, not the page loading
   }
 
   if (statusEl && statusEl.dataset.savedAt) {
@@ -192,13 +201,14 @@
   }
 
   function changed(event) {
+    announce("");
     if (event && event.target && /^new_finding_/.test(event.target.name || "")) {
       writeStore(true);
       return;
     }
     writeStore(true);
     setStatus("Unsaved changes…");
-    updateCounts();
+    updateCounts(true);
     scheduleSave();
   }
 
@@ -253,7 +263,12 @@
     if (!panel) return;
     var holder = document.createElement("div");
     holder.innerHTML = draft.html; // server-rendered, auto-escaped template
-    panel.replaceWith(holder.firstElementChild);
+    var fresh = holder.firstElementChild;
+    var hadFocus = panel.contains(document.activeElement);
+    panel.replaceWith(fresh);
+    // Replacing the focused panel would drop focus to the page body: keep it on the panel.
+    if (hadFocus) fresh.focus({ preventScroll: true });
+    return fresh;
   }
 
   function fillReply(draft) {
@@ -281,13 +296,16 @@
     }, POLL_EVERY);
   }
 
+  // The button stays enabled while the request runs (a disabled button loses the keyboard
+  // focus to the page body); aria-disabled says it is busy and a second press is ignored.
   function requestDraft(button) {
+    if (button.getAttribute("aria-disabled") === "true") return;
     clearTimeout(timer);
-    button.disabled = true;
+    button.setAttribute("aria-disabled", "true");
     setStatus("Saving and asking for a draft…");
     enqueue(function () {
       return post(form.dataset.draftUrl).then(function (result) {
-        button.disabled = false;
+        button.removeAttribute("aria-disabled");
         var old = button.parentNode.querySelector("[data-draft-message]");
         if (old) old.remove();
         if (result.status !== 200) {
@@ -305,14 +323,18 @@
         revisionInput.value = result.data.revision;
         writeStore(false);
         showSaved();
+        var first = null;
         result.data.drafts.forEach(function (draft) {
-          replacePanel(draft);
+          var panel = replacePanel(draft);
+          first = first || panel;
           poll(draft, Date.now());
         });
+        // Focus goes to the new draft (or its "Generating…" status), where the work goes on.
+        if (first) first.focus({ preventScroll: true });
         var target = document.getElementById("drafts");
         if (target) target.scrollIntoView({ block: "start", behavior: "smooth" });
       }, function () {
-        button.disabled = false;
+        button.removeAttribute("aria-disabled");
         setStatus("Could not reach the server. Your work is kept in this browser; try again.", true);
       });
     });
@@ -375,19 +397,34 @@
   // ---- word counts -------------------------------------------------------------------------
   function words(text) { var m = text.trim().match(/\S+/g); return m ? m.length : 0; }
 
-  function updateCounts() {
+  // The visible counts follow every keystroke; the live region repeats them for screen
+  // readers only once typing has paused, so they are not read out word by word.
+  var COUNT_PAUSE = 1500;
+  var countTimer = null;
+  var countAnnounce = form.querySelector("[data-word-count-announce]");
+
+  function updateCounts(typing) {
+    var text = "";
     var counter = form.querySelector("[data-word-count]");
     if (reply && counter) {
       var n = words(reply.value), max = +reply.dataset.maxWords, cap = +reply.dataset.capWords;
-      counter.textContent = n + " words" + (n > cap ? ": over the hard limit, it cannot be submitted" : n > max ? ": over the target" : "");
+      text = plural(n, "word") + (n > cap ? ": over the hard limit, it cannot be submitted" : n > max ? ": over the target" : "");
+      counter.textContent = text;
       counter.className = "word-count" + (n > cap ? " cap" : n > max ? " over" : "");
     }
     var reportCounter = form.querySelector("[data-report-words]");
     if (reportCounter) {
       var total = 0;
       form.querySelectorAll("[data-report-section]").forEach(function (el) { total += words(el.value); });
-      reportCounter.textContent = total + " words so far.";
+      text = plural(total, "word") + " so far.";
+      reportCounter.textContent = text;
       reportCounter.className = "word-count" + (total > 500 ? " over" : "");
+    }
+    if (countAnnounce && typing) {
+      clearTimeout(countTimer);
+      countTimer = setTimeout(function () {
+        if (countAnnounce.textContent !== text) countAnnounce.textContent = text;
+      }, COUNT_PAUSE);
     }
   }
   updateCounts();
@@ -497,7 +534,7 @@
       spanInput.value = trimmed;
       startInput.value = start;
       endInput.value = start + trimmed.length;
-      if (findingError) findingError.hidden = true;
+      if (findingError) findingError.textContent = "";
       if (passageFeedback) passageFeedback.textContent = "Selected in the draft: “" + trimmed + "”.";
       typeInput.focus({ preventScroll: true });
     };
@@ -554,7 +591,6 @@
         if (key(list[i]) === key(candidate)) {
           findingError.textContent = "That passage is already finding " + (i + 1) +
             " with the same type, so it was not added twice. Pick another passage or type.";
-          findingError.hidden = false;
           return;
         }
       }
@@ -562,7 +598,7 @@
       findingsInput.value = JSON.stringify(list);
       [spanInput, startInput, endInput, correctionInput].forEach(function (el) { el.value = ""; });
       typeInput.value = ""; factInput.value = "";
-      findingError.hidden = true;
+      findingError.textContent = "";
       if (passageFeedback) passageFeedback.textContent = "Finding " + list.length + " added.";
       renderFindings();
       changed();
@@ -576,8 +612,8 @@
       if (!correctionInput.value.trim()) problems.push("write the correction");
       if (!factInput.value && typeInput.value !== "irrelevant_answer") problems.push("cite the knowledge-base fact");
       if (problems.length) {
+        // An alert region already in the page: the new text is announced.
         findingError.textContent = "To add the finding, " + problems.join(", ") + ".";
-        findingError.hidden = false;
         return;
       }
       if (startInput.value !== "" || !findButton) { addFinding(); return; }
@@ -585,7 +621,6 @@
       findPassage().then(function (found) {
         if (found) { addFinding(); return; }
         findingError.textContent = "To add the finding, type words that are in the draft, or select them.";
-        findingError.hidden = false;
         spanInput.focus();
       });
     });

@@ -241,7 +241,10 @@ def test_the_team_rubric_chart_has_one_series_and_the_agents_names_the_agent(
     agent_page = client.get(reverse("impact:agent-dashboard", args=[slug, agents[0].pk]))
     svg = agent_page.context["svgs"]["rubric"]
     assert f">{agents[0].display_name}<" in svg and ">team<" in svg
-    assert "Tone match: 50%" in svg and "Tone match: 75%" in svg
+    # Two series: each bar's tooltip names its series, and the second one is patterned.
+    assert "Tone match, team: 75%" in svg
+    assert f"Tone match, {agents[0].display_name}: 50%" in svg
+    assert 'fill="url(#chart-training-rubric-scores-share-of-the-maximum-p1)"' in svg
 
 
 def test_leaders_tune_targets_and_thresholds(client, leader, impact):
@@ -389,3 +392,29 @@ def test_the_capacity_headline_agrees_in_number(agents, verb):
     sentence = source[start : source.index(" the handling capacity", start)]
     rendered = Template(sentence).render(Context({"capacity": {"agents": agents}}))
     assert rendered == verb
+
+
+def test_every_impact_chart_has_a_description_and_a_table(client, leader, known_table):
+    client.force_login(leader)
+    html = client.get(
+        reverse("impact:cohort-dashboard", args=[known_table.cohort.slug])
+    ).content.decode()
+    figures = html.count('<figure class="impact-figure">')
+    assert figures >= 8
+    assert html.count('<p class="chart-description">') == figures
+    assert html.count('<details class="chart-data">') == figures
+    assert '<th scope="col">Baseline (min)</th>' in html
+    assert "the numbers as a table</summary>" in html
+
+
+def test_the_impact_pages_forms_have_sound_ids(client, leader, impact):
+    from tests.curriculum.test_page_ids import assert_ids_sound
+
+    client.force_login(leader)
+    for url in (
+        reverse("impact:cohort-settings", args=[impact.cohort.slug]),
+        reverse("impact:home"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_ids_sound(response.content.decode())
