@@ -302,7 +302,7 @@ def trainer_calibration_list(request, slug):
                 trainer=request.user,
                 cohort=cohort,
                 title=form.cleaned_data["title"],
-                submission_ids=form.cleaned_data["submission_ids"],
+                submission_ids=form.cleaned_data["submissions"],
                 co_trainer_ids=form.cleaned_data["co_trainers"],
                 flag_ids=form.cleaned_data["flags"],
             )
