@@ -653,8 +653,10 @@ def prose_problem(text: str) -> str | None:
     """Why a text is not prose a customer could read (None when it is).
 
     A reply is prose when its words are mostly joined into sentences: function words
-    ("the", "you", "to") carry the grammar, and no run of characters lacks spaces.
+    ("the", "you", "to") carry the grammar, and no run of characters lacks spaces. A link
+    counts as one word: its parts are not a list of keywords.
     """
+    text = URL.sub(" link ", text or "")
     tokens = words(text)
     if not tokens:
         return "it has no words"

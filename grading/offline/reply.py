@@ -184,7 +184,10 @@ def score_tone_match(ctx: Context) -> Raw:
         at = ctx.reply.index("!")
         hostile.append(Span("mismatch", "!", at, at + 1))
     if ra.over_apologising and not hostile:
-        return Raw(1, 3, f"{ra.apology_count} apologies stand in for the answer.")
+        note = f"{ra.apology_count} apologies stand in for the answer."
+        if ra.stuffing:  # as below: padding never helps, and costs a level
+            return Raw(0, 3, note + f" Padding as well ({_quotes(ra.stuffing, 2)}).")
+        return Raw(1, 3, note)
     if hostile:
         return Raw(
             0,

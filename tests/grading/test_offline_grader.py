@@ -1072,3 +1072,22 @@ def test_padding_around_a_non_reply_does_not_make_it_a_reply():
         variant = grade_reply(customer_message=message, reply=text, kb=kb, customer_name="Mia")
         assert variant.total <= graded.total, kind
         assert "not_prose" in variant.flags, kind
+
+
+def test_a_reply_that_points_to_links_is_prose_and_padding_it_does_not_help():
+    from grading.detectors.knowledge_base import KnowledgeBase
+    from grading.detectors.replies import prose_problem
+    from grading.evaluation import gaming_variants
+
+    kb = KnowledgeBase.from_facts(ANSWER_KB_FACTS)
+    message = "How do I export reports, and can I schedule them?"
+    plain = (
+        "Hello, thanks for your email. Exporting is explained here: "
+        "https://help.harbor.example/reports/export-to-csv-and-excel and scheduling here: "
+        "https://help.harbor.example/reports/scheduled-reports-for-teams\nThanks,\nSupport"
+    )
+    assert prose_problem(plain) is None  # a link is one word, not a list of keywords
+    graded = grade_reply(customer_message=message, reply=plain, kb=kb, customer_name="Mia")
+    for kind, text in gaming_variants(plain, keywords=[], help_site=None)[:2]:
+        variant = grade_reply(customer_message=message, reply=text, kb=kb, customer_name="Mia")
+        assert variant.total <= graded.total, kind

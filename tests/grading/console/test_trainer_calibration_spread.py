@@ -1,4 +1,4 @@
-""""1 vs n/a" in a trainer calibration session is disagreement, not a spread of 0. (The
+""" "1 vs n/a" in a trainer calibration session is disagreement, not a spread of 0. (The
 submission picker itself is tested with the calibration loop, tests/grading/calibration/.)"""
 
 from grading.console.trainer_calibration import TrainerCalibrationCriterion
