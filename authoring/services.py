@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from curriculum.markdown import render_markdown
 from curriculum.models import Exercise
 from exercises.models import ExerciseScenario, KnowledgeFact, Scenario, ScenarioVersion
-from grading.content.loading import content_hash
+from grading.content.loading import content_hash, rubric_criteria_write
 from grading.models import (
     Criterion,
     ExampleSubmission,
@@ -363,33 +363,6 @@ def rubric_problems(spec: dict) -> list[str]:
     return problems
 
 
-def _write_criteria(version: RubricVersion, expanded: dict) -> None:
-    for order, spec in enumerate(expanded["criteria"]):
-        points = [level["points"] for level in spec["levels"]]
-        criterion = Criterion.objects.create(
-            rubric_version=version,
-            key=spec["id"],
-            order=order,
-            title=spec["title"],
-            description=spec.get("description", ""),
-            weight=spec.get("weight", 1),
-            allow_na=spec.get("allow_na", False),
-            critical=spec.get("critical", False),
-            critical_cap=spec.get("critical_cap"),
-            min_points=min(points),
-            max_points=max(points),
-        )
-        Level.objects.bulk_create(
-            Level(
-                criterion=criterion,
-                points=level["points"],
-                title=level["title"],
-                description=level.get("description", ""),
-            )
-            for level in spec["levels"]
-        )
-
-
 def _browser_path(path: str) -> str:
     return path if path.startswith(BROWSER_SOURCE_PREFIX) else f"{BROWSER_SOURCE_PREFIX}{path}"
 
@@ -427,7 +400,7 @@ def rubric_edit(*, rubric_id: int, spec: dict, user) -> RubricChange | None:
             description_html=render_markdown(new.get("description", "")),
             snapshot=new,
         )
-        _write_criteria(version, new)
+        rubric_criteria_write(version, new)
         kind = RubricChange.Kind.NEW_REVISION
     else:
         # In place: the version's rows change (immutability protects graded versions; this
@@ -443,7 +416,7 @@ def rubric_edit(*, rubric_id: int, spec: dict, user) -> RubricChange | None:
         if scoring:
             Level.objects.filter(criterion__rubric_version=current).delete()
             Criterion.objects.filter(rubric_version=current).delete()
-            _write_criteria(current, new)
+            rubric_criteria_write(current, new)
         else:
             _update_wording(current, new)
         kind = RubricChange.Kind.SCORING_IN_PLACE if scoring else RubricChange.Kind.WORDING

@@ -13,19 +13,8 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from grading.content.files import YAML_LOADER, yaml_problem_in_words
+from grading.detectors.knowledge_base import CATEGORIES
 
-CATEGORIES = (
-    "plan",
-    "addon",
-    "quota",
-    "feature",
-    "policy",
-    "rule",
-    "not_offered",
-    "sla",
-    "process",
-    "troubleshooting",
-)
 CSV_COLUMNS = ("id", "category", "title", "statement", "source_url", "data")
 MAX_IMPORT_BYTES = 5_000_000
 MAX_ARTICLES = 500

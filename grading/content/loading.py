@@ -255,6 +255,13 @@ def _create_rubric_version(rubric: Rubric, expanded: dict) -> RubricVersion:
         description_html=render_markdown(expanded.get("description", "")),
         snapshot=expanded,
     )
+    rubric_criteria_write(version, expanded)
+    return version
+
+
+def rubric_criteria_write(version: RubricVersion, expanded: dict) -> None:
+    """A rubric version's criteria and levels from its expanded rubric (the loader's and the
+    browser's rubric editor's one writer)."""
     for order, spec in enumerate(expanded["criteria"]):
         points = [level["points"] for level in spec["levels"]]
         criterion = Criterion.objects.create(
@@ -279,7 +286,6 @@ def _create_rubric_version(rubric: Rubric, expanded: dict) -> RubricVersion:
             )
             for level in spec["levels"]
         )
-    return version
 
 
 def _load_modules(bundle: ContentBundle, report: LoadReport) -> dict[str, Module]:
