@@ -190,7 +190,7 @@ def test_the_audit_add_finding_error_is_announced(page, offline):
     add = page.get_by_role("button", name="Add finding")
     assert add.get_attribute("aria-describedby") == "finding-error"
     add.click()
-    assert error.inner_text().startswith("To add the finding, select the wrong passage")
+    assert error.inner_text().startswith("To add the finding, select or type the wrong passage")
     assert error.is_visible()
     page.check_accessibility("after a refused finding")
 
