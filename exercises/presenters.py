@@ -35,9 +35,14 @@ def _md(label: str, value, *, line_breaks: bool = False) -> Item:
     return Item(label=label, html=mark_safe(html))  # noqa: S308
 
 
+def _number(value) -> str:
+    return "" if value is None else str(value)
+
+
 def answer_items(*, exercise_type: str, answer: dict, scenario_data: dict) -> list[Item]:
-    """The submitted answer as labelled items, without the final reply (shown on its own)."""
-    a = answer
+    """The submitted answer as labelled items, without the final reply (shown on its own).
+    A field the answer lacks (one saved before the field existed) shows as blank, not a 500."""
+    a = {**answers.empty_answer(exercise_type), **(answer or {})}
     if exercise_type == "tone":
         return [
             Item("Emotional state", _LABELS["tone"].get(a["identified_state"], "")),
@@ -80,13 +85,13 @@ def answer_items(*, exercise_type: str, answer: dict, scenario_data: dict) -> li
         return [
             Item("Emotional dimension", _LABELS["dimension"].get(a["dimension"], "")),
             _md("Prompt", a["prompt"]),
-            Item("Draft's empathy (1-5)", str(a["draft_empathy_rating"])),
+            Item("Draft's empathy (1-5)", _number(a["draft_empathy_rating"])),
         ]
     if exercise_type == "escalation":
         s, p = a["sentiment"], a["plan"]
         return [
             Item("Primary emotion", _LABELS["emotion"].get(s["primary_emotion"], "")),
-            Item("Severity (1-10)", str(s["severity"])),
+            Item("Severity (1-10)", _number(s["severity"])),
             Item("Key concerns", items=s["key_concerns"]),
             Item("Relationship risk", _LABELS["risk"].get(s["relationship_risk"], "")),
             _md("Strategy", s["strategy"]),
