@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from curriculum.markdown import render_markdown
 from curriculum.models import Exercise
 from exercises.models import ExerciseScenario, KnowledgeFact, Scenario, ScenarioVersion
-from grading.content.loading import content_hash, rubric_criteria_write
+from grading.content.loading import content_hash, rubric_criteria_write, scenario_fields
 from grading.models import (
     Criterion,
     ExampleSubmission,
@@ -225,15 +225,7 @@ def scenario_draft_publish(*, draft_id: int) -> ScenarioVersion:
         raise DraftInvalidError(problems)
     data = copy.deepcopy(draft.data)
     digest = content_hash(data)
-    customer = data.get("customer") or {}
-    fields = {
-        "type": data["type"],
-        "title": data["title"],
-        "customer_name": customer.get("name", ""),
-        "customer_plan": customer.get("plan", ""),
-        "message": data.get("message", ""),
-        "data": data,
-    }
+    fields = scenario_fields(data)
     scenario = Scenario.objects.select_for_update().filter(slug=data["id"]).first()
     if scenario is None:
         scenario = Scenario.objects.create(

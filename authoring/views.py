@@ -277,17 +277,7 @@ def draft_preview(request, pk):
             "post": request.POST,
             "result": result,
             "has_rubric": selectors.draft_rubric(draft) is not None,
-            "choices": {
-                "states": answers.STATES,
-                "finding_types": answers.FINDING_TYPES,
-                "checklist": answers.CHECKLIST,
-                "dimensions": answers.DIMENSIONS,
-                "emotions": answers.EMOTIONS,
-                "risks": answers.RISKS,
-                "audiences": answers.AUDIENCES,
-                "plan_fields": answers.PLAN_FIELDS,
-                "report_sections": answers.REPORT_SECTIONS,
-            },
+            "choices": answers.form_choices(),
         },
     )
 

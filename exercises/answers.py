@@ -57,6 +57,24 @@ def _int(value) -> int | None:
     return None
 
 
+def form_choices() -> dict:
+    """The choices the answer forms offer (the workspace and the authoring preview)."""
+    return {
+        "states": STATES,
+        "tone_fits": TONE_FITS,
+        "finding_types": FINDING_TYPES,
+        "checklist": CHECKLIST,
+        "dimensions": DIMENSIONS,
+        "emotions": EMOTIONS,
+        "risks": RISKS,
+        "audiences": AUDIENCES,
+        "plan_fields": PLAN_FIELDS,
+        "report_sections": REPORT_SECTIONS,
+        "ratings": ["1", "2", "3", "4", "5"],
+        "severities": [str(n) for n in range(1, 11)],
+    }
+
+
 def empty_answer(exercise_type: str) -> dict:
     """A blank answer of the type's shape (what a new workspace starts with)."""
     return {

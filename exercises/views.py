@@ -158,20 +158,7 @@ def _render_workspace(
         "reply_max_words": exercise.setting("reply_max_words"),
         "reply_cap_words": exercise.setting("reply_max_words") * 2,
         "rca_word_target": answers.RCA_REPORT_WORD_TARGET,
-        "choices": {
-            "states": answers.STATES,
-            "tone_fits": answers.TONE_FITS,
-            "finding_types": answers.FINDING_TYPES,
-            "checklist": answers.CHECKLIST,
-            "dimensions": answers.DIMENSIONS,
-            "emotions": answers.EMOTIONS,
-            "risks": answers.RISKS,
-            "audiences": answers.AUDIENCES,
-            "plan_fields": answers.PLAN_FIELDS,
-            "report_sections": answers.REPORT_SECTIONS,
-            "ratings": ["1", "2", "3", "4", "5"],
-            "severities": [str(n) for n in range(1, 11)],
-        },
+        "choices": answers.form_choices(),
         "prompt_templates": (
             prompt_selectors.prompt_template_choices(exercise_type=exercise.type)
             if exercise.type in PROMPT_EXERCISE_TYPES

@@ -341,24 +341,29 @@ def _load_lessons(bundle: ContentBundle, modules: dict[str, Module], report: Loa
     _retire(Lesson, seen, report, "lesson")
 
 
+def scenario_fields(data: dict) -> dict:
+    """A scenario's columns from its content (the loader's and the scenario editor's)."""
+    customer = data.get("customer") or {}
+    return {
+        "type": data["type"],
+        "title": data["title"],
+        "customer_name": customer.get("name", ""),
+        "customer_plan": customer.get("plan", ""),
+        "message": data.get("message", ""),
+        "data": data,
+    }
+
+
 def _load_scenarios(bundle: ContentBundle, report: LoadReport) -> dict[str, Scenario]:
     scenarios = {}
     for item in bundle.of("scenario"):
         data = item.data
-        customer = data.get("customer") or {}
         scenario, changed = _upsert(
             Scenario,
             slug=data["id"],
             digest=content_hash(data),
             path=item.path,
-            fields={
-                "type": data["type"],
-                "title": data["title"],
-                "customer_name": customer.get("name", ""),
-                "customer_plan": customer.get("plan", ""),
-                "message": data.get("message", ""),
-                "data": data,
-            },
+            fields=scenario_fields(data),
             report=report,
             kind="scenario",
         )
